@@ -1,0 +1,1 @@
+"""hapair: a formally checked specification of a Cisco VSG active/standby HA pair."""

@@ -1,0 +1,19 @@
+"""The VSG HA specification as data: machines, rules, properties, bounds."""
+
+from .errors import EventNotAllowed, HapairError, Refused, SpecError, TraceError
+from .schema import NODES, Property, Rule, Spec, Transition, Trigger, Variable
+
+
+def load(bounds: dict | None = None, data: dict | None = None) -> Spec:
+    """The built-in VSG spec (or ``data``), checked, with ``bounds`` overriding defaults.
+
+    >>> load().bounds
+    {'MAX_RESTARTS': 1}
+    """
+    if data is None:
+        from .vsg import SPEC as data
+    return Spec.load(data, bounds)
+
+
+__all__ = ["EventNotAllowed", "HapairError", "NODES", "Property", "Refused", "Rule", "Spec",
+           "SpecError", "TraceError", "Transition", "Trigger", "Variable", "load"]
