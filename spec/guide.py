@@ -180,3 +180,16 @@ def status(values: dict, node: int, sees_peer: bool) -> Status:
         other_sup=f"sup-{3 - node}",
         other=DISPLAY[peer_state] if sees_peer else DISPLAY["off"],
     )
+
+
+# A replacement VSG (the lab's ``lab replace``) comes with its own configuration: the
+# default one with a management address of its own, so that it equals nothing the pair
+# held before, as the spec's FRESH row assumes.  Our choice; the guide shows none.
+_MGMT_ADDRESS = "  ip address 10.78.1.20/24"
+
+
+def fresh_config(serial: int) -> tuple[str, ...]:
+    """The configuration of the ``serial``-th replacement VSG (1, 2, ...)."""
+    net, host = divmod(serial - 1, 200)
+    address = f"  ip address 10.{78 + net // 250}.{1 + net % 250}.{21 + host}/24"
+    return tuple(address if line == _MGMT_ADDRESS else line for line in DEFAULT_CONFIG)

@@ -71,7 +71,9 @@ REDUNDANCY = {
          "ops": ["reboot"]},
         # Replacing a VSG (the guide's two procedures): a fresh VSG with the pair's ID
         # and its own fresh configuration is installed, powered off, in place of one.
+        # (After the failover it causes: not while the peer is still this one's standby.)
         *({"trigger": f"replace_{r}", "source": "off", "dest": "=", "ops": ["fresh"],
+           "conditions": f"peer.state not in {STANDBYS}",
            "effects": {**FRESH, "self.role": f"'{r}'", "self.admin_role": f"'{r}'"}}
           for r in ("primary", "secondary")),
         {"trigger": "power_off", "source": ["booting", "active_no_standby",
@@ -82,7 +84,8 @@ REDUNDANCY = {
         # primary takes precedence when both negotiate; a secondary waits for the
         # primary; nobody finishes booting beside a standby (it takes over first).
         {"trigger": "boot", "source": "booting", "dest": "active_no_standby",
-         "conditions": "not (visible and pairable)", "effects": LOAD_STARTUP,
+         "conditions": f"not visible or (not pairable and peer.state not in {STANDBYS})",
+         "effects": LOAD_STARTUP,
          "ops": ["load_startup"]},
         {"trigger": "boot", "source": "booting", "dest": "standby_syncing",
          "conditions": "visible and pairable and peer_active", "effects": LOAD_STARTUP,
@@ -202,8 +205,10 @@ TRIGGERS = {
     "power_off": {"kind": "physical", "doc": "power the VSG off (vSphere client)"},
     "link_down": {"kind": "physical", "doc": "the link between the pair fails"},
     "link_up": {"kind": "physical", "doc": "the link between the pair is restored"},
-    "boot": {"kind": "internal", "doc": "boot negotiation ends", "tags": ["negotiation"]},
-    "sync_done": {"kind": "internal", "doc": "the standby is synchronised (stable)"},
+    "boot": {"kind": "internal", "doc": "boot negotiation ends",
+             "tags": ["negotiation", "pairing"]},
+    "sync_done": {"kind": "internal", "doc": "the standby is synchronised (stable)",
+                  "tags": ["pairing"]},
     "takeover": {"kind": "internal", "doc": "automatic failover by a stable standby",
                  "tags": ["failover"]},
     "restart_pair": {"kind": "internal", "doc": "an unstable standby restarts"},
@@ -236,8 +241,10 @@ TRIGGERS = {
 
 MACROS = {
     "visible": "link == 'up' and peer.state != 'off'",
-    "pairable": "same_pair_id and self.role != 'standalone' and peer.role != 'standalone' "
-                "and self.role != peer.role",
+    # Pairing is by HA pair ID, between a primary and a secondary (symmetric, so it is
+    # written for the pair, not for one node).
+    "pairable": "same_pair_id and n1.role != 'standalone' and n2.role != 'standalone' "
+                "and n1.role != n2.role",
     "peer_active": f"peer.state in {ACTIVES}",
     "self_active": f"self.state in {ACTIVES}",
     # An HA standby's active is there only while it counts this node as its standby.
@@ -245,21 +252,18 @@ MACROS = {
     "n1_active": f"n1.state in {ACTIVES}",
     "n2_active": f"n2.state in {ACTIVES}",
     # Both see each other as active: the conflict the guide's Caution describes.
-    "dual_active": "n1_active and n2_active and link == 'up' and same_pair_id "
-                   "and n1.role != 'standalone' and n2.role != 'standalone' "
-                   "and n1.role != n2.role",
-    "paired": f"link == 'up' and ((n1.state in {STANDBYS} and n2_active) "
-              f"or (n2.state in {STANDBYS} and n1_active))",
-    "ha_pair": "link == 'up' and ((n1.state == 'ha_standby' and n2_active) "
+    "dual_active": "n1_active and n2_active and link == 'up' and pairable",
+    "ha_pair": "link == 'up' and pairable and ((n1.state == 'ha_standby' and n2_active) "
                "or (n2.state == 'ha_standby' and n1_active))",
 }
 
 ASSUMPTIONS = {
     "no_partition": {"doc": "the link between the pair never fails",
                      "without": ["link_down"]},
-    "fixed_pairing": {"doc": "nobody changes a role or an HA pair ID",
+    "fixed_pairing": {"doc": "nobody changes a role or an HA pair ID, or installs a VSG",
                       "without": ["role_standalone", "role_primary", "role_secondary",
-                                  "ha_pair_id_same", "ha_pair_id_other"]},
+                                  "ha_pair_id_same", "ha_pair_id_other",
+                                  "replace_primary", "replace_secondary"]},
 }
 
 BECOMES_ACTIVE = "not pre.{n}_active and post.{n}_active"
@@ -299,12 +303,13 @@ PROPERTIES = [
      "meaning": "a standby that is not stable never takes over",
      "require": "not (pre.n1.state == 'standby_syncing' and post.n1_active) "
                 "and not (pre.n2.state == 'standby_syncing' and post.n2_active)"},
-    {"name": "PairingNeedsSameId", "kind": "always",
-     "meaning": "two VSGs pair only when they have the same HA pair ID",
-     "expr": "not paired or same_pair_id"},
-    {"name": "StandaloneNeverPairs", "kind": "always",
+    {"name": "PairingNeedsSameId", "kind": "action", "on": ["pairing"],
+     "meaning": "a VSG becomes or stays a standby only of a peer with the same HA pair ID",
+     "require": f"post.self.state not in {STANDBYS} or pre.same_pair_id"},
+    {"name": "StandaloneNeverPairs", "kind": "action", "on": ["pairing"],
      "meaning": "a standalone VSG never pairs",
-     "expr": "not paired or (n1.role != 'standalone' and n2.role != 'standalone')"},
+     "require": f"post.self.state not in {STANDBYS} "
+                "or (pre.n1.role != 'standalone' and pre.n2.role != 'standalone')"},
     {"name": "StandbyInSync", "kind": "always",
      "meaning": "an HA standby's running and startup config equal the active's",
      "expr": "not ha_pair or (run_eq and start_eq)"},
@@ -319,8 +324,9 @@ PROPERTIES = [
      "meaning": "operational redundancy mode is HA exactly when the active has an HA "
                 "standby",
      "expr": "((n1.state == 'active_ha_standby') == (n2.state == 'ha_standby' "
-             "and link == 'up' and n1_active)) and ((n2.state == 'active_ha_standby') == "
-             "(n1.state == 'ha_standby' and link == 'up' and n2_active))"},
+             "and link == 'up' and pairable and n1_active)) and "
+             "((n2.state == 'active_ha_standby') == "
+             "(n1.state == 'ha_standby' and link == 'up' and pairable and n2_active))"},
     {"name": "PersistentMessagesSurviveRestart", "kind": "action", "on": ["restart_service"],
      "meaning": "MTS keeps persistent messages across a service restart",
      "require": "post.self.mts_queued == pre.self.mts_queued"},

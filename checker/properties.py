@@ -1,0 +1,210 @@
+"""Deciding the spec's named properties on an explicit state graph.
+
+``always``: every reachable state satisfies the condition (the first violation in BFS
+order is a shortest counterexample).  ``action``: every step of a watched trigger
+satisfies the condition over (pre, post); a property whose trigger never fires is
+vacuous.  ``leads_to`` P ~> Q: from every P-state, every fair run reaches Q.  Fairness is
+weak fairness of each node's internal steps in an environment that eventually stops
+acting (faults, power, link and operator commands may happen any finite number of
+times): a violation is a P-state from which the run can reach, without Q, a cycle of
+internal steps that is weakly fair, or a state where no internal step is enabled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hapair.model.compile import predicate
+from hapair.spec import Property, Spec
+
+from .explicit import StateGraph
+from .results import Trace
+
+
+@dataclass
+class Finding:
+    verdict: str  # proved | violated | vacuous
+    trace: Trace | None = None
+    witnesses: int = 0
+    note: str = ""
+
+
+class Evaluator:
+    """A property's compiled conditions, shared by the engine and trace replay."""
+
+    def __init__(self, spec: Spec, prop: Property):
+        self.spec, self.prop = spec, prop
+        if prop.kind == "always":
+            self.holds = predicate(prop.expr)
+        elif prop.kind == "action":
+            self.require = [predicate(r) for r in prop.require]
+            self.watched = {t for t in spec.triggers if spec.watches(prop, t)}
+        else:
+            self.p, self.q = predicate(prop.p), predicate(prop.q)
+
+    def step_ok(self, node: int | None, pre: tuple, post: tuple) -> bool:
+        """An action property on one step (both bindings for a global step)."""
+        both = pre + post
+        if node is None:
+            return all(req(both) for req in self.require)
+        return self.require[node - 1](both)
+
+
+def decide(g: StateGraph, prop: Property) -> Finding:
+    ev = Evaluator(g.model.spec, prop)
+    if prop.kind == "always":
+        return _always(g, ev)
+    if prop.kind == "action":
+        return _action(g, ev)
+    return _leads_to(g, ev)
+
+
+def _always(g: StateGraph, ev: Evaluator) -> Finding:
+    for sid, s in enumerate(g.states):
+        if not ev.holds(s):
+            return Finding("violated", g.trace_to(sid))
+    return Finding("proved", witnesses=len(g.states))
+
+
+def _action(g: StateGraph, ev: Evaluator) -> Finding:
+    rules, states = g.model.spec.rules, g.states
+    watched = {i for i, r in enumerate(rules) if r.transition.trigger in ev.watched}
+    seen = 0
+    for a, r, b in g.edges():  # BFS order: the first bad edge has a shortest prefix
+        if r in watched:
+            seen += 1
+            if not ev.step_ok(rules[r].node, states[a], states[b]):
+                trace = g.trace_to(a)
+                return Finding("violated", g.trace_of(_ids(trace, g) + [b],
+                                                      [s.rule for s in trace.steps] + [r]),
+                               seen)
+    if not seen:
+        return Finding("vacuous", note="its trigger never fires in the explored graph")
+    return Finding("proved", witnesses=seen)
+
+
+def _ids(trace: Trace, g: StateGraph) -> list:
+    return [g.ids[s] for s in trace.states]
+
+
+def _leads_to(g: StateGraph, ev: Evaluator) -> Finding:
+    states = g.states
+    q = [ev.q(s) for s in states]
+    starts = [i for i, s in enumerate(states) if ev.p(s)]
+    if not starts:
+        return Finding("vacuous", note="its premise never holds in the explored graph")
+    region, back = _region(g, starts, q)
+    bad = _fair_trap(g, region)
+    if bad is None:
+        return Finding("proved", witnesses=len(starts))
+    entry, cycle_ids, cycle_rules = bad
+    return Finding("violated", _lasso(g, back, entry, cycle_ids, cycle_rules), len(starts))
+
+
+def _region(g: StateGraph, starts: list, q: list) -> tuple[set, dict]:
+    """States reachable from a P-state without passing a Q-state, with BFS parents."""
+    adj = _adjacency(g)
+    back: dict = {s: None for s in starts if not q[s]}
+    frontier = list(back)
+    while frontier:
+        nxt = []
+        for a in frontier:
+            for r, b in adj[a]:
+                if not q[b] and b not in back:
+                    back[b] = (a, r)
+                    nxt.append(b)
+        frontier = nxt
+    return set(back), back
+
+
+def _adjacency(g: StateGraph) -> list:
+    if getattr(g, "_adj", None) is None:
+        adj: list = [[] for _ in g.states]
+        for a, r, b in g.edges():
+            adj[a].append((r, b))
+        g._adj = adj
+    return g._adj
+
+
+def _fair_trap(g: StateGraph, region: set):
+    """A stutter state or a weakly fair SCC of internal steps inside ``region``.
+    Returns (entry state, cycle state ids, cycle rules) or None."""
+    import networkx as nx
+
+    model, adj = g.model, _adjacency(g)
+    internal_rules = {i for i, r in enumerate(model.spec.rules) if r.action in model.internal}
+    enabled: dict = {}
+    sub = nx.DiGraph()
+    for a in sorted(region):
+        acts = {model.spec.rules[r].action for r, _ in adj[a] if r in internal_rules}
+        enabled[a] = acts
+        if not acts:
+            return a, [a], []  # no internal step: the run may stay here forever
+        sub.add_node(a)
+        for r, b in adj[a]:
+            if r in internal_rules and b in region:
+                sub.add_edge(a, b, rule=r)
+    for comp in sorted(nx.strongly_connected_components(sub), key=min):
+        inner = sub.subgraph(comp)
+        if inner.number_of_edges() == 0:
+            continue
+        taken = {model.spec.rules[d["rule"]].action for _, _, d in inner.edges(data=True)}
+        always = set.intersection(*(enabled[s] for s in comp))
+        if always <= taken:
+            return _fair_cycle(inner, always, model)
+    return None
+
+
+def _fair_cycle(inner, need: set, model):
+    """A cycle through the SCC that takes one edge of each action in ``need``."""
+    import networkx as nx
+
+    start = min(inner.nodes)
+    ids, rules, here = [start], [], start
+    targets = []
+    for action in sorted(need, key=str):
+        for a, b, d in sorted(inner.edges(data=True)):
+            if model.spec.rules[d["rule"]].action == action:
+                targets.append((a, b, d["rule"]))
+                break
+    if not targets:
+        b = min(inner.successors(start))
+        targets.append((start, b, inner.edges[start, b]["rule"]))
+    for a, b, r in targets:
+        path = nx.shortest_path(inner, here, a)
+        for x, y in zip(path, path[1:]):
+            ids.append(y)
+            rules.append(inner.edges[x, y]["rule"])
+        ids.append(b)
+        rules.append(r)
+        here = b
+    path = nx.shortest_path(inner, here, start)
+    for x, y in zip(path, path[1:]):
+        ids.append(y)
+        rules.append(inner.edges[x, y]["rule"])
+    return start, ids, rules
+
+
+def _lasso(g: StateGraph, back: dict, entry: int, cycle_ids: list, cycle_rules: list):
+    """Initial state -> a P-state -> (no Q) -> entry, then the cycle back to entry."""
+    mid_ids, mid_rules, cur = [], [], entry
+    while back[cur] is not None:
+        prev, r = back[cur]
+        mid_ids.append(cur)
+        mid_rules.append(r)
+        cur = prev
+    prefix = g.trace_to(cur)
+    ids = _ids(prefix, g) + mid_ids[::-1]
+    rules = [s.rule for s in prefix.steps] + mid_rules[::-1]
+    loop = len(ids) - 1
+    ids += cycle_ids[1:]
+    rules += cycle_rules
+    return g.trace_of(ids, rules, loop)
+
+
+def deadlocks(g: StateGraph) -> list:
+    """States with no enabled action at all (in the full action set, not the slice)."""
+    adj = _adjacency(g)
+    return [i for i, s in enumerate(g.states)
+            if not adj[i] and not any(g.model.fired_rule(s, a) is not None
+                                      for a in g.model.action_rules)]

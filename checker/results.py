@@ -1,0 +1,91 @@
+"""What a checker run returns: the same types from both engines.
+
+A ``Trace`` is a run of the product from an initial state: ``states[0]`` is initial and
+``steps[i]`` leads from ``states[i]`` to ``states[i + 1]``.  A lasso (a liveness
+counterexample) also has ``loop``: the index of the state where the cycle starts again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+VERDICTS = ("proved", "holds to depth", "violated", "vacuous", "unknown")
+
+
+@dataclass(frozen=True)
+class TraceStep:
+    node: int | None
+    trigger: str
+    rule: int
+
+
+@dataclass
+class Trace:
+    states: list  # state tuples (full width; variables outside ``tracked`` stay initial)
+    steps: list  # TraceStep, one fewer than states
+    loop: int | None = None
+    tracked: tuple = ()  # names of the variables this trace speaks for (its slice)
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+
+@dataclass
+class PropertyResult:
+    name: str
+    kind: str  # always | action | leads_to | deadlock
+    meaning: str
+    assume: tuple
+    expect: str  # holds | violated
+    verdict: str  # one of VERDICTS
+    engine: str  # explicit | z3
+    states: int = 0
+    edges: int = 0
+    seconds: float = 0.0
+    depth: int | None = None  # for "holds to depth"
+    trace: Trace | None = None
+    witnesses: int = 0  # how often the trigger / premise occurs in the explored graph
+    note: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """The verdict is the expected one (a proof, or the expected violation)."""
+        if self.verdict == "vacuous":
+            return False
+        if self.expect == "violated":
+            return self.verdict == "violated"
+        return self.verdict in ("proved", "holds to depth")
+
+
+@dataclass
+class SliceStats:
+    assume: tuple
+    variables: tuple  # the cone of influence explored
+    states: int
+    edges: int
+    depth: int
+    seconds: float
+    deadlocks: int = 0
+
+    @property
+    def rate(self) -> float:
+        return self.states / self.seconds if self.seconds else float("inf")
+
+
+@dataclass
+class CheckResult:
+    spec: str
+    bounds: dict
+    results: list = field(default_factory=list)  # PropertyResult (both engines)
+    slices: list = field(default_factory=list)  # SliceStats
+    dead_transitions: list = field(default_factory=list)  # labels of rows never fired
+    disagreements: list = field(default_factory=list)  # property names
+    certificate: str = ""  # z3 certificate of the explicit state graph
+    seconds: float = 0.0
+    strict: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return (all(r.ok for r in self.results) and not self.disagreements
+                and not (self.strict and self.dead_transitions)
+                and not self.certificate.startswith("FAILED"))
