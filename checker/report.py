@@ -1,0 +1,127 @@
+"""Reports of a checker run, for people (a table and numbered counterexamples) and for
+CI (a JSON document with a stable schema, and JUnit XML: one test case per property).
+
+JSON schema ``hapair-check/1``::
+
+    {"schema": "hapair-check/1", "spec": str, "bounds": {str: int}, "ok": bool,
+     "seconds": float, "certificate": str, "dead_transitions": [str],
+     "disagreements": [str],
+     "slices": [{"assume": [str], "variables": [str], "states": int, "edges": int,
+                 "depth": int, "seconds": float, "deadlocks": int}],
+     "properties": [{"name": str, "kind": str, "meaning": str, "assume": [str],
+                     "expect": "holds"|"violated", "verdict": str, "engine": str,
+                     "ok": bool, "states": int, "edges": int, "seconds": float,
+                     "depth": int|null, "witnesses": int, "note": str,
+                     "trace": hapair-trace/1 | null}]}
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from hapair.spec import Spec
+
+from . import trace as traces
+from .results import CheckResult, PropertyResult
+
+SCHEMA = "hapair-check/1"
+
+
+def to_json(result: CheckResult, spec: Spec) -> dict:
+    return {
+        "schema": SCHEMA, "spec": result.spec, "bounds": result.bounds, "ok": result.ok,
+        "seconds": round(result.seconds, 3), "certificate": result.certificate,
+        "dead_transitions": result.dead_transitions, "disagreements": result.disagreements,
+        "slices": [{"assume": list(s.assume), "variables": list(s.variables),
+                    "states": s.states, "edges": s.edges, "depth": s.depth,
+                    "seconds": round(s.seconds, 4), "deadlocks": s.deadlocks}
+                   for s in result.slices],
+        "properties": [_prop_json(r, spec) for r in result.results],
+    }
+
+
+def _prop_json(r: PropertyResult, spec: Spec) -> dict:
+    return {"name": r.name, "kind": r.kind, "meaning": r.meaning, "assume": list(r.assume),
+            "expect": r.expect, "verdict": r.verdict, "engine": r.engine, "ok": r.ok,
+            "states": r.states, "edges": r.edges, "seconds": round(r.seconds, 4),
+            "depth": r.depth, "witnesses": r.witnesses, "note": r.note,
+            "trace": traces.to_json(spec, r.trace, r.name, r.assume) if r.trace else None}
+
+
+def to_junit(result: CheckResult) -> str:
+    """One ``testcase`` per property and engine; a failure when the verdict is not the
+    expected one."""
+    suite = ET.Element("testsuite", name=f"hapair.{result.spec}", tests=str(len(result.results)),
+                       failures=str(sum(not r.ok for r in result.results)),
+                       time=f"{result.seconds:.3f}")
+    for r in result.results:
+        case = ET.SubElement(suite, "testcase", classname=f"hapair.{result.spec}.{r.engine}",
+                             name=r.name, time=f"{r.seconds:.4f}")
+        if not r.ok:
+            failure = ET.SubElement(case, "failure", message=_why(r), type=r.verdict)
+            failure.text = r.meaning
+    if result.dead_transitions:
+        case = ET.SubElement(suite, "testcase", classname=f"hapair.{result.spec}",
+                             name="transition_coverage")
+        if result.strict:
+            ET.SubElement(case, "failure", message="dead transitions").text = \
+                "\n".join(result.dead_transitions)
+    return ET.tostring(suite, encoding="unicode")
+
+
+def _why(r: PropertyResult) -> str:
+    if r.verdict == "vacuous":
+        return f"vacuous: {r.note}"
+    if r.expect == "violated":
+        return "expected a violation, none was found"
+    return f"{r.verdict} (expected to hold)"
+
+
+def verdict_text(r: PropertyResult) -> str:
+    if r.verdict == "holds to depth":
+        return f"holds to depth {r.depth}"
+    return r.verdict
+
+
+def trace_lines(spec: Spec, data: dict) -> list[str]:
+    """A counterexample as numbered steps: the event, the node, only what changed; then
+    both nodes' ``show system redundancy status``."""
+    from hapair.model.runtime import Pair
+
+    lines, prev = [], None
+    for i, step in enumerate(data["steps"]):
+        state = step["state"]
+        if prev is None:
+            shown = ", ".join(f"{k}={v}" for k, v in state.items())
+            lines.append(f"  0. initial: {shown}")
+        else:
+            where = f"module {step['node']}" if step["node"] else "link"
+            changed = ", ".join(f"{k}: {prev[k]} -> {v}" for k, v in state.items()
+                                if prev.get(k) != v) or "(nothing tracked changed)"
+            mark = "  <- loop starts here" if data.get("loop") == i else ""
+            lines.append(f"{i:3}. {step['event']} on {where}: {changed}{mark}")
+        prev = state
+    if data.get("loop") is not None:
+        lines.append(f"     ... and back to step {data['loop']}, forever")
+    replayed = traces.replay(data, spec)
+    pair = Pair(spec, state=replayed.states[-1])
+    for node in (1, 2):
+        lines.append(f"  module {node}: show system redundancy status")
+        lines += ["    " + x for x in pair.status(node).render().splitlines()]
+    return lines
+
+
+def table(result: CheckResult):
+    """The property table as a rich Table."""
+    from rich.table import Table
+
+    t = Table(title=f"hapair check: {result.spec} {result.bounds}")
+    for col in ("property", "kind", "assume", "engine", "verdict", "expected", "states",
+                "time"):
+        t.add_column(col, justify="right" if col in ("states", "time") else "left")
+    for r in result.results:
+        style = "green" if r.ok else "bold red"
+        t.add_row(r.name, r.kind, ", ".join(r.assume) or "-", r.engine, verdict_text(r),
+                  r.expect, str(r.states) if r.states else "-", f"{r.seconds:.2f}s",
+                  style=style)
+    return t

@@ -1,0 +1,5 @@
+import sys
+
+from hapair.cli import main
+
+sys.exit(main())

@@ -1,0 +1,230 @@
+"""The command line: ``hapair check | console | replay | diagrams | diagram | export``.
+
+Exit codes: 0 every property has its expected verdict; 1 one does not (or a replay
+diverges); 2 bad usage, a malformed spec, property or trace (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from hapair.spec import HapairError, SpecError
+
+
+def _bounds(items: list[str]) -> dict:
+    out = {}
+    for item in items or []:
+        key, _, value = item.partition("=")
+        if not value.isdigit():
+            raise SpecError(f"--bound {item!r}: expected NAME=NUMBER, e.g. MAX_RESTARTS=2")
+        out[key] = int(value)
+    return out
+
+
+def load_spec(args):
+    from hapair import spec
+
+    sp = spec.load(bounds=_bounds(getattr(args, "bound", None)))
+    for path in getattr(args, "properties", None) or []:
+        add_properties(sp, path)
+    return sp
+
+
+def add_properties(sp, path: str) -> None:
+    """User properties: a JSON list of property objects, the same form as the spec's."""
+    try:
+        decls = json.loads(Path(path).read_text())
+    except OSError as exc:
+        raise SpecError(f"{path}: cannot read properties: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise SpecError(f"{path}: not JSON (line {exc.lineno}: {exc.msg})") from None
+    if not isinstance(decls, list):
+        raise SpecError(f"{path}: expected a JSON list of properties")
+    for i, d in enumerate(decls):
+        if not isinstance(d, dict):
+            raise SpecError(f"{path}: item {i} is not an object")
+        try:
+            sp.add_property(d)
+        except SpecError as exc:
+            raise SpecError(f"{path}: {exc}") from None
+
+
+def cmd_check(args) -> int:
+    from rich.console import Console
+
+    from hapair.checker import report, trace
+    from hapair.checker.run import check
+
+    sp = load_spec(args)
+    out, err = Console(), Console(stderr=True)
+    engines = tuple(args.engine) if args.engine else ("explicit", "z3")
+    with err.status("checking", spinner="dots") as status:
+        result = check(sp, only=tuple(args.property or ()), engines=engines, strict=args.strict,
+                       progress=lambda msg: status.update(msg))
+    out.print(report.table(result))
+    _print_stats(out, result)
+    written = _write_traces(sp, result, Path(args.out), args.emit_pytest, out)
+    if args.json:
+        trace.write_json(Path(args.json), report.to_json(result, sp))
+    if args.junit:
+        trace.write_text(Path(args.junit), report.to_junit(result))
+    if args.html:
+        from hapair.diagrams.report import write_html
+        write_html(result, Path(args.html), spec=sp)
+    if args.diagrams:
+        _diagrams(Path(args.diagrams), out, png=False)
+    for line in written:
+        out.print(line)
+    out.print("[green]OK[/green]: every property has its expected verdict" if result.ok else
+              "[bold red]FAILED[/bold red]: see the rows in red above")
+    return 0 if result.ok else 1
+
+
+def _print_stats(out, result) -> None:
+    for s in result.slices:
+        out.print(f"explored {s.states} states, {s.edges} edges, depth {s.depth} in "
+                  f"{s.seconds:.2f}s ({s.rate:,.0f} states/s), assuming "
+                  f"{', '.join(s.assume) or 'nothing'}; {s.deadlocks} deadlocks")
+    out.print(f"transition coverage: {len(result.dead_transitions)} dead transitions"
+              + ("".join(f"\n  dead: {d}" for d in result.dead_transitions)))
+    if result.certificate:
+        out.print(f"certificate: {result.certificate}")
+    if result.disagreements:
+        out.print(f"[bold red]engines disagree on: {', '.join(result.disagreements)}")
+    out.print(f"total {result.seconds:.2f}s")
+
+
+def _write_traces(sp, result, out_dir: Path, emit_dir, out) -> list[str]:
+    from hapair.checker import report, trace
+
+    lines, done = [], set()
+    for r in result.results:
+        if r.trace is None or r.name in done:
+            continue
+        done.add(r.name)
+        data = trace.to_json(sp, r.trace, r.name, r.assume)
+        tag = "expected violation" if r.expect == "violated" else "VIOLATION"
+        out.print(f"\n{tag}: {r.name} ({r.meaning}), shortest counterexample "
+                  f"({len(r.trace)} steps, {r.engine}):", markup=False)
+        out.print("\n".join(report.trace_lines(sp, data)), markup=False, highlight=False)
+        trace.write_json(out_dir / f"{r.name}.trace.json", data)
+        trace.write_json(out_dir / f"{r.name}.itf.json", trace.to_itf(data))
+        lines.append(f"wrote {out_dir / (r.name + '.trace.json')} and .itf.json")
+        if emit_dir:
+            lines.append(f"wrote {trace.emit_pytest(data, r.meaning, Path(emit_dir))}")
+    return lines
+
+
+def _diagrams(directory: Path, out, png: bool) -> None:
+    from hapair.diagrams import write_all
+
+    written, message = write_all(directory, png=png)
+    out.print(f"wrote {len(written)} diagram files to {directory}")
+    if message:
+        out.print(message)
+
+
+def cmd_replay(args) -> int:
+    from hapair.checker import trace
+
+    data = trace.load(args.file)
+    sp = load_spec(args)
+    run = trace.replay(data, sp)
+    violated = run.violates() if data["property"] in sp.properties else None
+    print(f"replayed {len(data['steps']) - 1} steps of {args.file} on the embeddable machine")
+    if violated is not None:
+        print(f"{data['property']}: {'violated' if violated else 'not violated'} at the end")
+    return 0
+
+
+def cmd_diagrams(args) -> int:
+    from rich.console import Console
+
+    _diagrams(Path(args.out), Console(), png=args.png)
+    return 0
+
+
+def cmd_diagram(args) -> int:
+    from hapair.diagrams import render_trace_file
+
+    for path in render_trace_file(args.trace, args.out):
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from hapair.checker import promela, trace
+
+    sp = load_spec(args)
+    for a in args.assume or []:
+        if a not in sp.assumptions:
+            raise SpecError(f"unknown assumption '{a}' (known: {', '.join(sp.assumptions)})")
+    trace.write_text(Path(args.promela), promela.export(sp, assume=tuple(args.assume or ())))
+    print(f"wrote {args.promela}")
+    return 0
+
+
+def cmd_console(args, rest) -> int:
+    from hapair.console import main as console_main
+
+    return console_main(rest)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="hapair", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("check", help="check every property of the built-in VSG spec")
+    c.add_argument("--property", action="append", metavar="NAME", help="only this property")
+    c.add_argument("--properties", action="append", metavar="FILE",
+                   help="add properties from a JSON file")
+    c.add_argument("--engine", action="append", choices=("explicit", "z3"))
+    c.add_argument("--strict", action="store_true", help="a dead transition fails the run")
+    c.add_argument("--bound", action="append", metavar="NAME=N")
+    c.add_argument("--json", metavar="FILE")
+    c.add_argument("--junit", metavar="FILE")
+    c.add_argument("--html", metavar="FILE")
+    c.add_argument("--out", default="out", metavar="DIR",
+                   help="where counterexample traces go (default: out)")
+    c.add_argument("--emit-pytest", metavar="DIR", help="a regression test per violation")
+    c.add_argument("--diagrams", metavar="DIR", help="also write the spec's diagrams")
+    c.set_defaults(func=cmd_check)
+    r = sub.add_parser("replay", help="run a trace file on the embeddable machine")
+    r.add_argument("file")
+    r.add_argument("--bound", action="append", metavar="NAME=N")
+    r.set_defaults(func=cmd_replay)
+    d = sub.add_parser("diagrams", help="write the diagrams of the built-in spec")
+    d.add_argument("--out", default="diagrams/vsg")
+    d.add_argument("--png", action="store_true")
+    d.set_defaults(func=cmd_diagrams)
+    t = sub.add_parser("diagram", help="draw a counterexample trace")
+    t.add_argument("--trace", required=True, metavar="FILE")
+    t.add_argument("--out", required=True, metavar="PATH")
+    t.set_defaults(func=cmd_diagram)
+    e = sub.add_parser("export", help="export the product automaton")
+    e.add_argument("--promela", required=True, metavar="FILE")
+    e.add_argument("--assume", action="append")
+    e.add_argument("--bound", action="append", metavar="NAME=N")
+    e.set_defaults(func=cmd_export)
+    sub.add_parser("console", help="a vsg# console over a simulated lab", add_help=False)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv[:1] == ["console"]:
+            return cmd_console(None, argv[1:])
+        args = parser().parse_args(argv)
+        return args.func(args)
+    except HapairError as exc:
+        print(f"hapair: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""Deliberately broken variants of the VSG spec: a checker that misses one is worthless.
+
+Each mutant names the bug, the guide's rule it breaks, and the property that must catch
+it.  ``build(mutant)`` returns the broken spec data (a deep copy; the real spec is never
+touched).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Callable
+
+from hapair.spec import vsg
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    bug: str
+    caught_by: str
+    mutate: Callable[[dict], None]
+
+
+def machine(data: dict, name: str) -> dict:
+    return next(m for m in data["machines"] if m["name"] == name)
+
+
+def rows(data: dict, trigger: str, machine_name: str = "redundancy") -> list[dict]:
+    return [r for r in machine(data, machine_name)["transitions"] if r["trigger"] == trigger]
+
+
+def row(data: dict, trigger: str, index: int = 0, machine_name: str = "redundancy") -> dict:
+    return rows(data, trigger, machine_name)[index]
+
+
+def _set(trigger: str, index: int = 0, machine_name: str = "redundancy", **changes):
+    def mutate(data: dict) -> None:
+        row(data, trigger, index, machine_name).update(copy.deepcopy(changes))
+    return mutate
+
+
+def _effects(trigger: str, index: int = 0, drop: tuple = (), add: dict | None = None,
+             machine_name: str = "redundancy"):
+    def mutate(data: dict) -> None:
+        r = row(data, trigger, index, machine_name)
+        effects = {k: v for k, v in r.get("effects", {}).items() if k not in drop}
+        r["effects"] = {**effects, **(add or {})}
+    return mutate
+
+
+def _macro(name: str, text: str):
+    def mutate(data: dict) -> None:
+        data["macros"][name] = text
+    return mutate
+
+
+def _extra_takeover_from_syncing(data: dict) -> None:
+    r = copy.deepcopy(row(data, "takeover"))
+    r["source"] = "standby_syncing"
+    machine(data, "redundancy")["transitions"].insert(0, r)
+
+
+MUTANTS = [
+    Mutant("switchover_without_ha_standby_guard",
+           "system switchover is accepted whatever the standby's state",
+           "SwitchoverOnlyToHAStandby",
+           _set("system_switchover", source=["active_no_standby", "active_ha_standby"],
+                conditions="not failover_lock")),
+    Mutant("secondary_wins_boot", "the secondary, not the primary, takes precedence at boot",
+           "PrimaryPrecedence",
+           _set("boot", 2, conditions="visible and pairable and self.role == 'secondary' "
+                                      "and peer.state == 'booting'")),
+    Mutant("everyone_boots_active", "boot negotiation never waits for the peer",
+           "NoDualActive", _set("boot", 0, conditions="True")),
+    Mutant("unstable_standby_takes_over", "a standby still synchronising takes over",
+           "UnstableStandbyRestarts", _extra_takeover_from_syncing),
+    Mutant("dual_active_resets_secondary", "a dual active is resolved by resetting the "
+           "secondary", "DualActiveResetsPrimary",
+           _set("resolve_dual_active", conditions="self.role == 'secondary' and visible and "
+                                                  "pairable and peer_active")),
+    Mutant("dual_active_never_resolved", "nobody resolves a dual active",
+           "DualActiveResolved", _set("resolve_dual_active", conditions="False")),
+    Mutant("pairing_across_ids", "VSGs with different HA pair IDs pair",
+           "PairingNeedsSameId",
+           _macro("pairable", "n1.role != 'standalone' and n2.role != 'standalone' "
+                              "and n1.role != n2.role")),
+    Mutant("standalone_pairs", "a standalone VSG pairs with a peer", "StandaloneNeverPairs",
+           _macro("pairable", "same_pair_id and n1.role != n2.role")),
+    Mutant("sync_forgets_startup", "synchronisation copies the running config only",
+           "StandbyInSync", _effects("sync_done", drop=("start_eq",))),
+    Mutant("edit_not_mirrored", "a config line on the active is not mirrored to the HA "
+           "standby", "StandbyInSync",
+           _set("config_edit", 1, effects=vsg.EDIT_OWN)),
+    Mutant("failover_drops_unsaved_config", "the new active restarts from its startup config",
+           "UnsavedConfigSurvivesFailover", _effects("takeover", add=vsg.LOAD_STARTUP)),
+    Mutant("lock_never_clears", "a failover lock that a stable standby does not clear",
+           "LockHeldUntilStableStandby", _effects("sync_done", drop=("failover_lock",))),
+    Mutant("failover_without_lock", "an automatic failover does not take the lock",
+           "OneFailoverAtATime", _effects("takeover", drop=("failover_lock",))),
+    Mutant("status_not_updated", "the active does not learn that its standby is HA",
+           "StatusConsistent", _effects("sync_done", drop=("peer.state",))),
+    Mutant("standby_never_takes_over", "a stable standby does not take over",
+           "EventuallyActive", _set("takeover", conditions="False")),
+    Mutant("mts_drops_messages", "a service restart loses its persistent MTS messages",
+           "PersistentMessagesSurviveRestart",
+           _effects("restart_service", add={"self.mts_queued": "False"},
+                    machine_name="sysmgr")),
+]
+
+
+def build(mutant: Mutant) -> dict:
+    data = copy.deepcopy(vsg.SPEC)
+    mutant.mutate(data)
+    return data
