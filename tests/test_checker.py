@@ -1,0 +1,180 @@
+"""The checker on the built-in VSG spec: verdicts, pinned state counts, the partition
+counterexample, coverage, and the outputs CI reads."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from importlib import resources
+
+import pytest
+
+from hapair import spec
+from hapair.checker import report, trace
+from hapair.checker.run import check
+from hapair.cli import main
+
+EXPECTED = json.loads(resources.files("hapair.spec").joinpath("expected.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def vsg():
+    return spec.load()
+
+
+@pytest.fixture(scope="module")
+def explicit(vsg):
+    return check(vsg, engines=("explicit",))
+
+
+def test_every_property_has_its_expected_verdict(explicit):
+    assert {r.name: r.verdict for r in explicit.results} == EXPECTED["properties"]
+    assert explicit.ok
+
+
+def test_state_counts_are_pinned(explicit):
+    got = [{"assume": list(s.assume), "variables": len(s.variables), "states": s.states,
+            "edges": s.edges} for s in explicit.slices]
+    assert got == EXPECTED["slices"]
+
+
+def test_no_dead_transition_no_deadlock_no_vacuous_property(explicit):
+    assert explicit.dead_transitions == []
+    assert all(s.deadlocks == 0 for s in explicit.slices)
+    assert all(r.witnesses > 0 for r in explicit.results if r.verdict == "proved")
+    assert not [r.name for r in explicit.results if r.verdict == "vacuous"]
+
+
+def test_the_partition_counterexample_is_shown_and_replays(vsg, explicit):
+    r = next(r for r in explicit.results if r.name == "DualActiveOnPartition")
+    events = [(s.trigger, s.node) for s in r.trace.steps]
+    assert ("link_down", None) in events
+    assert len(events) == 5  # the shortest: two boots, a partition, around it two powers
+    data = trace.to_json(vsg, r.trace, r.name, r.assume)
+    assert trace.replay(trace.validate(data), vsg).violates()
+    lines = report.trace_lines(vsg, data)
+    assert lines[-1].strip() == "Redundancy state: Not present"
+    assert "      Internal state: Active with no standby" in "\n".join(lines)
+
+
+def test_json_report_schema(vsg, explicit):
+    doc = json.loads(json.dumps(report.to_json(explicit, vsg)))
+    assert doc["schema"] == "hapair-check/1" and doc["ok"] is True
+    names = [p["name"] for p in doc["properties"]]
+    assert names == list(EXPECTED["properties"])
+    keys = {"name", "kind", "meaning", "assume", "expect", "verdict", "engine", "ok",
+            "states", "edges", "seconds", "depth", "witnesses", "note", "trace"}
+    assert all(set(p) == keys for p in doc["properties"])
+    bad = next(p for p in doc["properties"] if p["name"] == "DualActiveOnPartition")
+    assert bad["trace"]["format"] == "hapair-trace/1" and bad["ok"] is True
+
+
+def test_junit_report_has_one_case_per_property(explicit):
+    root = ET.fromstring(report.to_junit(explicit))
+    cases = root.findall("testcase")
+    assert [c.get("name") for c in cases] == list(EXPECTED["properties"])
+    assert root.get("failures") == "0" and not root.findall(".//failure")
+
+
+def test_itf_trace(vsg, explicit):
+    r = next(r for r in explicit.results if r.name == "DualActiveOnPartition")
+    itf = trace.to_itf(trace.to_json(vsg, r.trace, r.name))
+    assert itf["#meta"]["format"] == "ITF" and "link" in itf["vars"]
+    assert itf["states"][0]["link"] == "up" and itf["states"][-2]["link"] == "down"
+
+
+def _run(args, capsys):
+    code = main(args)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_cli_exit_0_and_files(tmp_path, capsys):
+    code, out, _ = _run(["check", "--engine", "explicit", "--out", str(tmp_path / "out"),
+                         "--json", str(tmp_path / "r.json"), "--junit",
+                         str(tmp_path / "j.xml")], capsys)
+    assert code == 0, out
+    assert (tmp_path / "out" / "DualActiveOnPartition.trace.json").exists()
+    assert (tmp_path / "out" / "DualActiveOnPartition.itf.json").exists()
+    assert json.loads((tmp_path / "r.json").read_text())["ok"] is True
+    ET.parse(tmp_path / "j.xml")
+
+
+def _props(tmp_path, *decls):
+    path = tmp_path / "props.json"
+    path.write_text(json.dumps(list(decls)))
+    return str(path)
+
+
+def test_a_user_property_that_fails_exits_1_with_a_replayable_trace(tmp_path, capsys):
+    f = _props(tmp_path, {"name": "SecondaryNeverActive", "kind": "always",
+                          "meaning": "module 2 is never active", "expr": "not n2_active"})
+    code, out, _ = _run(["check", "--engine", "explicit", "--properties", f,
+                         "--property", "SecondaryNeverActive", "--out",
+                         str(tmp_path / "o"), "--emit-pytest", str(tmp_path / "t")], capsys)
+    assert code == 1
+    assert "VIOLATION: SecondaryNeverActive" in out
+    code, out, _ = _run(["replay", str(tmp_path / "o" / "SecondaryNeverActive.trace.json")],
+                        capsys)
+    assert code == 0 and "replayed" in out
+    emitted = tmp_path / "t" / "test_secondaryneveractive.py"
+    assert emitted.exists()
+
+
+def test_emitted_pytest_passes(tmp_path, capsys):
+    _run(["check", "--engine", "explicit", "--property", "DualActiveOnPartition", "--out",
+          str(tmp_path / "o"), "--emit-pytest", str(tmp_path / "t")], capsys)
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                          str(tmp_path / "t")], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_an_expected_violation_that_does_not_happen_fails(tmp_path, capsys):
+    f = _props(tmp_path, {"name": "Wrong", "kind": "always", "expect": "violated",
+                          "expr": "True"})
+    assert _run(["check", "--engine", "explicit", "--properties", f, "--property", "Wrong",
+                 "--out", str(tmp_path)], capsys)[0] == 1
+
+
+def test_a_vacuous_property_fails(tmp_path, capsys):
+    f = _props(tmp_path, {"name": "NoPartitionStep", "kind": "action", "on": ["link_down"],
+                          "assume": ["no_partition"], "require": "True"})
+    code, out, _ = _run(["check", "--engine", "explicit", "--properties", f, "--property",
+                         "NoPartitionStep", "--out", str(tmp_path)], capsys)
+    assert code == 1 and "vacuous" in out
+
+
+@pytest.mark.parametrize("decl, message", [
+    ({"name": "X", "kind": "always", "expr": "n3.state == 'off'"}, "unknown name 'n3.state'"),
+    ({"name": "X", "kind": "always", "expr": "n1.state == 'on'"}, "'on' is not a value here"),
+    ({"name": "X", "kind": "always", "expr": "n1.state =="}, "cannot parse"),
+    ({"name": "X", "kind": "sometimes", "expr": "True"}, "kind must be"),
+    ({"name": "X", "kind": "always", "expr": "True", "assume": ["calm"]},
+     "unknown assumption 'calm'"),
+    ({"name": "X", "kind": "action", "on": ["explode"], "require": "True"},
+     "neither a trigger nor a tag"),
+])
+def test_malformed_properties_exit_2_with_one_line(tmp_path, capsys, decl, message):
+    code, out, err = _run(["check", "--properties", _props(tmp_path, decl)], capsys)
+    assert code == 2 and message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("content, message", [
+    ("{not json", "not JSON"),
+    ('{"format": "other"}', "not a hapair trace"),
+    ('{"format": "hapair-trace/1", "steps": []}', "non-empty list"),
+    ('{"format": "hapair-trace/1", "property": "P", "steps": [{"state": {}}, '
+     '{"event": "fly", "node": 1, "state": {}}]}', "does not replay"),
+])
+def test_corrupt_trace_files_exit_2(tmp_path, capsys, content, message):
+    path = tmp_path / "t.json"
+    path.write_text(content)
+    code, _, err = _run(["replay", str(path)], capsys)
+    assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_unknown_property_names_the_available_ones(capsys):
+    code, _, err = _run(["check", "--property", "Nope"], capsys)
+    assert code == 2 and "available: NoDualActive" in err
