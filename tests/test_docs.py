@@ -1,0 +1,32 @@
+"""The README's example and the public docstrings run as written."""
+
+import doctest
+from pathlib import Path
+
+import pytest
+
+import hapair.model.product
+import hapair.model.runtime
+import hapair.spec
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_readme_examples_run():
+    failed, tried = doctest.testfile(str(ROOT / "README.md"), module_relative=False,
+                                     optionflags=doctest.ELLIPSIS)
+    assert tried > 0 and failed == 0
+
+
+@pytest.mark.parametrize("module", [hapair.spec, hapair.model.product, hapair.model.runtime])
+def test_docstring_examples_run(module):
+    failed, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert tried > 0 and failed == 0
+
+
+def test_readme_opens_with_the_two_commands():
+    text = (ROOT / "README.md").read_text()
+    blocks = text.split("```")
+    assert blocks[1].strip().startswith("bash setup.sh && python3 -m hapair check")
+    assert blocks[3].strip() == "python3 -m pytest"
+    assert "python3 -m pytest" in (ROOT / ".ci" / "run").read_text()
