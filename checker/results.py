@@ -83,6 +83,12 @@ class CheckResult:
     certificate: str = ""  # z3 certificate of the explicit state graph
     seconds: float = 0.0
     strict: bool = False
+    graphs: list = field(default_factory=list, repr=False)  # explicit StateGraphs
+
+    def explored(self):
+        """What this run explored, for ``Pair(explored=result.explored())``."""
+        from .explicit import Explored
+        return Explored(self.graphs)
 
     @property
     def ok(self) -> bool:

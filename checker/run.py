@@ -75,6 +75,7 @@ def check(spec: Spec, *, only: tuple | None = None, engines: tuple = ENGINES,
     for sl, members in groups.items():
         g = _explore(spec, sl, progress)
         graphs[sl] = g
+        result.graphs.append(g)
         fired |= set(g.rule)
         result.slices.append(_stats(spec, sl, g))
         if "explicit" in engines:

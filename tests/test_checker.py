@@ -178,3 +178,20 @@ def test_corrupt_trace_files_exit_2(tmp_path, capsys, content, message):
 def test_unknown_property_names_the_available_ones(capsys):
     code, _, err = _run(["check", "--property", "Nope"], capsys)
     assert code == 2 and "available: NoDualActive" in err
+
+
+def test_the_machine_stays_inside_what_the_checker_explored(vsg, explicit):
+    import random
+
+    from hapair.model.runtime import Pair
+    from hapair.spec import EventNotAllowed
+
+    pair, rng = Pair(vsg, explored=explicit.explored()), random.Random(7)
+    for _ in range(2000):
+        node, trigger = rng.choice(pair.allowed())
+        pair.fire(trigger, node)  # never refused: every reachable step was explored
+    values = dict(Pair(vsg).values, **{"n1.state": "ha_standby", "n2.state": "ha_standby"})
+    nowhere = Pair(vsg, state=vsg.encode(values), explored=explicit.explored())
+    with pytest.raises(EventNotAllowed, match="leaves the explored state space"):
+        nowhere.fire("power_off", 1)
+    assert nowhere.values == values
