@@ -139,9 +139,8 @@ class Replay:
 
 def replay(data: dict, spec: Spec | None = None) -> Replay:
     """Run a trace on the embeddable machine, checking every tracked variable."""
-    from hapair.model.runtime import Pair
-
     from hapair import spec as spec_pkg
+    from hapair.model.runtime import Pair
 
     spec = spec or spec_pkg.load(bounds=data.get("bounds") or None)
     pair = Pair(spec)
@@ -163,7 +162,7 @@ def replay(data: dict, spec: Spec | None = None) -> Replay:
     return Replay(spec, data, states)
 
 
-PYTEST_TEMPLATE = '''"""Regression test written by `hapair check --emit-pytest`: {prop} was violated.
+PYTEST_TEMPLATE = '''"""Written by `hapair check --emit-pytest`: {prop} was violated.
 
 {meaning}
 Replays the checker's counterexample on the embeddable machine and asserts that the

@@ -27,8 +27,7 @@ from typing import Callable
 from transitions import Machine as _TMachine
 from transitions import MachineError
 
-from hapair.spec import EventNotAllowed, HapairError, Refused, Spec, load
-from hapair.spec import guide
+from hapair.spec import EventNotAllowed, HapairError, Refused, Spec, guide, load
 from hapair.spec.lang import BOOL_T, typed
 
 from .compile import predicate

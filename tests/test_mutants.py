@@ -4,11 +4,12 @@ engines, with a counterexample that replays on the broken spec's embeddable mach
 from __future__ import annotations
 
 import pytest
-from mutants import MUTANTS, build
 
 from hapair import spec
 from hapair.checker import trace
 from hapair.checker.run import check
+
+from mutants import MUTANTS, build
 
 
 @pytest.fixture(params=MUTANTS, ids=[m.name for m in MUTANTS])
