@@ -1,0 +1,362 @@
+"""The ``vsg#`` console: the configuration guide's commands over a simulated lab.
+
+Interactive on a terminal; on any other input (or ``--script FILE``) it prints a
+transcript, ``<prompt><line>`` then the output, as the guide's examples do, and ends with
+the bare prompt.  Device commands print exactly what the guide prints (``spec/guide.py``);
+``lab ...`` commands drive power, links and faults, and work in every mode.
+
+    $ printf 'copy running-config startup-config\\n' | hapair console
+    vsg# copy running-config startup-config
+    [#####] 100%
+    vsg#
+
+Limits: keywords are matched whole (no NX-OS abbreviations such as ``sh``), and only the
+guide's commands exist.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import re
+import sys
+from typing import Callable, Iterable, TextIO
+
+from hapair.model.lab import Lab, RefinementError
+from hapair.spec import HapairError, Refused, guide
+
+STANDBY_STATES = ("standby_syncing", "ha_standby")
+ACTIVE_STATES = ("active_no_standby", "active_ha_standby")
+# What a console that is not on an active module still does.
+SAFE = ("show_status", "show_running", "show_diff", "show_processes", "end", "exit")
+HA_PAIR_IDS = range(1, 4096)  # our choice: the guide gives no range
+
+_DO, _ARG = "", "<arg>"  # tree keys: the command ends here / an argument comes here
+
+
+def _module(word: str) -> int | None:
+    return int(word) if word in ("1", "2") else None
+
+
+def _number(word: str) -> int | None:
+    return int(word) if word.isdigit() and int(word) in HA_PAIR_IDS else None
+
+
+def _word(word: str) -> str:
+    return word
+
+
+_SHOW = {"system": {"redundancy": {"status": {_DO: "show_status"}}},
+         "running-config": {_DO: "show_running", "diff": {_DO: "show_diff"}},
+         "processes": {_DO: "show_processes"}}
+_COPY = {"running-config": {"startup-config": {_DO: "copy"}}}
+_LEAVE = {"end": {_DO: "end"}, "exit": {_DO: "exit"}}
+EXEC = {
+    "show": _SHOW, "copy": _COPY, **_LEAVE,
+    "system": {"redundancy": {"role": {r: {_DO: "role"} for r in
+                                       ("standalone", "primary", "secondary")}},
+               "switchover": {_DO: "switchover"}},
+    "configure": {_DO: "configure", "terminal": {_DO: "configure"}},
+    "reload": {_DO: "reload"},
+    "attach": {"module": {_ARG: (_module, {_DO: "attach"})}},
+}
+CONFIG = {"show": _SHOW, "copy": _COPY, **_LEAVE,
+          "ha-pair": {"id": {_ARG: (_number, {_DO: "ha_pair_id"})}}}
+LAB = {"lab": {
+    "power": {"off": {_ARG: (_module, {_DO: "lab_power_off"})},
+              "on": {_ARG: (_module, {_DO: "lab_power_on"})}},
+    "link": {"down": {_DO: "lab_link_down"}, "up": {_DO: "lab_link_up"}},
+    "fail": {_ARG: (_module, {_ARG: (_word, {_DO: "lab_fail"})})},
+    "console": {_ARG: (_module, {_DO: "lab_console"})},
+    "replace": {_ARG: (_module, {r: {_DO: "lab_replace"} for r in ("primary", "secondary")})},
+    "settle": {"off": {_DO: "lab_settle_off"}, "on": {_DO: "lab_settle_on"}},
+    "step": {_DO: "lab_step"},
+}}
+
+
+class _Refusal(HapairError):
+    """The device's own refusal line (already in its words), printed as it is."""
+
+
+class _Syntax(Exception):
+    """A line that the command tree does not accept; ``column`` is where it goes wrong."""
+
+    def __init__(self, column: int):
+        self.column = column
+
+
+def parse(tree: dict, line: str) -> tuple[str, list, list[str]]:
+    """``(action, arguments, words)`` for a line, or ``_Syntax`` at the first bad word."""
+    spans = [(m.group(), m.start()) for m in re.finditer(r"\S+", line)]
+    node, args = tree, []
+    for word, column in spans:
+        if word.lower() in node and word not in (_DO, _ARG):
+            node = node[word.lower()]
+            continue
+        check, after = node.get(_ARG, (None, None))
+        value = check(word) if check else None
+        if value is None:
+            raise _Syntax(column)
+        args.append(value)
+        node = after
+    if _DO not in node:
+        raise _Syntax(len(line.rstrip()) + 1)
+    return node[_DO], args, [w for w, _ in spans]
+
+
+def diff(startup: list[str], running: list[str]) -> list[str]:
+    """``show running-config diff``: one context hunk over the whole file, or nothing."""
+    if startup == running:
+        return []
+    size = max(len(startup), len(running))
+    lines = list(difflib.context_diff(startup, running, lineterm="", n=size))
+    return [*guide.DIFF_HEADER, *lines[3:]]  # difflib's own three header lines go
+
+
+class Console:
+    """One console session on the lab, attached to module 1 at the start."""
+
+    def __init__(self, lab: Lab, out: TextIO):
+        self.lab, self.out = lab, out
+        self.home, self.attached = 1, None  # the console's module; ``attach module N``
+        self.config = False
+        self.done = False
+        self.internal_errors = 0
+        self._actions: dict[str, Callable[[list, list], None]] = {
+            name[3:]: getattr(self, name) for name in dir(self) if name.startswith("_c_")}
+
+    @property
+    def module(self) -> int:
+        return self.attached or self.home
+
+    @property
+    def state(self) -> str:
+        return self.lab.pair[f"n{self.module}.state"]
+
+    @property
+    def prompt(self) -> str:
+        if self.config:
+            return guide.CONFIG_PROMPT
+        return guide.STANDBY_PROMPT if self.state in STANDBY_STATES else guide.PROMPT
+
+    def say(self, *lines: str) -> None:
+        for line in lines:
+            self.out.write(line + "\n")
+
+    # -- one line -------------------------------------------------------------------
+
+    def run(self, line: str) -> None:
+        """Execute one input line and print its output."""
+        if not line.strip():
+            return
+        prompt, logged = self.prompt, len(self.lab.log[self.module])
+        watched = self.module
+        try:
+            self._dispatch(line)
+        except _Syntax as bad:
+            self.say(" " * (len(prompt) + bad.column) + "^", guide.INVALID_COMMAND)
+        except _Refusal as exc:
+            self.say(str(exc))
+        except RefinementError as exc:
+            self.internal_errors += 1
+            self.say(f"% {exc}")
+        except HapairError as exc:
+            self.say(f"% {exc}")
+        if watched == self.module:  # "logging console": new syslog lines show here
+            self.say(*self.lab.log[self.module][logged:])
+        if self.config and self.state not in ACTIVE_STATES:
+            self.config = False
+
+    def _dispatch(self, line: str) -> None:
+        first = line.split()[0].lower()
+        if first == "lab":
+            action, args, words = parse(LAB, line)
+        elif self.config and first not in CONFIG:
+            action, args, words = "config_line", [line.strip()], []
+        else:
+            action, args, words = parse(CONFIG if self.config else EXEC, line)
+        if not action.startswith("lab_"):
+            self._gate(action)
+        self._actions[action](args, words)
+
+    def _gate(self, action: str) -> None:
+        """Refuse what the console's module cannot do in its state (the guide: on the
+        standby, configuration is not allowed and only some show commands work)."""
+        if self.state == "off" and action not in ("end", "exit"):
+            raise _Refusal(guide.ATTACH_ABSENT.format(module=self.module))
+        if self.state in ACTIVE_STATES or action in SAFE:
+            return
+        message = guide.STANDBY_REFUSED if self.state in STANDBY_STATES else guide.NOT_ACTIVE
+        raise _Refusal(message)
+
+    # -- device commands ----------------------------------------------------------------
+
+    def _c_show_status(self, args: list, words: list) -> None:
+        self.say(self.lab.pair.status(self.module).render())
+
+    def _c_show_running(self, args: list, words: list) -> None:
+        self.say(*self.lab.running[self.module])
+
+    def _c_show_diff(self, args: list, words: list) -> None:
+        m = self.module
+        self.say(*diff(self.lab.startup[m], self.lab.running[m]))
+
+    def _c_show_processes(self, args: list, words: list) -> None:
+        counts = self.lab.start_cnt[self.module]
+        self.say(guide.PROCESS_HEADER, guide.SEPARATOR, *(
+            guide.PROCESS_ROW.format(pid=p.pid, state=p.state, pc=p.pc, count=count,
+                                     tty=p.tty, name=p.name)
+            for p, count in zip(self.lab.processes, counts)))
+
+    def _c_role(self, args: list, words: list) -> None:
+        self.lab.fire(f"role_{words[-1].lower()}", self.module)
+
+    def _c_switchover(self, args: list, words: list) -> None:
+        old = self.module
+        new = 3 - old
+        logged = len(self.lab.log[new])
+        try:
+            self.lab.fire("system_switchover", old)
+        except Refused as exc:
+            self.say(str(exc))
+            return
+        self.say(guide.SEPARATOR, *self.lab.log[new][logged:])
+        self.home, self.attached = new, None  # the console follows the new active
+
+    def _c_configure(self, args: list, words: list) -> None:
+        self.config = True
+
+    def _c_copy(self, args: list, words: list) -> None:
+        self.lab.fire("copy_rs", self.module)
+        self.say(guide.COPY_PROGRESS)
+
+    def _c_reload(self, args: list, words: list) -> None:
+        self.lab.fire("reload", self.module)
+
+    def _c_attach(self, args: list, words: list) -> None:
+        target = args[0]
+        if target == self.module:
+            raise _Refusal(guide.ATTACH_SELF)
+        if self.lab.pair[f"n{target}.state"] == "off":
+            raise _Refusal(guide.ATTACH_ABSENT.format(module=target))
+        self.say(*(line.format(module=target) for line in guide.ATTACH_BANNER))
+        self.attached = target
+
+    def _c_end(self, args: list, words: list) -> None:
+        self.config = False
+
+    def _c_exit(self, args: list, words: list) -> None:
+        if self.config:
+            self.config = False
+        elif self.attached:
+            self.attached = None
+        else:
+            self.done = True
+
+    def _c_ha_pair_id(self, args: list, words: list) -> None:
+        self.lab.ha_pair_id(self.module, args[0])
+
+    def _c_config_line(self, args: list, words: list) -> None:
+        self.lab.edit(self.module, args[0])
+
+    # -- lab commands ---------------------------------------------------------------------
+
+    def _c_lab_power_off(self, args: list, words: list) -> None:
+        self.lab.fire("power_off", args[0])
+
+    def _c_lab_power_on(self, args: list, words: list) -> None:
+        self.lab.fire("power_on", args[0])
+
+    def _c_lab_link_down(self, args: list, words: list) -> None:
+        self.lab.fire("link_down")
+
+    def _c_lab_link_up(self, args: list, words: list) -> None:
+        self.lab.fire("link_up")
+
+    def _c_lab_fail(self, args: list, words: list) -> None:
+        self.lab.fail(args[0], args[1])
+
+    def _c_lab_console(self, args: list, words: list) -> None:
+        self.home, self.attached, self.config = args[0], None, False
+
+    def _c_lab_replace(self, args: list, words: list) -> None:
+        self.lab.replace(args[0], words[-1].lower())
+
+    def _c_lab_settle_off(self, args: list, words: list) -> None:
+        self.lab.settling = False
+
+    def _c_lab_settle_on(self, args: list, words: list) -> None:
+        self.lab.settling = True
+        self.lab.settle()
+
+    def _c_lab_step(self, args: list, words: list) -> None:
+        step = self.lab.step()
+        self.say(f"lab: module {step.node} {step.trigger}" if step else
+                 "lab: nothing to do")
+
+    # -- sessions ---------------------------------------------------------------------
+
+    def transcript(self, lines: Iterable[str]) -> int:
+        """Run ``lines`` and print ``<prompt><line>`` and the output of each."""
+        for line in lines:
+            self.out.write(self.prompt + line + "\n")
+            self.run(line)
+            if self.done:
+                return self.exit_code
+        self.say(self.prompt.rstrip())
+        return self.exit_code
+
+    def interactive(self, stdin: TextIO) -> int:
+        """Prompt, read, run, until ``exit`` or end of input (Ctrl-D)."""
+        while not self.done:
+            self.out.write(self.prompt)
+            self.out.flush()
+            try:
+                line = stdin.readline()
+            except KeyboardInterrupt:  # Ctrl-C drops the line, as on the device
+                self.out.write("\n")
+                continue
+            if not line:
+                self.out.write("\n")
+                break
+            self.run(line.rstrip("\n"))
+        return self.exit_code
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.internal_errors else 0
+
+
+def main(argv: list[str] | None = None, stdin: TextIO | None = None,
+         stdout: TextIO | None = None) -> int:
+    """``hapair console [--standalone] [--script FILE]``; returns the exit status."""
+    parser = argparse.ArgumentParser(
+        prog="hapair console", description="A vsg# console over a simulated HA pair.")
+    parser.add_argument("--standalone", action="store_true",
+                        help="one VSG with role standalone (module 2 not installed)")
+    parser.add_argument("--script", metavar="FILE",
+                        help="run the commands in FILE and print a transcript")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, or a bad option (argparse has said why)
+        return int(exc.code or 0)
+    stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
+    lines: Iterable[str] | None = None
+    if args.script:
+        try:
+            with open(args.script, encoding="utf-8") as f:
+                lines = f.read().splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"hapair console: cannot read script {args.script}: {exc}",
+                  file=sys.stderr)
+            return 2
+    console = Console(Lab.standalone() if args.standalone else Lab(), stdout)
+    if lines is None and stdin.isatty():
+        return console.interactive(stdin)
+    if lines is None:
+        lines = (line.rstrip("\n") for line in stdin)
+    return console.transcript(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

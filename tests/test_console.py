@@ -1,0 +1,341 @@
+"""The ``vsg#`` console, rule by rule (issue 3), including every refusal and bad input."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+
+from hapair.console import Console, main
+from hapair.model.lab import Lab
+from hapair.spec import guide
+
+_PROMPT_LINE = re.compile(r"vsg(\([a-z]+\))?#( |$)")
+
+
+def run(script: str, *options: str) -> str:
+    out = io.StringIO()
+    assert main(list(options), stdin=io.StringIO(script), stdout=out) == 0
+    return out.getvalue()
+
+
+def outputs(script: str, *options: str) -> list[str]:
+    """The output of each command of ``script``, in order (prompt lines left out)."""
+    found: list[list[str]] = []
+    for line in run(script, *options).splitlines():
+        if _PROMPT_LINE.match(line):
+            found.append([])
+        else:
+            found[-1].append(line)
+    return ["\n".join(lines) for lines in found[:-1]]  # the last one is the bare prompt
+
+
+def prompts(script: str, *options: str) -> list[str]:
+    return [m.group() for line in run(script, *options).splitlines()
+            if (m := _PROMPT_LINE.match(line))]
+
+
+def status_line(text: str, label: str, section: str = "This supervisor") -> str:
+    block = text.split(section, 1)[1]
+    return next(line.split(": ", 1)[1] for line in block.splitlines() if label in line)
+
+
+def invalid_at(prompt: str, column: int) -> str:
+    return " " * (len(prompt) + column) + "^\n" + guide.INVALID_COMMAND
+
+
+# -- sessions -------------------------------------------------------------------------------
+
+def test_transcript_echoes_each_line_and_ends_with_the_bare_prompt():
+    assert run("configure\n") == "vsg# configure\nvsg(config)#\n"
+
+
+def test_blank_lines_only_echo_the_prompt():
+    assert run("\n") == "vsg# \nvsg#\n"
+
+
+def test_script_file(tmp_path):
+    script = tmp_path / "s.txt"
+    script.write_text("copy running-config startup-config\n")
+    out = io.StringIO()
+    assert main(["--script", str(script)], stdout=out) == 0
+    assert out.getvalue() == "vsg# copy running-config startup-config\n[#####] 100%\nvsg#\n"
+
+
+def test_missing_script_is_one_line_and_exit_2(tmp_path, capsys):
+    assert main(["--script", str(tmp_path / "nope")], stdout=io.StringIO()) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("hapair console: cannot read script") and err.count("\n") == 1
+
+
+def test_bad_option_exits_2_without_traceback(capsys):
+    assert main(["--bogus"], stdin=io.StringIO(""), stdout=io.StringIO()) == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_interactive_on_a_terminal_prompts_without_echo():
+    out = io.StringIO()
+    assert main([], stdin=_Terminal("configure\nend\n"), stdout=out) == 0
+    assert out.getvalue() == "vsg# vsg(config)# vsg# \n"
+
+
+def test_exit_at_exec_level_ends_the_session():
+    assert run("exit\nshow processes\n") == "vsg# exit\n"
+
+
+# -- bad input ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("line, column", [
+    ("shw version", 0),
+    ("show version", 5),
+    ("show", 5),                                  # incomplete: the caret after the end
+    ("system redundancy role tertiary", 23),
+    ("attach module 3", 14),
+    ("attach module x", 14),
+    ("ha-pair id 10", 0),                         # configuration mode only
+    ("lab power off 3", 14),
+    ("lab replace 1 standalone", 14),
+    ("lab settle maybe", 11),
+    ("lab", 4),
+    ("lab power off <arg>", 14),                  # the parser's own marker is no word
+])
+def test_unknown_commands_get_a_caret_under_the_first_bad_word(line, column):
+    assert outputs(line + "\n") == [invalid_at("vsg# ", column)]
+
+
+@pytest.mark.parametrize("line, column", [("ha-pair id x", 11), ("ha-pair id 0", 11),
+                                          ("ha-pair id 4096", 11), ("ha-pair", 8),
+                                          ("copy running-config", 20)])
+def test_bad_arguments_in_configure_mode(line, column):
+    assert outputs(f"configure\n{line}\n")[1] == invalid_at("vsg(config)# ", column)
+
+
+def test_keywords_are_case_insensitive():
+    assert outputs("COPY Running-Config startup-config\n") == [guide.COPY_PROGRESS]
+
+
+def test_events_not_allowed_are_one_line():
+    for script in ("lab power on 1\n", "lab link up\n", "lab step\nlab settle off\n"
+                   "lab power off 2\nlab power off 2\n"):
+        last = outputs(script)[-1]
+        assert "\n" not in last and (last.startswith("% ") or last == "lab: nothing to do")
+    assert outputs("lab power on 1\n")[0].startswith("% 'power_on' is not allowed on module 1")
+
+
+def test_unknown_and_stopped_processes():
+    assert outputs("lab fail 1 foo\nlab fail 1 tacacs\n") == [
+        "% unknown process 'foo'", "% process 'tacacs' is not running"]
+
+
+# -- show system redundancy status, role changes --------------------------------------------
+
+def test_role_standalone_to_primary_is_immediate():
+    text = outputs("system redundancy role primary\nshow system redundancy status\n",
+                   "--standalone")[1]
+    assert status_line(text, "administrative", "Redundancy role") == "primary"
+    assert status_line(text, "operational", "Redundancy role") == "primary"
+
+
+def test_role_change_to_secondary_takes_effect_at_reload():
+    before, after = outputs("system redundancy role secondary\n"
+                            "show system redundancy status\nreload\n"
+                            "show system redundancy status\n", "--standalone")[1::2]
+    role = "Redundancy role"
+    assert (status_line(before, "administrative", role),
+            status_line(before, "operational", role)) == ("secondary", "standalone")
+    assert (status_line(after, "administrative", role),
+            status_line(after, "operational", role)) == ("secondary", "secondary")
+
+
+def test_standalone_shows_operational_mode_none_and_no_peer():
+    text = outputs("show system redundancy status\n", "--standalone")[0]
+    assert "      operational: None" in text
+    assert "Other supervisor (sup-2)\n-----\nRedundancy state: Not present" in text
+
+
+# -- system switchover ----------------------------------------------------------------------
+
+def test_switchover_follows_the_new_active():
+    out = outputs("system switchover\nshow system redundancy status\n")
+    assert out[0].splitlines()[0] == guide.SEPARATOR
+    assert "This supervisor (sup-2)" in out[1]
+    assert status_line(out[1], "Internal state") == "Active with HA standby"
+    assert status_line(out[1], "Internal state", "Other supervisor") == "HA standby"
+
+
+def test_switchover_refused_while_the_standby_synchronises_and_changes_nothing():
+    setup = "lab settle off\nlab power off 2\nlab power on 2\nlab step\n"
+    out = outputs(setup + "show system redundancy status\nsystem switchover\n"
+                  "show system redundancy status\n")
+    assert out[-2] == guide.SWITCHOVER_REFUSED
+    assert out[-1] == out[-3]
+    assert status_line(out[-1], "Internal state", "Other supervisor") \
+        == "HA synchronization in progress"
+
+
+def test_one_failover_at_a_time():
+    out = outputs("lab settle off\nsystem switchover\nlab console 2\nsystem switchover\n")
+    assert out[-1] == guide.SWITCHOVER_REFUSED
+
+
+def test_switchover_on_the_standby_console_is_refused():
+    assert outputs("lab console 2\nsystem switchover\n")[-1] == guide.STANDBY_REFUSED
+
+
+# -- the standby console, attach ------------------------------------------------------------
+
+def test_attach_module_moves_to_the_standby_and_exit_comes_back():
+    text = run("attach module 2\nshow system redundancy status\nexit\n")
+    assert prompts("attach module 2\nshow system redundancy status\nexit\n") == [
+        "vsg# ", "vsg(standby)# ", "vsg(standby)# ", "vsg#"]
+    banner = "\n".join(line.format(module=2) for line in guide.ATTACH_BANNER)
+    assert banner in text and "This supervisor (sup-2)" in text
+
+
+@pytest.mark.parametrize("command", [
+    "configure", "copy running-config startup-config", "reload", "system switchover",
+    "system redundancy role primary", "attach module 1"])
+def test_the_standby_refuses_configuration_and_non_show_commands(command):
+    assert outputs(f"attach module 2\n{command}\n")[-1] == guide.STANDBY_REFUSED
+
+
+@pytest.mark.parametrize("command", ["show system redundancy status", "show running-config",
+                                     "show running-config diff", "show processes"])
+def test_the_standby_runs_show_commands(command):
+    assert not outputs(f"lab console 2\n{command}\n")[-1].startswith("%")
+
+
+def test_attach_to_itself_or_to_an_absent_module():
+    assert outputs("attach module 1\n") == [guide.ATTACH_SELF]
+    assert outputs("attach module 2\n", "--standalone") == [
+        guide.ATTACH_ABSENT.format(module=2)]
+
+
+def test_a_console_on_a_powered_off_module():
+    out = outputs("lab power off 1\nshow system redundancy status\nconfigure\n")
+    assert out[1:] == [guide.ATTACH_ABSENT.format(module=1)] * 2
+
+
+def test_a_console_on_a_booting_module_is_not_active():
+    out = outputs("lab settle off\nlab power off 2\nlab power on 2\nlab console 2\n"
+                  "configure\nshow system redundancy status\n")
+    assert out[-2] == guide.NOT_ACTIVE
+    assert status_line(out[-1], "Internal state") == "Initializing"
+
+
+# -- configuration --------------------------------------------------------------------------
+
+def test_a_configuration_line_goes_to_running_and_to_the_standby():
+    out = outputs("configure\ntelnet server enable\nend\nshow running-config\n"
+                  "attach module 2\nshow running-config\n")
+    assert out[3].splitlines()[-1] == out[5].splitlines()[-1] == "telnet server enable"
+
+
+def test_diff_is_empty_when_saved_and_shows_an_unsaved_line():
+    out = outputs("show running-config diff\nconfigure\nvlan 10\n"
+                  "show running-config diff\ncopy running-config startup-config\n"
+                  "show running-config diff\n")
+    assert out[0] == "" and out[-1] == ""
+    assert out[3].startswith("\n".join(guide.DIFF_HEADER) + "\n*** 1,38 ****\n--- 1,39 ----")
+    assert out[3].endswith("\n+ vlan 10")
+
+
+def test_end_and_exit_leave_configure_mode():
+    assert prompts("configure\nend\nconfigure\nexit\n") == [
+        "vsg# ", "vsg(config)# ", "vsg# ", "vsg(config)# ", "vsg#"]
+
+
+def test_unsaved_configuration_survives_a_switchover():
+    out = outputs("configure\nvlan 10\nend\nsystem switchover\nshow running-config diff\n")
+    assert out[-1].endswith("+ vlan 10")
+
+
+def test_reload_restarts_from_the_startup_config():
+    out = outputs("configure\nvlan 10\nend\nreload\nshow running-config diff\n"
+                  "show running-config\n", "--standalone")
+    assert out[-2] == "" and "vlan 10" not in out[-1].splitlines()
+
+
+def test_ha_pair_id_decides_pairing():
+    # Module 2 away, module 1 takes another ID: module 2 comes back and does not pair.
+    script = ("lab power off 2\nconfigure\nha-pair id 7\nend\nlab power on 2\n"
+              "show system redundancy status\nconfigure\nha-pair id 1\nend\n"
+              "show system redundancy status\n")
+    out = outputs(script)
+    assert status_line(out[5], "Redundancy state", "Other supervisor") == "Not present"
+    assert status_line(out[5], "Internal state") == "Active with no standby"
+    # The same ID again: both are active, the primary (module 1) is reset and syncs.
+    assert status_line(out[-1], "Internal state") == "HA standby"
+    assert prompts(script)[-1] == "vsg(standby)#"
+
+
+def test_ha_pair_id_with_a_standby_keeps_the_pair():
+    out = outputs("configure\nha-pair id 10\nend\nshow system redundancy status\n")
+    assert status_line(out[-1], "operational", "Redundancy mode") == "HA"
+
+
+# -- System Manager -------------------------------------------------------------------------
+
+def _count(table: str, name: str) -> int:
+    row = next(r for r in table.splitlines() if r.split()[-1] == name)
+    return int(row.split()[3])
+
+
+def test_a_borrowed_process_restarts_and_its_start_count_goes_up():
+    out = outputs("lab fail 1 aaa\nlab fail 1 aaa\nshow processes\n")
+    assert _count(out[-1], "aaa") == 3 and _count(out[-1], "arp") == 1
+
+
+def test_a_native_process_failure_causes_a_failover():
+    out = outputs("lab console 2\nlab fail 1 policy_engine\nshow system redundancy status\n")
+    assert "%SYSMGR-2-SWITCHOVER_OVER: Switchover completed." in out[1]
+    assert status_line(out[2], "Internal state") == "Active with HA standby"
+
+
+# -- lab commands ---------------------------------------------------------------------------
+
+def test_power_off_the_active_makes_the_standby_take_over():
+    out = outputs("lab console 2\nlab power off 1\nshow system redundancy status\n")
+    assert out[1].count("%SYSMGR-2-") == 3
+    assert status_line(out[2], "Redundancy state", "Other supervisor") == "Not present"
+
+
+def test_replace_the_standby():
+    out = outputs("lab replace 2 secondary\nlab power on 2\nshow system redundancy status\n"
+                  "attach module 2\nshow running-config diff\n")
+    assert status_line(out[2], "Internal state", "Other supervisor") == "HA standby"
+    assert out[-1] == ""
+
+
+def test_replace_the_active():
+    # The guide's steps: power off the active (done by replace), isolate the new
+    # primary, install it, reconnect, power up: it becomes the standby.
+    out = outputs("lab replace 1 primary\nlab console 2\nshow system redundancy status\n"
+                  "lab power on 1\nshow system redundancy status\n")
+    assert status_line(out[2], "Internal state") == "Active with no standby"
+    assert status_line(out[-1], "Internal state", "Other supervisor") == "HA standby"
+
+
+def test_settle_off_shows_transient_states_one_step_at_a_time():
+    out = outputs("lab settle off\nlab link down\nlab step\nlab link up\nlab step\n"
+                  "lab step\nlab step\nlab step\nlab settle on\n")
+    assert out[2] == "lab: module 2 takeover"
+    assert out[4:8] == ["lab: module 1 resolve_dual_active", "lab: module 1 boot",
+                        "lab: module 1 sync_done", "lab: nothing to do"]
+
+
+def test_console_moves_with_lab_console():
+    assert prompts("lab console 2\nlab console 1\n") == ["vsg# ", "vsg(standby)# ", "vsg#"]
+
+
+def test_console_class_over_a_given_lab():
+    out = io.StringIO()
+    console = Console(Lab.standalone(), out)
+    console.run("show running-config diff")
+    assert out.getvalue() == "" and console.prompt == guide.PROMPT
