@@ -113,6 +113,11 @@ def _write_traces(sp, result, out_dir: Path, emit_dir, out) -> list[str]:
         trace.write_json(out_dir / f"{r.name}.trace.json", data)
         trace.write_json(out_dir / f"{r.name}.itf.json", trace.to_itf(data))
         lines.append(f"wrote {out_dir / (r.name + '.trace.json')} and .itf.json")
+        from hapair.diagrams import trace_picture
+        pictures = trace_picture(r.trace, sp, out_dir / f"{r.name}.trace",
+                                 title=f"{r.name}: {r.meaning}")
+        lines += [f"wrote {p}" for p in pictures] + ([pictures.message] if pictures.message
+                                                     else [])
         if emit_dir:
             lines.append(f"wrote {trace.emit_pytest(data, r.meaning, Path(emit_dir))}")
     return lines
@@ -150,8 +155,11 @@ def cmd_diagrams(args) -> int:
 def cmd_diagram(args) -> int:
     from hapair.diagrams import render_trace_file
 
-    for path in render_trace_file(args.trace, args.out):
+    written = render_trace_file(args.trace, args.out)
+    for path in written:
         print(f"wrote {path}")
+    if written.message:
+        print(written.message)
     return 0
 
 

@@ -1,0 +1,167 @@
+"""The generated set for a spec (the built-in VSG by default), and trace pictures.
+
+``write_all`` is what ``hapair diagrams --out DIR`` runs; ``render_trace_file`` is
+``hapair diagram --trace FILE``.  The set is committed under ``diagrams/vsg/`` and
+``tests/test_diagrams.py`` fails when it is stale.
+
+What each picture explores (slices keep the checks fast, see ``model.cone_of_influence``):
+
+* ``machine-<name>``: the declared rows; grey dashed what the checker never reached,
+  judged on the cone of influence of that machine's own variable with no assumptions
+  (exact for that machine: its rows' guards are all in the cone).
+* ``product-quotient``: the product under ``fixed_pairing`` (nobody changes a role or the
+  pair ID; the link may fail), sliced to the cone of the redundancy states, collapsed by
+  ``n1.state x n2.state``; red where an ``always`` property decidable on that slice fails
+  (here the expected ``DualActiveOnPartition``).
+* ``product-full``: every state and edge of the same slice with the link kept up too.
+* ``counterexample-<property>``: the shortest run to the first violation of each
+  property that is expected to be violated.
+
+>>> sorted(diagram_sources())[:2]
+['counterexample-DualActiveOnPartition', 'machine-link']
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from hapair.spec import Spec, TraceError
+
+from . import extract as x
+from .render import DEFAULT, RenderConfig, Written, machine_dot, product_dot, trace_dot, write
+
+
+@dataclass(frozen=True)
+class Slice:
+    assume: tuple
+    reads: tuple  # variable names whose cone is explored
+
+
+QUOTIENT = Slice(("fixed_pairing",), ("n1.state", "n2.state"))
+FULL = Slice(("no_partition", "fixed_pairing"), ("n1.state", "n2.state"))
+
+
+def explore_slice(spec: Spec, sl: Slice):
+    from hapair.checker.explicit import explore
+    from hapair.model.product import Model, cone_of_influence
+
+    keep = cone_of_influence(spec, {spec.by_name[n].index for n in sl.reads}, sl.assume)
+    return explore(Model(spec, sl.assume, keep))
+
+
+def machine_coverage(spec: Spec, name: str) -> x.Coverage:
+    """Coverage of one machine, from the cone of influence of its own variable."""
+    m = spec.machines[name]
+    reads = tuple(f"n{n}.{m.variable}" for n in (1, 2)) if m.scope == "node" else (m.variable,)
+    cov = x.coverage_of(explore_slice(spec, Slice((), reads)))
+    return x.Coverage(frozenset(r for r in cov.reached if r[0] == name), cov.fired)
+
+
+def _violations(spec: Spec, graph) -> tuple:
+    props = x.always_violations(spec, graph)
+    if not props:
+        return None, ()
+    fns = list(props.values())
+    names = ", ".join(f"{n} (expected)" if spec.properties[n].expect == "violated" else n
+                      for n in props)
+    return (lambda s: any(f(s) for f in fns)), (f"checked here: {names}",)
+
+
+def product_sources(spec: Spec, cfg: RenderConfig = DEFAULT) -> dict:
+    out = {}
+    g = explore_slice(spec, QUOTIENT)
+    bad, notes = _violations(spec, g)
+    ir = x.quotient_ir(g, violating=bad, title=f"{spec.name}: the pair by each node's "
+                       "redundancy state (the link may fail)")
+    out["product-quotient"] = product_dot(_with_notes(ir, notes), cfg)
+    g = explore_slice(spec, FULL)
+    if len(g.states) <= cfg.full_limit:
+        bad, notes = _violations(spec, g)
+        ir = x.full_ir(g, violating=bad, title=f"{spec.name}: every state of the pair "
+                       "(the link never fails)")
+        out["product-full"] = product_dot(_with_notes(ir, notes), cfg)
+    return out
+
+
+def _with_notes(ir: x.ProductIR, notes: tuple) -> x.ProductIR:
+    from dataclasses import replace
+
+    return replace(ir, notes=ir.notes + notes)
+
+
+def expected_counterexamples(spec: Spec) -> dict:
+    """``{property: Trace}``: the shortest run to the first violation of each ``always``
+    property that the spec expects to be violated, on its own slice."""
+    from hapair.spec.lang import names
+
+    out = {}
+    for name, p in spec.properties.items():
+        if p.kind != "always" or p.expect != "violated":
+            continue
+        reads = tuple(spec.variables[i].name for i in sorted(names(p.expr)))
+        g = explore_slice(spec, Slice(p.assume, reads))
+        bad = x.always_violations(spec, g, [name]).get(name)
+        first = next((i for i, s in enumerate(g.states) if bad and bad(s)), None)
+        if first is not None:
+            out[name] = g.trace_to(first)
+    return out
+
+
+def diagram_sources(spec: Spec | None = None, cfg: RenderConfig = DEFAULT) -> dict:
+    """``{file stem: DOT text}`` for the whole set, in a fixed order."""
+    from hapair.spec import load
+
+    spec = spec or load()
+    out = {}
+    for name in spec.machines:
+        ir = x.machine_ir(spec, name, machine_coverage(spec, name))
+        out[f"machine-{name}"] = machine_dot(ir, cfg)
+    out.update(product_sources(spec, cfg))
+    for name, trace in expected_counterexamples(spec).items():
+        ir = x.trace_ir_of(trace, spec, title=f"{spec.name}: counterexample to {name} "
+                           f"({spec.properties[name].meaning})")
+        out[f"counterexample-{name}"] = trace_dot(ir, cfg)
+    return out
+
+
+def write_all(out_dir, *, formats: tuple = ("dot", "svg"), png: bool = False,
+              spec: Spec | None = None, config: RenderConfig = DEFAULT) -> tuple[list, str]:
+    """Generate the whole set into ``out_dir``; returns ``(paths written, message)``.
+    Without the ``dot`` program only the .dot files are written and the message says
+    how to get the pictures (else it is "").
+
+    >>> import tempfile
+    >>> paths, message = write_all(tempfile.mkdtemp(), formats=("dot",))
+    >>> sorted(p.name for p in paths)[0], message
+    ('counterexample-DualActiveOnPartition.dot', '')
+    """
+    written = write(diagram_sources(spec, config), out_dir, formats=formats, png=png)
+    return list(written), written.message
+
+
+def trace_picture(trace, spec: Spec, out, *, title: str = "", formats: tuple = ("dot", "svg"),
+                  png: bool = False, config: RenderConfig = DEFAULT) -> Written:
+    """Draw a checker ``Trace``; ``out`` is a path without (or with) an extension."""
+    out = Path(out)
+    ir = x.trace_ir_of(trace, spec, title=title)
+    return write({out.stem: trace_dot(ir, config)}, out.parent, formats=formats, png=png)
+
+
+def render_trace_file(path, out=None, *, formats: tuple = ("dot", "svg"), png: bool = False,
+                      config: RenderConfig = DEFAULT) -> Written:
+    """``hapair diagram --trace FILE``: draw a trace file (``hapair-trace/1`` JSON or
+    ITF) as ``out`` (default: beside the file, same name) .dot / .svg / .png."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise TraceError(f"cannot read trace file {path}: {exc}") from None
+    if not isinstance(data, dict):
+        raise TraceError(f"{path}: a trace file holds one JSON object")
+    ir = x.trace_ir_from_json(data)
+    out = Path(out) if out is not None else path.with_suffix("")
+    if out.suffix in (".dot", ".svg", ".png"):
+        out = out.with_suffix("")
+    return write({out.name: trace_dot(ir, config)}, out.parent, formats=formats, png=png)
