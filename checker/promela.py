@@ -1,0 +1,358 @@
+"""The product automaton as a Promela model, for SPIN as an independent witness.
+
+``export(spec)`` writes one process whose ``do`` loop holds one ``d_step`` per action of
+the ``Model`` (``(node, trigger)``): the guard of the row that fires is the row's own
+guard and the negation of the guards of the rows before it (first match, as in
+``Model``), and the effects all read the state before the step (every value that reads
+a written variable goes through a ``hidden`` temporary first).  Each variable is one
+``byte`` named after the spec (``n1.state`` -> ``n1_state``); enum values are
+``#define``\\ d (``state_off``); a variable outside the slice ``keep`` is a ``#define``
+of its initial value.  The ``do`` loop head is the only control point, so SPIN's stored
+states correspond one to one with hapair's reachable states.
+
+Invariants (``always`` properties) are checked by the same process: one loop option per
+property, ``:: d_step { !(expr) -> assert(Name || (expr)) }``, enabled only in a state
+that breaks the property (and then a step back to the same state).  SPIN evaluates every
+option in every state it stores, so each reachable state (the initial one and deadlocks
+included) is checked, and no state is added, even with ``-c0`` after a violation.  The
+property's name is a ``hidden`` bit (always 0), so pan's message names the property.
+
+Action properties are assertions inside the steps they watch: the step first copies the
+pre-step values they read (of the variables it writes) into ``hidden`` bytes, applies its
+effects, then asserts ``require`` (for a node's step, the binding of that node; for a
+global step, both), as ``checker.properties`` evaluates them.
+
+Limits: ``leads_to`` properties are not exported; the loop head carries an ``end``
+label, so states without a successor are not reported as invalid end states.
+
+>>> from hapair import spec
+>>> text = export(spec.load(), assume=("no_partition",))
+>>> text.splitlines()[0]
+'/* hapair product of spec vsg, as Promela */'
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hapair.model import Model
+from hapair.spec import Spec
+from hapair.spec.lang import Node, Type, names
+
+_KEYWORDS = frozenset(
+    "active assert atomic bit bool break byte chan d_step do else empty enabled eval fi "
+    "full goto hidden if init inline int len mtype nempty never nfull od of pc_value "
+    "printf priority proctype provided run short skip timeout typedef unless unsigned "
+    "xr xs true false np_ _pid _nr_pr _last end".split())
+
+
+def ident(name: str) -> str:
+    """A Promela identifier for a spec name: ``n1.state`` -> ``n1_state``."""
+    out = re.sub(r"[^A-Za-z0-9_]", "_", name)
+    return f"v_{out}" if out in _KEYWORDS or out[0].isdigit() else out
+
+
+class _Writer:
+    """Translates typed trees to Promela expressions over the spec's variables."""
+
+    def __init__(self, spec: Spec):
+        self.spec = spec
+        self.var_names = [ident(v.name) for v in spec.variables]
+        self.enum_prefix: dict[Type, str] = {}
+        for v in spec.variables:
+            if v.type.kind == "enum":
+                self.enum_prefix.setdefault(v.type, ident(v.local))
+
+    def enum_value(self, t: Type, code: int) -> str:
+        return f"{self.enum_prefix[t]}_{ident(t.values[code])}" if t in self.enum_prefix \
+            else str(code)
+
+    def expr(self, node: Node, sub: dict | None = None) -> str:
+        """``sub`` maps a variable index to the name that holds its value instead."""
+        op, a = node.op, node.args
+        if op == "var":
+            return sub[node.data] if sub and node.data in sub else self.var_names[node.data]
+        if op == "const":
+            is_enum = node.type.kind == "enum" and 0 <= node.data < node.type.size
+            return self.enum_value(node.type, node.data) if is_enum else str(int(node.data))
+        if op == "not":
+            return f"!({self.expr(a[0], sub)})"
+        if op in ("and", "or"):
+            joint = " && " if op == "and" else " || "
+            return "(" + joint.join(self.expr(x, sub) for x in a) + ")"
+        return self._compound(node, sub)
+
+    def _compound(self, node: Node, sub: dict | None) -> str:
+        op, a = node.op, node.args
+        if op in ("cmp", "arith"):
+            return f"({self.expr(a[0], sub)} {node.data} {self.expr(a[1], sub)})"
+        if op == "in":
+            x = self.expr(a[0], sub)
+            return "(" + " || ".join(f"{x} == {self.enum_or_int(a[0].type, c)}"
+                                     for c in node.data) + ")" if node.data else "0"
+        if op == "ite":
+            c, t, e = (self.expr(x, sub) for x in a)
+            return f"({c} -> {t} : {e})"
+        if op in ("min", "max"):
+            out = self.expr(a[0], sub)
+            for x in a[1:]:
+                y = self.expr(x, sub)
+                cmp = "<" if op == "min" else ">"
+                out = f"(({out}) {cmp} ({y}) -> ({out}) : ({y}))"
+            return out
+        raise ValueError(f"unknown expression node {op!r}")
+
+    def enum_or_int(self, t: Type, code: int) -> str:
+        return self.enum_value(t, code) if t.kind == "enum" and 0 <= code < t.size \
+            else str(code)
+
+
+@dataclass
+class _Parts:
+    header: list = field(default_factory=list)
+    decls: list = field(default_factory=list)
+    options: list = field(default_factory=list)
+    temps: int = 0
+    pre: set = field(default_factory=set)  # variables whose pre-step value is copied
+    flags: list = field(default_factory=list)  # property names (hidden, always 0)
+    steps: list = field(default_factory=list)  # the action properties exported
+
+
+def _declarations(model: Model, w: _Writer, parts: _Parts) -> None:
+    spec = model.spec
+    for t in w.enum_prefix:
+        for code in range(t.size):
+            parts.decls.append(f"#define {w.enum_value(t, code)} {code}")
+    if w.enum_prefix:
+        parts.decls.append("")
+    for v in spec.variables:
+        init = spec.initial[v.index]
+        shown = w.enum_or_int(v.type, init)
+        if v.index in model.keep:
+            parts.decls.append(f"byte {w.var_names[v.index]} = {shown};  "
+                               f"/* {v.name}: 0..{v.type.size - 1} */")
+        else:
+            parts.decls.append(f"#define {w.var_names[v.index]} {shown}  "
+                               f"/* {v.name}: outside the slice, stays initial */")
+
+
+def _effects(kept: tuple, w: _Writer, parts: _Parts) -> list[str]:
+    """Statements for simultaneous assignment: values that read a written variable are
+    computed into hidden temporaries first."""
+    written = {i for i, _ in kept}
+    first, then = [], []
+    for i, e in kept:
+        value = w.expr(e)
+        if names(e) & (written - {i}):
+            tmp = f"tmp{len(first)}"
+            first.append(f"{tmp} = {value}")
+            value = tmp
+        then.append(f"{w.var_names[i]} = {value}")
+    parts.temps = max(parts.temps, len(first))
+    return first + then
+
+
+def _step_checks(model: Model, action: tuple, kept: tuple, w: _Writer,
+                 parts: _Parts) -> tuple[list, list]:
+    """Action properties watching this step: copies of the pre-step values they read
+    (of the variables the step writes), and the assertions after the effects."""
+    node, trigger = action
+    n, written = model.width, {i for i, _ in kept}
+    copied: set[int] = set()
+    checks: list[str] = []
+    for name in parts.steps:
+        prop = model.spec.properties[name]
+        if not model.spec.watches(prop, trigger):
+            continue
+        for req in (prop.require if node is None else (prop.require[node - 1],)):
+            pre = {i for i in names(req) if i < n and i in written}
+            copied |= pre
+            sub = {i: f"pre_{w.var_names[i]}" if i in pre else w.var_names[i] for i in range(n)}
+            sub.update({n + i: w.var_names[i] for i in range(n)})
+            e = w.expr(req, sub)
+            checks.append(f"assert({ident(name)} || {e})")
+    parts.pre |= copied
+    return [f"pre_{w.var_names[i]} = {w.var_names[i]}" for i in sorted(copied)], checks
+
+
+def _action(model: Model, action: tuple, rows: list, w: _Writer, parts: _Parts) -> None:
+    node, trigger = action
+    rules = model.spec.rules
+    before: list[str] = []
+    for i in rows:
+        rule = rules[i]
+        guard = w.expr(rule.guard)
+        kept = tuple((j, e) for j, e in rule.effects if j in model.keep)
+        if kept:
+            cond = " && ".join([*(f"!({g})" for g in before), guard])
+            copies, checks = _step_checks(model, action, kept, w, parts)
+            body = "; ".join([*copies, *_effects(kept, w, parts), *checks])
+            who = f"n{node}" if node else "link"
+            parts.options.append(f"    /* {who} {trigger}: {rule.transition.label} */")
+            parts.options.append(f"    :: d_step {{ ({cond}) -> {body} }}")
+        before.append(guard)
+
+
+def _invariants(spec: Spec, props: list, w: _Writer, parts: _Parts) -> None:
+    for name in props:
+        p = spec.properties[name]
+        if p.kind != "always":
+            continue
+        e = w.expr(p.expr)
+        parts.options.append(f"    /* invariant {name}: {p.meaning} */")
+        parts.options.append(f"    :: d_step {{ !({e}) -> assert({ident(name)} || {e}) }}")
+
+
+def properties_for(spec: Spec, assume: tuple) -> list[str]:
+    """The ``always`` and ``action`` properties whose assumptions are all among
+    ``assume``: the ones an export checks."""
+    return [n for n, p in spec.properties.items()
+            if p.kind in ("always", "action") and set(p.assume) <= set(assume)]
+
+
+def export(spec: Spec, *, assume: tuple = (), keep: frozenset | None = None,
+           properties: tuple | None = None) -> str:
+    """The product of ``spec`` (with ``assume`` and slice ``keep``) as Promela source.
+
+    ``properties``: the ``always`` and ``action`` properties to assert; by default
+    every one whose assumptions are among ``assume``.  The text is deterministic.
+    """
+    model = Model(spec, tuple(assume), keep)
+    props = list(properties) if properties is not None else properties_for(spec, model.assume)
+    for name in props:
+        if name not in spec.properties or spec.properties[name].kind == "leads_to":
+            known = ", ".join(properties_for(spec, tuple(spec.assumptions)))
+            raise ValueError(f"'{name}' is not an always or action property (known: "
+                             f"{known})")
+    w, parts = _Writer(spec), _Parts()
+    parts.steps = [n for n in props if spec.properties[n].kind == "action"]
+    _declarations(model, w, parts)
+    for name in props:
+        parts.decls.append(f"hidden byte {ident(name)};  /* always 0: names {name} in "
+                           "pan's messages */")
+    for action, rows in model.action_rules.items():
+        _action(model, action, rows, w, parts)
+    _invariants(spec, props, w, parts)
+    return _assemble(model, props, parts)
+
+
+def _assemble(model: Model, props: list, parts: _Parts) -> str:
+    spec = model.spec
+    bounds = ", ".join(f"{k}={v}" for k, v in sorted(spec.bounds.items())) or "none"
+    sliced = "all variables" if len(model.keep) == model.width else \
+        ", ".join(spec.variables[i].name for i in sorted(model.keep))
+    lines = [
+        f"/* hapair product of spec {spec.name}, as Promela */",
+        f"/* bounds: {bounds} */",
+        f"/* assumptions: {', '.join(model.assume) or 'none'} */",
+        f"/* tracked: {sliced} */",
+        f"/* properties asserted: {', '.join(props) or 'none'} */",
+        f"/* {len(model.action_rules)} actions; one loop head: states correspond one to one "
+        "with hapair's */",
+        "",
+        *parts.decls,
+        *(f"hidden byte tmp{k};" for k in range(parts.temps)),
+        *(f"hidden byte pre_{ident(spec.variables[i].name)};  /* {spec.variables[i].name} before "
+          "the step */"
+          for i in sorted(parts.pre)),
+        "",
+        "active proctype product() {",
+        "end:",
+        "    do",
+        *parts.options,
+        "    od",
+        "}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+# -- running SPIN ---------------------------------------------------------------------
+
+@dataclass
+class SpinResult:
+    """What pan said: ``states`` stored, ``violated`` property names, and the timings."""
+
+    states: int
+    transitions: int
+    depth: int
+    violated: list
+    errors: int
+    compile_seconds: float
+    run_seconds: float
+    peak_kib: int
+    output: str
+    attempts: int = 1
+
+    @property
+    def seconds(self) -> float:
+        return self.compile_seconds + self.run_seconds
+
+
+def spin_available() -> bool:
+    return shutil.which("spin") is not None and shutil.which("gcc") is not None
+
+
+def run_spin(source: str, workdir: Path, *, depth: int = 100_000, hash_bits: int = 22,
+             all_errors: bool = True, extra_cc: tuple = ()) -> SpinResult:
+    """Write ``source`` to ``workdir``, run ``spin -a``, compile ``pan`` with
+    ``-O2 -DSAFETY -DNOREDUCE`` and run ``./pan -m<depth> -w<hash_bits>``.
+
+    pan searches depth first; when ``depth`` proves too small (pan truncates the search
+    and says so), pan runs again with twice the depth, and the result reports the
+    last run (``attempts`` counts them).  ``all_errors`` (``-c0``) goes on after a
+    violation, so every violated invariant is named.
+    """
+    workdir = Path(workdir)
+    (workdir / "model.pml").write_text(source)
+    t0 = time.perf_counter()
+    _run(["spin", "-a", "model.pml"], workdir)
+    _run(["gcc", "-O2", "-DSAFETY", "-DNOREDUCE", "-DMEMLIM=20000", *extra_cc, "-o", "pan",
+          "pan.c"], workdir)
+    compile_s, attempts = time.perf_counter() - t0, 0
+    while True:
+        attempts += 1
+        out, run_s, peak = _pan(workdir, ["./pan", f"-m{depth}", f"-w{hash_bits}"] +
+                                (["-c0"] if all_errors else []))
+        if "max search depth too small" not in out:
+            break
+        depth *= 2
+    result = _parse(out, compile_s, run_s, peak)
+    result.attempts = attempts
+    return result
+
+
+def _pan(workdir: Path, args: list) -> tuple[str, float, int]:
+    """Run pan; its output, wall seconds and peak RSS (KiB) of pan alone."""
+    start = time.perf_counter()
+    with open(workdir / "pan.out", "w") as sink:
+        proc = subprocess.Popen(args, cwd=workdir, stdout=sink, stderr=subprocess.STDOUT)
+        _, _, usage = os.wait4(proc.pid, 0)
+        proc.returncode = 0
+    seconds = time.perf_counter() - start
+    return (workdir / "pan.out").read_text(), seconds, usage.ru_maxrss
+
+
+def _run(args: list, cwd: Path) -> None:
+    done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed: {done.stdout}{done.stderr}")
+
+
+def _parse(out: str, compile_s: float, run_s: float, peak: int) -> SpinResult:
+    def number(pattern: str) -> int:
+        m = re.search(pattern, out)
+        return int(m.group(1)) if m else -1
+
+    violated = sorted(set(re.findall(r"assertion violated \(+(\w+)\s*\|\|", out)))
+    return SpinResult(states=number(r"(\d+) states, stored"),
+                      transitions=number(r"(\d+) transitions \(= stored\+matched\)"),
+                      depth=number(r"depth reached (\d+)"), violated=violated,
+                      errors=number(r"errors: (\d+)"), compile_seconds=compile_s,
+                      run_seconds=run_s, peak_kib=peak, output=out)
