@@ -1,0 +1,577 @@
+"""The symbolic engine: the spec's guards and effects in z3, for BMC, proofs and a
+certificate of the explicit engine.
+
+The translator walks the same typed ``Node`` trees that ``model.compile`` turns into
+Python, but on its own, so the two engines share the spec and nothing else.  A state is a
+vector of small signed z3 bit-vectors (``bits=False``: z3 Ints), one per variable, each
+in ``0..size-1``; variables outside ``keep``
+(the cone of influence) are not variables at all but their initial value, exactly as in
+``Model(spec, assume, keep)``.  One step is the relation ``T(s, sel, s')``: ``sel`` is the
+index of the rule that fired (so traces name their rows), the rule's guard holds and no
+earlier row of its action is enabled (first match wins), and ``s'`` is its effects on the
+kept variables, every other kept variable unchanged.  A row whose effects are all outside
+``keep`` blocks the rows after it but is no step, as in the product.
+
+What the verdicts mean here:
+
+* ``bmc`` -- "holds to depth N": no run of at most N steps from the initial state
+  violates the property; "violated": the shortest such run, as a ``Trace``.
+* ``prove`` -- "proved": k-induction over simple paths (complete for a finite system:
+  it succeeds once k exceeds the longest simple path in the bad region) or, when
+  k-induction gives up at ``k_max``, z3's Spacer (CHC) engine, whose "unsat" is an
+  inductive invariant.  Both are proofs over every reachable state of the sliced model;
+  the slice is sound because the cone contains every variable the property reads.  On
+  the VSG spec most action properties are 1-inductive; the state invariants (and
+  ``UnsavedConfigSurvivesFailover``) are not k-inductive for small k (the unreachable
+  part of the domain has long simple paths into bad states), and Spacer proves each in
+  well under a second.
+* "unknown": z3 gave up (it never does on the built-in spec).
+* ``certify`` -- a z3 proof that a set of explicit states contains the initial state and
+  is closed under ``T``, so an explicit search that found it missed no successor.
+
+Action properties are checked on the steps of the model: a row with a watched trigger
+whose effects fall outside the slice is no step, and is not checked (as in the explicit
+engine).
+
+>>> from hapair import spec
+>>> sp = spec.load()
+>>> prove(sp, sp.properties["NoDualActive"]).verdict
+'proved'
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from hapair.spec import HapairError, Property, Spec
+from hapair.spec.lang import Node, names
+
+from .results import PropertyResult, Trace, TraceStep
+
+log = logging.getLogger(__name__)
+
+_CMP = {
+    "==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
+}
+
+
+def _z3():
+    import z3  # lazy: `import hapair` and the runtime never load z3
+
+    return z3
+
+
+# -- expressions ----------------------------------------------------------------------
+
+
+class Translator:
+    """Typed ``Node`` trees to z3 terms over ``vec`` (state index -> z3 Int term).
+
+    ``formula(node)`` gives a z3 Bool for a condition, ``value(node)`` a z3 Int for any
+    node (conditions stored in a bool variable become 0/1).  Results are memoised per
+    tree node, and z3 hash-conses equal terms, so macros used many times are shared.
+    """
+
+    def __init__(self, vec: list, num=None):
+        self.z3 = _z3()
+        self.vec = vec
+        self.num = num or self.z3.IntVal
+        self._f: dict[int, Any] = {}
+        self._v: dict[int, Any] = {}
+        self._keep: list = []  # keeps memoised nodes alive, so ids stay unique
+
+    def formula(self, node: Node):
+        key = id(node)
+        if key not in self._f:
+            self._keep.append(node)
+            self._f[key] = self._formula(node)
+        return self._f[key]
+
+    def value(self, node: Node):
+        key = id(node)
+        if key not in self._v:
+            self._keep.append(node)
+            self._v[key] = self._value(node)
+        return self._v[key]
+
+    def _formula(self, node: Node):
+        z3, op, a = self.z3, node.op, node.args
+        if op in ("var", "const", "min", "max", "arith"):
+            return self.value(node) != 0
+        if op == "not":
+            return z3.Not(self.formula(a[0]))
+        if op in ("and", "or"):
+            parts = [self.formula(x) for x in a]
+            return z3.And(parts) if op == "and" else z3.Or(parts)
+        if op == "cmp":
+            return self._compare(node)
+        if op == "in":
+            x = self.value(a[0])
+            return z3.Or([x == v for v in node.data]) if node.data else z3.BoolVal(False)
+        if op == "ite":
+            return z3.If(self.formula(a[0]), self.formula(a[1]), self.formula(a[2]))
+        raise ValueError(f"unknown expression node {op!r}")
+
+    def _compare(self, node: Node):
+        left, right = node.args
+        if node.data in ("==", "!=") and "bool" == left.type.kind == right.type.kind \
+                and (left.op not in ("var", "const") or right.op not in ("var", "const")):
+            eq = self.formula(left) == self.formula(right)
+            return eq if node.data == "==" else self.z3.Not(eq)
+        return _CMP[node.data](self.value(left), self.value(right))
+
+    def _value(self, node: Node):
+        z3, op, a = self.z3, node.op, node.args
+        if op == "var":
+            return self.vec[node.data]
+        if op == "const":
+            return self.num(int(node.data))
+        if op == "arith":
+            x, y = self.value(a[0]), self.value(a[1])
+            return x + y if node.data == "+" else x - y
+        if op == "ite":
+            return z3.If(self.formula(a[0]), self.value(a[1]), self.value(a[2]))
+        if op in ("min", "max"):
+            out = self.value(a[0])
+            for x in a[1:]:
+                y = self.value(x)
+                out = z3.If(y < out, y, out) if op == "min" else z3.If(y > out, y, out)
+            return out
+        return z3.If(self.formula(node), self.num(1), self.num(0))
+
+
+# -- the transition relation ----------------------------------------------------------
+
+
+def property_reads(spec: Spec, prop: Property) -> set[int]:
+    """The state variables a property reads (pre and post folded together)."""
+    n = len(spec.variables)
+    trees = {"always": [prop.expr], "action": list(prop.require),
+             "leads_to": [prop.p, prop.q]}.get(prop.kind, [])
+    return {i % n for t in trees for i in names(t)}
+
+
+class Encoding:
+    """``Model(spec, assume, keep)`` as z3 formulas: states, ``init``, ``step``.
+
+    >>> from hapair import spec
+    >>> enc = Encoding(spec.load(), ("no_partition",))
+    >>> len(enc.live) > 0
+    True
+    """
+
+    def __init__(self, spec: Spec, assume: tuple = (), keep=None, *, bits: bool = True):
+        z3 = self.z3 = _z3()
+        self.spec = spec
+        if bits:  # small signed bit-vectors: every domain and constant, and a +/- step
+            width = _largest(spec).bit_length() + 2
+            self.sort = z3.BitVecSort(width)
+            self.num = lambda v: z3.BitVecVal(v, width)
+            self.sel_sort = z3.BitVecSort(len(spec.rules).bit_length() + 1)
+            self.logic = "QF_BV"
+        else:
+            self.sort, self.num = z3.IntSort(), z3.IntVal
+            self.sel_sort, self.logic = z3.IntSort(), "QF_LIA"
+        self.width = len(spec.variables)
+        self.assume = tuple(assume)
+        self.keep = tuple(sorted(range(self.width) if keep is None else keep))
+        kept = set(self.keep)
+        excluded = spec.without(tuple(assume))
+        self.groups: dict[tuple, list[int]] = {}
+        for i, r in enumerate(spec.rules):
+            if r.transition.trigger not in excluded:
+                self.groups.setdefault(r.action, []).append(i)
+        self.effects = {i: {v: e for v, e in spec.rules[i].effects if v in kept}
+                        for rs in self.groups.values() for i in rs}
+        self.live = tuple(i for rs in self.groups.values() for i in rs if self.effects[i])
+        self.tracked = tuple(spec.variables[i].name for i in self.keep)
+
+    # states
+
+    def state(self, tag: str) -> list:
+        """A fresh state vector: z3 Ints for kept variables, constants elsewhere."""
+        z3, kept = self.z3, set(self.keep)
+        return [z3.Const(f"{tag}|{v.name}", self.sort) if v.index in kept
+                else self.num(self.spec.initial[v.index]) for v in self.spec.variables]
+
+    def selector(self, tag: str):
+        return self.z3.Const(f"{tag}|rule", self.sel_sort)
+
+    def domain(self, s: list):
+        z3 = self.z3
+        size = [v.type.size for v in self.spec.variables]
+        return z3.And([z3.And(s[i] >= self.num(0), s[i] < self.num(size[i])) for i in self.keep])
+
+    def init(self, s: list):
+        return self.z3.And([s[i] == self.num(self.spec.initial[i]) for i in self.keep])
+
+    def different(self, a: list, b: list):
+        return self.z3.Or([a[i] != b[i] for i in self.keep])
+
+    def concrete(self, model, s: list) -> tuple:
+        """The full-width state tuple a z3 model gives to ``s``."""
+        return tuple(model.eval(x, model_completion=True).as_long() for x in s)
+
+    # one step
+
+    def step(self, pre: list, sel, post: list):
+        """``T(pre, sel, post)``: rule ``sel`` fires first in its action on ``pre``."""
+        z3 = self.z3
+        tr = Translator(pre, self.num)
+        cases = []
+        for rules in self.groups.values():
+            earlier: list = []
+            for i in rules:
+                guard = tr.formula(self.spec.rules[i].guard)
+                if self.effects[i]:
+                    new = self.effects[i]
+                    frame = [post[v] == (tr.value(new[v]) if v in new else pre[v])
+                             for v in self.keep]
+                    cases.append(z3.And(sel == i, guard, *[z3.Not(g) for g in earlier],
+                                        *frame))
+                earlier.append(guard)
+        return z3.Or(cases)
+
+    # properties
+
+    def bad_state(self, prop: Property, s: list):
+        return self.z3.Not(Translator(s, self.num).formula(prop.expr))
+
+    def bad_step(self, prop: Property, pre: list, sel, post: list):
+        """Rule ``sel`` is watched by ``prop`` and its step breaks ``require``."""
+        z3, rules = self.z3, self.spec.rules
+        tr = Translator(pre + post, self.num)
+        cases = []
+        for i in self.live:
+            r = rules[i]
+            if not self.spec.watches(prop, r.transition.trigger):
+                continue
+            binds = (r.node - 1,) if r.node else (0, 1)
+            ok = z3.And([tr.formula(prop.require[b]) for b in binds])
+            cases.append(z3.And(sel == i, z3.Not(ok)))
+        return z3.Or(cases) if cases else z3.BoolVal(False)
+
+
+def _largest(spec: Spec) -> int:
+    """The largest number a rule or property of ``spec`` mentions or stores."""
+    trees = [r.guard for r in spec.rules] + [e for r in spec.rules for _, e in r.effects]
+    for p in spec.properties.values():
+        trees += [t for t in (p.expr, p.p, p.q, *p.require) if t is not None]
+    out = max(v.type.size for v in spec.variables)
+    while trees:
+        t = trees.pop()
+        if t.op == "const":
+            out = max(out, abs(int(t.data)))
+        trees.extend(t.args)
+    return out
+
+
+class Undecided(HapairError):
+    """z3 answered "unknown" (a resource limit, or a theory it gave up on)."""
+
+
+class Unrolling:
+    """A path ``s0 -sel0-> s1 -> ...`` in one incremental solver."""
+
+    def __init__(self, enc: Encoding, prop: Property, tag: str, *, initial: bool):
+        self.enc, self.prop, self.tag = enc, prop, tag
+        self.solver = enc.z3.SolverFor(enc.logic)
+        self.states = [enc.state(f"{tag}0")]
+        self.sels: list = []
+        self.solver.add(enc.domain(self.states[0]))
+        if initial:
+            self.solver.add(enc.init(self.states[0]))
+
+    def extend(self, distinct: bool = False) -> None:
+        enc, k = self.enc, len(self.states)
+        s, sel = enc.state(f"{self.tag}{k}"), enc.selector(f"{self.tag}{k - 1}")
+        self.solver.add(enc.domain(s), enc.step(self.states[-1], sel, s))
+        if distinct:
+            self.solver.add(*[enc.different(t, s) for t in self.states[:-1]])
+        self.states.append(s)
+        self.sels.append(sel)
+
+    def bad(self, k: int):
+        """The property fails at position ``k`` (state k, or the step into it)."""
+        enc, p = self.enc, self.prop
+        if p.kind == "always":
+            return enc.bad_state(p, self.states[k])
+        if k == 0:
+            return enc.z3.BoolVal(False)
+        return enc.bad_step(p, self.states[k - 1], self.sels[k - 1], self.states[k])
+
+    def check(self, k: int):
+        """A model of the path up to ``k`` failing at ``k``, or None."""
+        z3 = self.enc.z3
+        self.solver.push()
+        self.solver.add(self.bad(k))
+        res = self.solver.check()
+        model = self.solver.model() if res == z3.sat else None
+        self.solver.pop()
+        if res == z3.unknown:
+            raise Undecided(self.solver.reason_unknown())
+        return model
+
+    def trace(self, model, k: int) -> Trace:
+        enc = self.enc
+        states = [enc.concrete(model, s) for s in self.states[:k + 1]]
+        steps = []
+        for sel in self.sels[:k]:
+            i = model.eval(sel, model_completion=True).as_long()
+            r = enc.spec.rules[i]
+            steps.append(TraceStep(r.node, r.transition.trigger, i))
+        return Trace(states, steps, None, enc.tracked)
+
+
+# -- public verbs ---------------------------------------------------------------------
+
+
+SPACER_BMC_LIMIT = 200  # steps BMC may take to replay a violation Spacer found
+
+
+def _setup(spec: Spec, prop: Property, assume, keep, bits: bool = True) -> Encoding:
+    from hapair.model.product import cone_of_influence
+
+    if prop.kind not in ("always", "action"):
+        raise HapairError(f"property '{prop.name}' is {prop.kind}; the z3 engine checks "
+                          "'always' and 'action' properties (use the explicit engine)")
+    assume = prop.assume if assume is None else tuple(assume)
+    if keep is None:
+        keep = cone_of_influence(spec, property_reads(spec, prop), assume)
+    return Encoding(spec, assume, keep, bits=bits)
+
+
+def _result(prop: Property, enc: Encoding, verdict: str, start: float, **kw) -> PropertyResult:
+    return PropertyResult(prop.name, prop.kind, prop.meaning, enc.assume,
+                          prop.expect, verdict, "z3", seconds=time.perf_counter() - start,
+                          **kw)
+
+
+def bmc(spec: Spec, prop: Property, depth: int, *, assume=None, keep=None,
+        bits: bool = True) -> PropertyResult:
+    """Bounded model checking of a safety property, depth 0, 1, ..., ``depth``.
+
+    ``assume`` defaults to the property's own assumptions and ``keep`` to its cone of
+    influence; ``bits`` encodes states as small bit-vectors (else z3 Ints).  The first
+    depth with a violation gives the shortest counterexample.
+
+    >>> from hapair import spec
+    >>> sp = spec.load()
+    >>> r = bmc(sp, sp.properties["DualActiveOnPartition"], 10)
+    >>> r.verdict, len(r.trace)
+    ('violated', 5)
+    """
+    start = time.perf_counter()
+    enc = _setup(spec, prop, assume, keep, bits)
+    path = Unrolling(enc, prop, "b", initial=True)
+    try:
+        found = _search(path, depth)
+    except Undecided as why:
+        return _result(prop, enc, "unknown", start, depth=len(path.states) - 2,
+                       note=f"BMC: z3 gave up ({why})")
+    if found is not None:
+        return _result(prop, enc, "violated", start, trace=found, depth=len(found),
+                       note=f"BMC: shortest counterexample, {len(found)} steps")
+    return _result(prop, enc, "holds to depth", start, depth=depth,
+                   note=f"BMC: no violation in {depth} steps")
+
+
+def _search(path: Unrolling, depth: int) -> Trace | None:
+    """Extend ``path`` to ``depth``, checking each new position; the first violation."""
+    z3 = path.enc.z3
+    for k in range(len(path.states) - 1, depth + 1):
+        while len(path.states) <= k:
+            path.extend()
+        model = path.check(k)
+        if model is not None:
+            return path.trace(model, k)
+        path.solver.add(z3.Not(path.bad(k)))
+    return None
+
+
+def prove(spec: Spec, prop: Property, *, assume=None, keep=None, k_max: int = 2,
+          spacer: bool = True, bits: bool = True) -> PropertyResult:
+    """An unbounded proof of an 'always' or 'action' property.
+
+    First k-induction over simple paths for k = 0 .. ``k_max`` (its base case is BMC,
+    so a violation comes back with its shortest trace); if that is inconclusive and
+    ``spacer`` is set, z3's Spacer CHC engine (a violation it finds is then replayed by
+    BMC for the shortest trace).  "proved" is only returned for a proof, and the note
+    says which; otherwise "holds to depth" (BMC clean to ``k_max``) or "unknown".
+
+    >>> from hapair import spec
+    >>> sp = spec.load()
+    >>> r = prove(sp, sp.properties["SwitchoverOnlyToHAStandby"])
+    >>> r.verdict, r.note
+    ('proved', 'k-induction, k=1 (simple paths)')
+    """
+    start = time.perf_counter()
+    enc = _setup(spec, prop, assume, keep, bits)
+    base = Unrolling(enc, prop, "b", initial=True)
+    try:
+        outcome = _induction(enc, prop, base, k_max)
+        if outcome is None and spacer:
+            outcome = _by_spacer(enc, prop, base, k_max)
+    except Undecided as why:
+        outcome = ("unknown", None, None, f"z3 gave up ({why})")
+    if outcome is None:
+        outcome = ("holds to depth", k_max, None,
+                   f"k-induction inconclusive to k={k_max}; BMC clean to {k_max}")
+    verdict, depth, trace, note = outcome
+    return _result(prop, enc, verdict, start, depth=depth, trace=trace, note=note)
+
+
+def _induction(enc: Encoding, prop: Property, base: Unrolling, k_max: int):
+    """k-induction; ``(verdict, depth, trace, note)`` or None when inconclusive."""
+    z3 = enc.z3
+    step = Unrolling(enc, prop, "i", initial=False)
+    for k in range(k_max + 1):
+        if k:
+            step.extend(distinct=True)
+        trace = _search(base, k)
+        if trace is not None:
+            return "violated", k, trace, f"k-induction base case: counterexample, {k} steps"
+        if (k or prop.kind == "always") and step.check(k) is None:
+            return "proved", k, None, f"k-induction, k={k} (simple paths)"
+        step.solver.add(z3.Not(step.bad(k)))
+    return None
+
+
+def _by_spacer(enc: Encoding, prop: Property, base: Unrolling, k_max: int):
+    verdict = _spacer(enc, prop)
+    if verdict == "proved":
+        return "proved", None, None, f"Spacer (CHC); k-induction inconclusive to k={k_max}"
+    if verdict == "violated":
+        trace = _search(base, SPACER_BMC_LIMIT)
+        if trace is not None:
+            return "violated", len(trace), trace, \
+                f"Spacer (CHC) found a violation; BMC: shortest counterexample, " \
+                f"{len(trace)} steps"
+    log.info("%s: Spacer says %s", prop.name, verdict)
+    return None
+
+
+def _spacer(enc: Encoding, prop: Property) -> str:
+    """Spacer on ``init => Reach``, ``Reach /\\ T => Reach'``, query ``Reach /\\ bad``."""
+    z3 = enc.z3
+    pre, post, sel = enc.state("p"), enc.state("q"), enc.selector("p")
+    sorts = [enc.sort] * len(enc.keep)
+    reach = z3.Function("reach", *sorts, z3.BoolSort())
+    fp = z3.Fixedpoint()
+    fp.set(engine="spacer")
+    fp.register_relation(reach)
+    fp.declare_var(*[pre[i] for i in enc.keep], *[post[i] for i in enc.keep], sel)
+
+    def at(s: list):
+        return reach(*[s[i] for i in enc.keep])
+
+    fp.rule(reach(*[enc.num(enc.spec.initial[i]) for i in enc.keep]))
+    fp.rule(at(post), [at(pre), enc.domain(pre), enc.step(pre, sel, post)])
+    if prop.kind == "always":
+        goal = z3.And(at(pre), enc.bad_state(prop, pre))
+    else:
+        goal = z3.And(at(pre), enc.step(pre, sel, post), enc.bad_step(prop, pre, sel, post))
+    res = fp.query(goal)
+    if res == z3.unsat:
+        return "proved"
+    return "violated" if res == z3.sat else "unknown"
+
+
+# -- certificate of the explicit engine -----------------------------------------------
+
+
+class _SetFormula:
+    """A set of states as a z3 formula: its multi-valued decision diagram (a trie with
+    equal sub-tries merged), each node a z3 Bool shared by all its parents."""
+
+    def __init__(self, enc: Encoding, rows: list[tuple]):
+        """``rows``: sorted, distinct tuples of the kept variables' values."""
+        self.enc = enc
+        self.unique: dict[tuple, int] = {}  # (level, ((value, child), ...)) -> node id
+        self.root = self._build(rows, 0, 0, len(rows))
+
+    def _build(self, rows: list, level: int, lo: int, hi: int) -> int:
+        if level == len(self.enc.keep):
+            return -1  # the accepting leaf
+        children, i = [], lo
+        while i < hi:
+            v, j = rows[i][level], i
+            while j < hi and rows[j][level] == v:
+                j += 1
+            children.append((v, self._build(rows, level + 1, i, j)))
+            i = j
+        key = (level, tuple(children))
+        return self.unique.setdefault(key, len(self.unique))
+
+    def member(self, s: list):
+        """``s`` (a state vector) is in the set."""
+        z3 = self.enc.z3
+        formulas: dict[int, Any] = {-1: z3.BoolVal(True)}
+        for (level, children), nid in sorted(self.unique.items(), key=lambda kv: kv[1]):
+            x = s[self.enc.keep[level]]
+            formulas[nid] = z3.Or([z3.And(x == self.enc.num(v), formulas[c]) for v, c in children])
+        return formulas[self.root]
+
+
+def certify(spec: Spec, states, *, assume=(), keep=None, bits: bool = True,
+            per_rule: bool = False) -> tuple[bool, str]:
+    """Prove with z3 that ``states`` (full-width tuples) hold the initial state and are
+    closed under every rule of ``Model(spec, assume, keep)``.
+
+    The set becomes a decision diagram over the kept variables, one formula ``In(s)``,
+    built once; the query ``In(s) /\\ T(s, r, s') /\\ not In(s')`` must be unsat (one
+    query for all rules, or one per rule with ``per_rule``).  A model of it is a missed
+    successor, and the message names the state and the rule.  Returns ``(ok, message)``.
+
+    >>> from hapair import spec
+    >>> certify(spec.load(), [spec.load().initial], assume=(), keep=frozenset())
+    (True, 'certified: 1 states closed under 0 rules (0 variables)')
+    """
+    enc = Encoding(spec, tuple(assume), keep, bits=bits)
+    rows, why = _project(enc, states)
+    if why:
+        return False, why
+    z3 = enc.z3
+    pre, post, sel = enc.state("c"), enc.state("d"), enc.selector("c")
+    dd = _SetFormula(enc, rows)
+    solver = z3.SolverFor(enc.logic)
+    solver.add(dd.member(pre), z3.Not(dd.member(post)), enc.step(pre, sel, post))
+    for group in ([[i] for i in enc.live] if per_rule else [enc.live]):
+        res = solver.check(z3.Or([sel == i for i in group]))
+        if res != z3.unsat:
+            return False, _missed(enc, solver, res, pre, sel, post)
+    return True, (f"certified: {len(rows)} states closed under {len(enc.live)} rules "
+                  f"({len(enc.keep)} variables)")
+
+
+def _project(enc: Encoding, states) -> tuple[list, str]:
+    """The states on the kept variables (deduplicated), or why they cannot be."""
+    spec, rows = enc.spec, set()
+    for full in states:
+        off = [v.name for v in spec.variables
+               if v.index not in enc.keep and full[v.index] != spec.initial[v.index]]
+        if off:
+            return [], f"state {spec.decode(full)} sets {off[0]}, outside the slice"
+        rows.add(tuple(full[i] for i in enc.keep))
+    if tuple(spec.initial[i] for i in enc.keep) not in rows:
+        return [], "the initial state is missing from the set"
+    return sorted(rows), ""
+
+
+def _missed(enc: Encoding, solver, res, pre: list, sel, post: list) -> str:
+    if res != enc.z3.sat:
+        return f"z3 could not decide closure ({solver.reason_unknown()[:200]})"
+    m = solver.model()
+    i = m.eval(sel, model_completion=True).as_long()
+    r = enc.spec.rules[i]
+    where = f"module {r.node}" if r.node else "the link"
+
+    def show(s: list) -> str:
+        values = enc.spec.decode(enc.concrete(m, s))
+        return "{" + ", ".join(f"{k}={values[k]}" for k in enc.tracked) + "}"
+
+    return (f"missed successor: rule {i} ({r.transition.label}, on {where}) leads from "
+            f"{show(pre)} to {show(post)}, which is not in the set")
