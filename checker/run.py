@@ -10,6 +10,8 @@ A disagreement between the engines fails the run.
 from __future__ import annotations
 
 import logging
+import multiprocessing as mp
+import os
 import time
 from dataclasses import dataclass
 
@@ -56,9 +58,12 @@ def select(spec: Spec, only: tuple | None) -> list[Property]:
 
 
 def check(spec: Spec, *, only: tuple | None = None, engines: tuple = ENGINES,
-          strict: bool = False, bmc_depth: int = 30, progress=None) -> CheckResult:
+          strict: bool = False, bmc_depth: int = 30, jobs: int | None = None,
+          progress=None) -> CheckResult:
     """Check ``spec``'s properties (or ``only`` these) and return every verdict.
 
+    z3's proofs and certificates run in ``jobs`` worker processes (default: up to two)
+    while the explicit engine explores; ``jobs=1`` keeps everything in this process.
     ``progress(message)`` is called as slices are explored and proofs run.
     """
     for e in engines:
@@ -70,21 +75,22 @@ def check(spec: Spec, *, only: tuple | None = None, engines: tuple = ENGINES,
     groups: dict[Slice, list[Property]] = {}
     for p in chosen:
         groups.setdefault(slice_of(spec, p), []).append(p)
-    fired: set = set()
-    graphs: dict[Slice, StateGraph] = {}
-    for sl, members in groups.items():
-        g = _explore(spec, sl, progress)
-        graphs[sl] = g
-        result.graphs.append(g)
-        fired |= set(g.rule)
-        result.slices.append(_stats(spec, sl, g))
-        if "explicit" in engines:
-            for p in members:
-                result.results.append(_explicit(g, p))
-    if not only:
-        result.dead_transitions = dead_transitions(spec, fired)
-    if "z3" in engines:
-        _symbolic(spec, groups, graphs, result, bmc_depth, progress)
+    with _Z3Work(spec, jobs if "z3" in engines else 0) as z3work:
+        z3work.prove(groups, bmc_depth)  # proofs need no explored graph: start now
+        fired: set = set()
+        for sl, members in groups.items():
+            g = _explore(spec, sl, progress)
+            result.graphs.append(g)
+            fired |= set(g.rule)
+            result.slices.append(_stats(spec, sl, g))
+            z3work.certify(sl, g.states)
+            if "explicit" in engines:
+                result.results += [_explicit(g, p) for p in members]
+        if not only:
+            result.dead_transitions = dead_transitions(spec, fired)
+        if progress and z3work.active:
+            progress("z3: proofs and certificates")
+        z3work.collect(result)
     result.seconds = time.perf_counter() - start
     return result
 
@@ -115,32 +121,92 @@ def dead_transitions(spec: Spec, fired: set) -> list[str]:
     return [t.label for t in spec.transitions if t.id not in live]
 
 
-def _symbolic(spec: Spec, groups: dict, graphs: dict, result: CheckResult, depth: int,
-              progress) -> None:
+# -- z3, beside the explicit engine -----------------------------------------------------
+
+_SPEC: list = []  # the spec a forked worker checks (inherited, never pickled)
+
+
+def _prove(name: str, assume: tuple, keep: frozenset, depth: int) -> PropertyResult:
     from . import symbolic
 
-    explicit = {r.name: r for r in result.results}
-    certificates = []
-    for sl, members in groups.items():
-        for p in members:
-            if p.kind == "leads_to":
-                continue
-            if progress:
-                progress(f"z3: {p.name}")
-            r = symbolic.prove(spec, p, assume=sl.assume, keep=sl.keep)
-            if r.verdict not in ("proved", "violated"):
-                r = symbolic.bmc(spec, p, depth, assume=sl.assume, keep=sl.keep)
+    spec = _SPEC[0]
+    prop = spec.properties[name]
+    r = symbolic.prove(spec, prop, assume=assume, keep=keep)
+    if r.verdict not in ("proved", "violated"):
+        r = symbolic.bmc(spec, prop, depth, assume=assume, keep=keep)
+    return r
+
+
+def _certify(assume: tuple, keep: frozenset, states: list) -> tuple[bool, str, int]:
+    from . import symbolic
+
+    ok, message = symbolic.certify(_SPEC[0], states, assume=assume, keep=keep)
+    return ok, message, len(states)
+
+
+class _Z3Work:
+    """z3 tasks, run in forked workers (or here, with one job); results in order."""
+
+    def __init__(self, spec: Spec, jobs: int | None):
+        self.active = jobs != 0
+        jobs = min(2, os.cpu_count() or 1) if jobs is None else jobs
+        self.pool = None
+        _SPEC[:] = [spec]
+        if self.active and jobs > 1 and "fork" in mp.get_all_start_methods():
+            self.pool = mp.get_context("fork").Pool(jobs)
+        self.proofs: list = []
+        self.certificates: list = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.pool is not None:
+            self.pool.terminate()
+        _SPEC.clear()
+
+    def _submit(self, fn, args):
+        if self.pool is None:
+            return _Done(fn(*args))
+        return self.pool.apply_async(fn, args)
+
+    def prove(self, groups: dict, depth: int) -> None:
+        """Every safety property (z3 does not decide leads-to)."""
+        if not self.active:
+            return
+        for sl, members in groups.items():
+            for p in members:
+                if p.kind != "leads_to":
+                    args = (p.name, sl.assume, sl.keep, depth)
+                    self.proofs.append(self._submit(_prove, args))
+
+    def certify(self, sl: Slice, states: list) -> None:
+        if self.active:
+            self.certificates.append(self._submit(_certify, (sl.assume, sl.keep, states)))
+
+    def collect(self, result: CheckResult) -> None:
+        if not self.active:
+            return
+        explicit = {r.name: r for r in result.results}
+        for job in self.proofs:
+            r = job.get()
             result.results.append(r)
-            mine = explicit.get(p.name)
-            if mine is not None and _disagree(mine, r):
-                result.disagreements.append(p.name)
-        ok, message = symbolic.certify(spec, graphs[sl].states, assume=sl.assume, keep=sl.keep)
-        certificates.append((ok, message))
-    bad = [m for ok, m in certificates if not ok]
-    total = sum(len(g.states) for g in graphs.values())
-    result.certificate = ("FAILED: " + bad[0]) if bad else \
-        f"z3 certified {len(certificates)} state graphs ({total} states) closed under the " \
-        "symbolic transition relation"
+            if r.name in explicit and _disagree(explicit[r.name], r):
+                result.disagreements.append(r.name)
+        done = [job.get() for job in self.certificates]
+        bad = [m for ok, m, _ in done if not ok]
+        total = sum(n for _, _, n in done)
+        result.certificate = ("FAILED: " + bad[0]) if bad else \
+            f"z3 certified {len(done)} state graphs ({total} states) closed under the " \
+            "symbolic transition relation"
+
+
+@dataclass
+class _Done:
+    value: object
+
+    def get(self):
+        return self.value
 
 
 def _disagree(a: PropertyResult, b: PropertyResult) -> bool:

@@ -42,6 +42,7 @@ engine).
 from __future__ import annotations
 
 import logging
+import functools
 import time
 from typing import Any
 
@@ -218,7 +219,16 @@ class Encoding:
     # one step
 
     def step(self, pre: list, sel, post: list):
-        """``T(pre, sel, post)``: rule ``sel`` fires first in its action on ``pre``."""
+        """``T(pre, sel, post)``: rule ``sel`` fires first in its action on ``pre``.
+        Translated once over template states, then instantiated by substitution."""
+        if getattr(self, "_template", None) is None:
+            tp, ts, tq = self.state("T"), self.selector("T"), self.state("T'")
+            self._template = (tp, ts, tq, self._step(tp, ts, tq))
+        tp, ts, tq, formula = self._template
+        pairs = [(tp[i], pre[i]) for i in self.keep] + [(tq[i], post[i]) for i in self.keep]
+        return self.z3.substitute(formula, *pairs, (ts, sel))
+
+    def _step(self, pre: list, sel, post: list):
         z3 = self.z3
         tr = Translator(pre, self.num)
         cases = []
@@ -253,6 +263,12 @@ class Encoding:
             ok = z3.And([tr.formula(prop.require[b]) for b in binds])
             cases.append(z3.And(sel == i, z3.Not(ok)))
         return z3.Or(cases) if cases else z3.BoolVal(False)
+
+
+@functools.lru_cache(maxsize=32)
+def encoding(spec: Spec, assume: tuple, keep: frozenset | None, bits: bool) -> Encoding:
+    """One encoding per slice, shared by every property on it and its certificate."""
+    return Encoding(spec, assume, keep, bits=bits)
 
 
 def _largest(spec: Spec) -> int:
@@ -341,7 +357,7 @@ def _setup(spec: Spec, prop: Property, assume, keep, bits: bool = True) -> Encod
     assume = prop.assume if assume is None else tuple(assume)
     if keep is None:
         keep = cone_of_influence(spec, property_reads(spec, prop), assume)
-    return Encoding(spec, assume, keep, bits=bits)
+    return encoding(spec, tuple(assume), None if keep is None else frozenset(keep), bits)
 
 
 def _result(prop: Property, enc: Encoding, verdict: str, start: float, **kw) -> PropertyResult:
@@ -530,7 +546,7 @@ def certify(spec: Spec, states, *, assume=(), keep=None, bits: bool = True,
     >>> certify(spec.load(), [spec.load().initial], assume=(), keep=frozenset())
     (True, 'certified: 1 states closed under 0 rules (0 variables)')
     """
-    enc = Encoding(spec, tuple(assume), keep, bits=bits)
+    enc = encoding(spec, tuple(assume), None if keep is None else frozenset(keep), bits)
     rows, why = _project(enc, states)
     if why:
         return False, why
