@@ -204,7 +204,7 @@ def _lasso(g: StateGraph, back: dict, entry: int, cycle_ids: list, cycle_rules: 
 
 def deadlocks(g: StateGraph) -> list:
     """States with no enabled action at all (in the full action set, not the slice)."""
-    adj = _adjacency(g)
+    has_successor = set(g.src)
     return [i for i, s in enumerate(g.states)
-            if not adj[i] and not any(g.model.fired_rule(s, a) is not None
-                                      for a in g.model.action_rules)]
+            if i not in has_successor and not any(g.model.fired_rule(s, a) is not None
+                                                  for a in g.model.action_rules)]
