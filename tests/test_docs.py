@@ -30,3 +30,18 @@ def test_readme_opens_with_the_two_commands():
     assert blocks[1].strip().startswith("bash setup.sh && python3 -m hapair check")
     assert blocks[3].strip() == "python3 -m pytest"
     assert "python3 -m pytest" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_readme_console_transcript_is_what_the_console_prints():
+    import io
+    import re
+
+    from hapair.console import main
+
+    text = (ROOT / "README.md").read_text()
+    block = re.search(r"```\n\$ printf '(.*?)' \| python3 -m hapair console\n(.*?)```", text,
+                      re.S)
+    script, expected = block.group(1).encode().decode("unicode_escape"), block.group(2)
+    out = io.StringIO()
+    assert main([], stdin=io.StringIO(script), stdout=out) == 0
+    assert out.getvalue() == expected
