@@ -47,6 +47,19 @@ def slice_of(spec: Spec, prop: Property) -> Slice:
     return Slice(assume, cone_of_influence(spec, reads(spec, prop), assume))
 
 
+def with_assumptions(spec: Spec, assume: tuple) -> None:
+    """Check every property under exactly ``assume`` instead of its own assumptions
+    (``hapair check --assume NAME`` / ``--no-assumptions``)."""
+    import dataclasses
+
+    for a in assume:
+        if a not in spec.assumptions:
+            raise SpecError(f"unknown assumption '{a}' (known: "
+                            f"{', '.join(sorted(spec.assumptions))})")
+    for name, p in list(spec.properties.items()):
+        spec.properties[name] = dataclasses.replace(p, assume=tuple(assume))
+
+
 def select(spec: Spec, only: tuple | None) -> list[Property]:
     if not only:
         return list(spec.properties.values())

@@ -59,6 +59,9 @@ def cmd_check(args) -> int:
     from hapair.checker.run import check
 
     sp = load_spec(args)
+    if args.assume is not None or args.no_assumptions:
+        from hapair.checker.run import with_assumptions
+        with_assumptions(sp, tuple(args.assume or ()))
     out, err = Console(), Console(stderr=True)
     engines = tuple(args.engine) if args.engine else ("explicit", "z3")
     with err.status("checking", spinner="dots") as status:
@@ -175,6 +178,33 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_explore(args) -> int:
+    """The full product (no slicing): states, edges, depth, time."""
+    import time
+
+    from hapair.model import Model
+
+    sp = load_spec(args)
+    for a in args.assume or []:
+        if a not in sp.assumptions:
+            raise SpecError(f"unknown assumption '{a}' (known: {', '.join(sp.assumptions)})")
+    model = Model(sp, tuple(args.assume or ()))
+    start = time.perf_counter()
+    if args.reference:
+        from hapair.checker.explicit import explore
+        g = explore(model)
+        states, edges, depth = len(g.states), len(g.src), g.max_depth
+    else:
+        from hapair.checker.fast import explore_fast
+        r = explore_fast(model)
+        states, edges, depth = r.state_count, r.edge_count, r.max_depth
+    took = time.perf_counter() - start
+    print(f"{states} states, {edges} edges, depth {depth}, {took:.2f}s "
+          f"({states / took:,.0f} states/s), bounds {sp.bounds}, assuming "
+          f"{', '.join(args.assume or ()) or 'nothing'}")
+    return 0
+
+
 def cmd_console(args, rest) -> int:
     from hapair.console import main as console_main
 
@@ -190,6 +220,10 @@ def parser() -> argparse.ArgumentParser:
                    help="add properties from a JSON file")
     c.add_argument("--engine", action="append", choices=("explicit", "z3"))
     c.add_argument("--strict", action="store_true", help="a dead transition fails the run")
+    c.add_argument("--assume", action="append", metavar="NAME",
+                   help="check every property under these assumptions instead of its own")
+    c.add_argument("--no-assumptions", action="store_true",
+                   help="check every property with no assumption at all")
     c.add_argument("--bound", action="append", metavar="NAME=N")
     c.add_argument("--json", metavar="FILE")
     c.add_argument("--junit", metavar="FILE")
@@ -216,6 +250,12 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--assume", action="append")
     e.add_argument("--bound", action="append", metavar="NAME=N")
     e.set_defaults(func=cmd_export)
+    x = sub.add_parser("explore", help="count the states of the full product")
+    x.add_argument("--bound", action="append", metavar="NAME=N")
+    x.add_argument("--assume", action="append")
+    x.add_argument("--reference", action="store_true",
+                   help="the straightforward engine instead of the packed NumPy one")
+    x.set_defaults(func=cmd_explore)
     sub.add_parser("console", help="a vsg# console over a simulated lab", add_help=False)
     return p
 

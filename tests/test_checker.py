@@ -195,3 +195,23 @@ def test_the_machine_stays_inside_what_the_checker_explored(vsg, explicit):
     with pytest.raises(EventNotAllowed, match="leaves the explored state space"):
         nowhere.fire("power_off", 1)
     assert nowhere.values == values
+
+
+def test_assumptions_can_be_dropped_to_see_why_they_are_there(tmp_path, capsys):
+    code, out, _ = _run(["check", "--engine", "explicit", "--no-assumptions", "--property",
+                         "NoDualActive", "--out", str(tmp_path)], capsys)
+    assert code == 1 and "VIOLATION: NoDualActive" in out
+    code, out, _ = _run(["check", "--engine", "explicit", "--assume", "no_partition",
+                         "--assume", "fixed_pairing", "--property", "NoDualActive", "--out",
+                         str(tmp_path)], capsys)
+    assert code == 0
+    assert _run(["check", "--assume", "calm"], capsys)[0] == 2
+
+
+def test_explore_counts_the_full_product_with_both_engines(capsys):
+    code, fast, _ = _run(["explore", "--assume", "no_partition", "--assume",
+                          "fixed_pairing"], capsys)
+    code2, ref, _ = _run(["explore", "--reference", "--assume", "no_partition", "--assume",
+                          "fixed_pairing"], capsys)
+    assert code == code2 == 0
+    assert fast.split(",")[:3] == ref.split(",")[:3]
