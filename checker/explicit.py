@@ -65,6 +65,33 @@ class StateGraph:
         return g
 
 
+def explore_packed(model: Model) -> StateGraph:
+    """The same graph, found by the packed NumPy engine (``checker.fast``) and unpacked:
+    the same states, edges and depths as ``explore``; ids in BFS order, each level
+    sorted by packed code; edges grouped by level, so the first bad one still has a
+    shortest prefix."""
+    import numpy as np
+
+    from .fast import explore_fast
+
+    res = explore_fast(model, edges=True)
+    codes = res.codes
+    g = StateGraph(model, seconds=res.seconds)
+    g.states = [tuple(row) for row in res.layout.unpack_many(codes).tolist()]
+    g.ids = {s: i for i, s in enumerate(g.states)}
+    lengths = [len(level) for level in res.levels]
+    g.depth = array("i", np.repeat(np.arange(len(lengths), dtype=np.int32), lengths).tobytes())
+    g.parent = array("i", res.parent.astype(np.int32).tobytes())
+    g.via = array("i", res.via.astype(np.int32).tobytes())
+    src, rules, dst_codes = res.edge_list
+    order = np.argsort(codes, kind="stable")
+    dst = order[np.searchsorted(codes, dst_codes, sorter=order)]
+    g.src = array("i", np.asarray(src, np.int32).tobytes())
+    g.rule = array("i", np.asarray(rules, np.int32).tobytes())
+    g.dst = array("i", dst.astype(np.int32).tobytes())
+    return g
+
+
 def explore(model: Model, *, progress=None, limit: int | None = None) -> StateGraph:
     """BFS from every initial state; ``progress(states, depth)`` is called per level."""
     g = StateGraph(model)

@@ -67,17 +67,18 @@ def _always(g: StateGraph, ev: Evaluator) -> Finding:
 
 
 def _action(g: StateGraph, ev: Evaluator) -> Finding:
+    import numpy as np
+
     rules, states = g.model.spec.rules, g.states
-    watched = {i for i, r in enumerate(rules) if r.transition.trigger in ev.watched}
-    seen = 0
-    for a, r, b in g.edges():  # BFS order: the first bad edge has a shortest prefix
-        if r in watched:
-            seen += 1
-            if not ev.step_ok(rules[r].node, states[a], states[b]):
-                trace = g.trace_to(a)
-                return Finding("violated", g.trace_of(_ids(trace, g) + [b],
-                                                      [s.rule for s in trace.steps] + [r]),
-                               seen)
+    watched = [i for i, r in enumerate(rules) if r.transition.trigger in ev.watched]
+    hits = np.flatnonzero(np.isin(np.frombuffer(g.rule, dtype=np.int32), watched))
+    seen = len(hits)
+    for e in hits.tolist():  # BFS order: the first bad edge has a shortest prefix
+        a, r, b = g.src[e], g.rule[e], g.dst[e]
+        if not ev.step_ok(rules[r].node, states[a], states[b]):
+            trace = g.trace_to(a)
+            return Finding("violated", g.trace_of(_ids(trace, g) + [b],
+                                                  [s.rule for s in trace.steps] + [r]), seen)
     if not seen:
         return Finding("vacuous", note="its trigger never fires in the explored graph")
     return Finding("proved", witnesses=seen)

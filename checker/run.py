@@ -20,7 +20,7 @@ from hapair.spec import Property, Spec, SpecError
 from hapair.spec.lang import names
 
 from . import properties as props
-from .explicit import StateGraph, explore
+from .explicit import StateGraph, explore, explore_packed
 from .results import CheckResult, PropertyResult, SliceStats
 
 log = logging.getLogger(__name__)
@@ -72,12 +72,14 @@ def select(spec: Spec, only: tuple | None) -> list[Property]:
 
 def check(spec: Spec, *, only: tuple | None = None, engines: tuple = ENGINES,
           strict: bool = False, bmc_depth: int = 30, jobs: int | None = None,
-          progress=None) -> CheckResult:
+          reference: bool = False, progress=None) -> CheckResult:
     """Check ``spec``'s properties (or ``only`` these) and return every verdict.
 
     z3's proofs and certificates run in ``jobs`` worker processes (default: up to two)
     while the explicit engine explores; ``jobs=1`` keeps everything in this process.
-    ``progress(message)`` is called as slices are explored and proofs run.
+    The explicit engine explores with the packed NumPy search, or with the plain BFS
+    (``reference=True``); both give the same graph.  ``progress(message)`` is called as
+    slices are explored and proofs run.
     """
     for e in engines:
         if e not in ENGINES:
@@ -92,7 +94,7 @@ def check(spec: Spec, *, only: tuple | None = None, engines: tuple = ENGINES,
         z3work.prove(groups, bmc_depth)  # proofs need no explored graph: start now
         fired: set = set()
         for sl, members in groups.items():
-            g = _explore(spec, sl, progress)
+            g = _explore(spec, sl, progress, reference)
             result.graphs.append(g)
             fired |= set(g.rule)
             result.slices.append(_stats(spec, sl, g))
@@ -108,10 +110,11 @@ def check(spec: Spec, *, only: tuple | None = None, engines: tuple = ENGINES,
     return result
 
 
-def _explore(spec: Spec, sl: Slice, progress) -> StateGraph:
+def _explore(spec: Spec, sl: Slice, progress, reference: bool) -> StateGraph:
     if progress:
         progress(f"exploring {len(sl.keep)} variables, assuming {', '.join(sl.assume) or '-'}")
-    return explore(Model(spec, sl.assume, sl.keep))
+    model = Model(spec, sl.assume, sl.keep)
+    return explore(model) if reference else explore_packed(model)
 
 
 def _stats(spec: Spec, sl: Slice, g: StateGraph) -> SliceStats:
@@ -144,7 +147,8 @@ def _prove(name: str, assume: tuple, keep: frozenset, depth: int) -> PropertyRes
 
     spec = _SPEC[0]
     prop = spec.properties[name]
-    r = symbolic.prove(spec, prop, assume=assume, keep=keep)
+    # k-induction settles the action properties at k=1; invariants go on to Spacer.
+    r = symbolic.prove(spec, prop, assume=assume, keep=keep, k_max=1)
     if r.verdict not in ("proved", "violated"):
         r = symbolic.bmc(spec, prop, depth, assume=assume, keep=keep)
     return r

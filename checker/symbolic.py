@@ -41,8 +41,8 @@ engine).
 
 from __future__ import annotations
 
-import logging
 import functools
+import logging
 import time
 from typing import Any
 
@@ -554,7 +554,9 @@ def certify(spec: Spec, states, *, assume=(), keep=None, bits: bool = True,
     pre, post, sel = enc.state("c"), enc.state("d"), enc.selector("c")
     dd = _SetFormula(enc, rows)
     solver = z3.SolverFor(enc.logic)
-    solver.add(dd.member(pre), z3.Not(dd.member(post)), enc.step(pre, sel, post))
+    inside = dd.member(pre)  # built once, then renamed for the successor
+    outside = z3.Not(z3.substitute(inside, *[(pre[i], post[i]) for i in enc.keep]))
+    solver.add(inside, outside, enc.step(pre, sel, post))
     for group in ([[i] for i in enc.live] if per_rule else [enc.live]):
         res = solver.check(z3.Or([sel == i for i in group]))
         if res != z3.unsat:
@@ -566,11 +568,13 @@ def certify(spec: Spec, states, *, assume=(), keep=None, bits: bool = True,
 def _project(enc: Encoding, states) -> tuple[list, str]:
     """The states on the kept variables (deduplicated), or why they cannot be."""
     spec, rows = enc.spec, set()
+    outside = [v.index for v in spec.variables if v.index not in enc.keep]
+    initial_outside = [spec.initial[i] for i in outside]
     for full in states:
-        off = [v.name for v in spec.variables
-               if v.index not in enc.keep and full[v.index] != spec.initial[v.index]]
-        if off:
-            return [], f"state {spec.decode(full)} sets {off[0]}, outside the slice"
+        if [full[i] for i in outside] != initial_outside:
+            off = next(spec.variables[i].name for i in outside
+                       if full[i] != spec.initial[i])
+            return [], f"state {spec.decode(full)} sets {off}, outside the slice"
         rows.add(tuple(full[i] for i in enc.keep))
     if tuple(spec.initial[i] for i in enc.keep) not in rows:
         return [], "the initial state is missing from the set"

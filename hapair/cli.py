@@ -66,7 +66,7 @@ def cmd_check(args) -> int:
     engines = tuple(args.engine) if args.engine else ("explicit", "z3")
     with err.status("checking", spinner="dots") as status:
         result = check(sp, only=tuple(args.property or ()), engines=engines, strict=args.strict,
-                       progress=lambda msg: status.update(msg))
+                       reference=args.reference, progress=lambda msg: status.update(msg))
     out.print(report.table(result))
     _print_stats(out, result)
     written = _write_traces(sp, result, Path(args.out), args.emit_pytest, out)
@@ -224,6 +224,8 @@ def parser() -> argparse.ArgumentParser:
                    help="check every property under these assumptions instead of its own")
     c.add_argument("--no-assumptions", action="store_true",
                    help="check every property with no assumption at all")
+    c.add_argument("--reference", action="store_true",
+                   help="explore with the plain BFS engine instead of the packed one")
     c.add_argument("--bound", action="append", metavar="NAME=N")
     c.add_argument("--json", metavar="FILE")
     c.add_argument("--junit", metavar="FILE")

@@ -215,3 +215,13 @@ def test_explore_counts_the_full_product_with_both_engines(capsys):
                           "fixed_pairing"], capsys)
     assert code == code2 == 0
     assert fast.split(",")[:3] == ref.split(",")[:3]
+
+
+def test_the_packed_engine_and_the_reference_bfs_agree(vsg, explicit):
+    reference = check(vsg, engines=("explicit",), reference=True)
+    assert [(s.assume, s.states, s.edges, s.depth) for s in reference.slices] == \
+        [(s.assume, s.states, s.edges, s.depth) for s in explicit.slices]
+    assert [(r.name, r.verdict, r.witnesses, len(r.trace) if r.trace else None)
+            for r in reference.results] == \
+        [(r.name, r.verdict, r.witnesses, len(r.trace) if r.trace else None)
+         for r in explicit.results]
