@@ -112,16 +112,24 @@ def trace_lines(spec: Spec, data: dict) -> list[str]:
 
 
 def table(result: CheckResult):
-    """The property table as a rich Table."""
+    """The property table as a rich Table: one row per property, a verdict per engine."""
     from rich.table import Table
 
     t = Table(title=f"hapair check: {result.spec} {result.bounds}")
-    for col in ("property", "kind", "assume", "engine", "verdict", "expected", "states",
+    for col in ("property", "kind", "assume", "explicit", "z3", "expected", "states",
                 "time"):
         t.add_column(col, justify="right" if col in ("states", "time") else "left")
+    rows: dict[str, dict] = {}
     for r in result.results:
-        style = "green" if r.ok else "bold red"
-        t.add_row(r.name, r.kind, ", ".join(r.assume) or "-", r.engine, verdict_text(r),
-                  r.expect, str(r.states) if r.states else "-", f"{r.seconds:.2f}s",
-                  style=style)
+        rows.setdefault(r.name, {})[r.engine] = r
+    for name, by_engine in rows.items():
+        first = next(iter(by_engine.values()))
+        ok = all(r.ok for r in by_engine.values()) and name not in result.disagreements
+        cells = {e: verdict_text(by_engine[e]) if e in by_engine else "-"
+                 for e in ("explicit", "z3")}
+        states = by_engine["explicit"].states if "explicit" in by_engine else 0
+        seconds = sum(r.seconds for r in by_engine.values())
+        t.add_row(name, first.kind, ", ".join(first.assume) or "-", cells["explicit"],
+                  cells["z3"], first.expect, f"{states:,}" if states else "-",
+                  f"{seconds:.2f}s", style="green" if ok else "bold red")
     return t

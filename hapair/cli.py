@@ -62,7 +62,9 @@ def cmd_check(args) -> int:
     if args.assume is not None or args.no_assumptions:
         from hapair.checker.run import with_assumptions
         with_assumptions(sp, tuple(args.assume or ()))
-    out, err = Console(), Console(stderr=True)
+    # CI logs are not terminals: give the table and the traces room instead of 80 columns.
+    out = Console() if sys.stdout.isatty() else Console(width=150)
+    err = Console(stderr=True)
     engines = tuple(args.engine) if args.engine else ("explicit", "z3")
     with err.status("checking", spinner="dots") as status:
         result = check(sp, only=tuple(args.property or ()), engines=engines, strict=args.strict,
