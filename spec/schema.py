@@ -388,5 +388,8 @@ class Spec:
         """Triggers that the named assumptions rule out."""
         out: set = set()
         for a in assume:
+            if a not in self.assumptions:
+                raise SpecError(f"unknown assumption '{a}' (known: "
+                                f"{', '.join(sorted(self.assumptions))})")
             out |= set(self.assumptions[a].get("without", ()))
         return frozenset(out)

@@ -225,3 +225,12 @@ def test_the_packed_engine_and_the_reference_bfs_agree(vsg, explicit):
             for r in reference.results] == \
         [(r.name, r.verdict, r.witnesses, len(r.trace) if r.trace else None)
          for r in explicit.results]
+
+
+@pytest.mark.parametrize("args", [["explore", "--assume", "calm"],
+                                  ["export", "--promela", "x.pml", "--assume", "calm"]])
+def test_unknown_assumptions_exit_2_and_write_nothing(tmp_path, monkeypatch, capsys, args):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = _run(args, capsys)
+    assert code == 2 and "unknown assumption 'calm'" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
