@@ -19,7 +19,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from hapair.spec import EventNotAllowed, Spec, TraceError
+from hapair.spec import EventNotAllowed, HapairError, Spec, TraceError
 
 from .results import Trace
 
@@ -35,8 +35,11 @@ def to_json(spec: Spec, trace: Trace, prop: str, assume: tuple = ()) -> dict:
         steps.append({"event": step.trigger if step else None,
                       "node": step.node if step else None,
                       "state": {k: values[k] for k in tracked}})
-    return {"format": FORMAT, "spec": spec.name, "bounds": dict(spec.bounds), "property": prop,
-            "assume": list(assume), "tracked": tracked, "loop": trace.loop, "steps": steps}
+    out = {"format": FORMAT, "spec": spec.name, "bounds": dict(spec.bounds), "property": prop,
+           "assume": list(assume), "tracked": tracked, "loop": trace.loop, "steps": steps}
+    if prop in spec.properties:  # so that a user property's trace replays on its own
+        out["definition"] = spec.properties[prop].decl
+    return out
 
 
 def to_itf(data: dict) -> dict:
@@ -59,23 +62,33 @@ def to_itf(data: dict) -> dict:
 
 
 def write_json(path: Path, data: dict) -> None:
-    """Write atomically: a reader never sees half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w") as f:
-        json.dump(data, f, indent=1)
-        f.write("\n")
-    os.replace(tmp, path)
+    write_text(path, json.dumps(data, indent=1) + "\n")
 
 
 def write_text(path: Path, text: str) -> None:
+    write_bytes(path, text.encode())
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write atomically (a reader never sees half a file, a failure leaves nothing
+    behind), with the permissions a plain ``open`` would give; a problem is one line."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
+    if path.is_dir():
+        raise HapairError(f"{path}: is a directory, expected a file name")
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except OSError as exc:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
+        raise HapairError(f"{path}: cannot write: {exc.strerror}") from None
 
 
 def load(path: str | Path) -> dict:
@@ -143,6 +156,11 @@ def replay(data: dict, spec: Spec | None = None) -> Replay:
     from hapair.model.runtime import Pair
 
     spec = spec or spec_pkg.load(bounds=data.get("bounds") or None)
+    if data.get("spec", spec.name) != spec.name:
+        raise TraceError(f"the trace is of spec '{data['spec']}', not '{spec.name}'")
+    name, definition = data.get("property"), data.get("definition")
+    if name and name not in spec.properties and isinstance(definition, dict):
+        spec.add_property(definition)
     pair = Pair(spec)
     tracked = data.get("tracked") or [v.name for v in spec.variables]
     states = [pair.state]

@@ -286,9 +286,16 @@ class Written(list):
 
 def write(sources: dict, out_dir, *, formats: tuple = ("dot", "svg"),
           png: bool = False) -> Written:
-    """Write ``{stem: DOT text}`` as ``stem.dot`` (+ ``.svg``, ``.png``) under ``out_dir``."""
+    """Write ``{stem: DOT text}`` as ``stem.dot`` (+ ``.svg``, ``.png``) under ``out_dir``.
+    A picture whose DOT file already holds the same text is not drawn again: Graphviz's
+    layout is not reproducible byte for byte, the DOT text is."""
+    from hapair.checker.trace import write_bytes, write_text
+
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        from hapair.spec import HapairError
+
+        raise HapairError(f"{out}: is a file, expected a directory for the diagrams")
     fmts = [f for f in dict.fromkeys((*formats, *(("png",) if png else ()))) if f != "dot"]
     written = Written()
     drawable = have_dot()
@@ -296,12 +303,14 @@ def write(sources: dict, out_dir, *, formats: tuple = ("dot", "svg"),
         written.message = NO_DOT
         log.warning(NO_DOT)
     for stem, source in sources.items():
+        dot_path = out / f"{stem}.dot"
+        unchanged = dot_path.is_file() and dot_path.read_text(encoding="utf-8") == source
         if "dot" in formats or not drawable:
-            path = out / f"{stem}.dot"
-            path.write_text(source, encoding="utf-8")
-            written.append(path)
+            write_text(dot_path, source)
+            written.append(dot_path)
         for fmt in fmts if drawable else ():
             path = out / f"{stem}.{fmt}"
-            path.write_bytes(convert(source, fmt))
+            if not (unchanged and path.is_file()):
+                write_bytes(path, convert(source, fmt))
             written.append(path)
     return written

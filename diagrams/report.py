@@ -125,8 +125,9 @@ def write_html(check_result, path, *, spec: Spec, diagrams: bool = True,
     doc = ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
            f"<title>hapair check: {_e(check_result.spec)}</title><style>{CSS}</style></head>"
            f"<body>{''.join(parts)}<script>{JS}</script></body></html>\n")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(doc, encoding="utf-8")
+    from hapair.checker.trace import write_text
+
+    write_text(path, doc)
     return path
 
 

@@ -36,7 +36,10 @@ def load_spec(args):
 def add_properties(sp, path: str) -> None:
     """User properties: a JSON list of property objects, the same form as the spec's."""
     try:
-        decls = json.loads(Path(path).read_text())
+        text = Path(path).read_text()
+        if not text.strip():
+            raise SpecError(f"{path}: empty file, expected a JSON list of properties")
+        decls = json.loads(text)
     except OSError as exc:
         raise SpecError(f"{path}: cannot read properties: {exc.strerror}") from None
     except json.JSONDecodeError as exc:
@@ -138,15 +141,20 @@ def _diagrams(directory: Path, out, png: bool) -> None:
 
 
 def cmd_replay(args) -> int:
-    from hapair.checker import trace
+    """Run a trace on the embeddable machine, step by step, and say what it shows."""
+    from hapair import spec
+    from hapair.checker import report, trace
 
     data = trace.load(args.file)
-    sp = load_spec(args)
+    sp = load_spec(args) if args.bound else spec.load(bounds=data.get("bounds") or None)
     run = trace.replay(data, sp)
-    violated = run.violates() if data["property"] in sp.properties else None
+    print("\n".join(report.trace_lines(sp, data)))
     print(f"replayed {len(data['steps']) - 1} steps of {args.file} on the embeddable machine")
-    if violated is not None:
-        print(f"{data['property']}: {'violated' if violated else 'not violated'} at the end")
+    name = data.get("property")
+    if name in sp.properties:
+        print(f"{name}: {'violated' if run.violates() else 'not violated'} by this run")
+    else:
+        print(f"{name}: not a property of this spec, only the steps were checked")
     return 0
 
 
@@ -158,9 +166,16 @@ def cmd_diagrams(args) -> int:
 
 
 def cmd_diagram(args) -> int:
+    from hapair.checker import trace
     from hapair.diagrams import render_trace_file
 
-    written = render_trace_file(args.trace, args.out)
+    text = Path(args.trace).read_text() if Path(args.trace).is_file() else ""
+    if '"hapair-trace/1"' in text:  # a hapair trace must also replay; ITF is drawn as is
+        trace.replay(trace.load(args.trace))
+    out = Path(args.out)
+    if out.is_dir():
+        out = out / Path(args.trace).name.split(".")[0]
+    written = render_trace_file(args.trace, out)
     for path in written:
         print(f"wrote {path}")
     if written.message:
@@ -208,7 +223,9 @@ def cmd_console(args, rest) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="hapair", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(
+        prog="hapair", description="A formally checked specification of a Cisco VSG HA pair: "
+        "check it, drive it on a vsg# console, replay and draw its traces, export it.")
     sub = p.add_subparsers(dest="command", required=True)
     c = sub.add_parser("check", help="check every property of the built-in VSG spec")
     c.add_argument("--property", action="append", metavar="NAME", help="only this property")
@@ -216,13 +233,15 @@ def parser() -> argparse.ArgumentParser:
                    help="add properties from a JSON file")
     c.add_argument("--engine", action="append", choices=("explicit", "z3"))
     c.add_argument("--strict", action="store_true", help="a dead transition fails the run")
-    c.add_argument("--assume", action="append", metavar="NAME",
-                   help="check every property under these assumptions instead of its own")
-    c.add_argument("--no-assumptions", action="store_true",
-                   help="check every property with no assumption at all")
+    given = c.add_mutually_exclusive_group()
+    given.add_argument("--assume", action="append", metavar="NAME",
+                       help="check every property under these assumptions instead of its own")
+    given.add_argument("--no-assumptions", action="store_true",
+                       help="check every property with no assumption at all")
     c.add_argument("--reference", action="store_true",
                    help="explore with the plain BFS engine instead of the packed one")
-    c.add_argument("--bound", action="append", metavar="NAME=N")
+    c.add_argument("--bound", action="append", metavar="NAME=N",
+                   help="change a bound of the model, e.g. MAX_RESTARTS=2")
     c.add_argument("--json", metavar="FILE")
     c.add_argument("--junit", metavar="FILE")
     c.add_argument("--html", metavar="FILE")
@@ -236,16 +255,19 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--bound", action="append", metavar="NAME=N")
     r.set_defaults(func=cmd_replay)
     d = sub.add_parser("diagrams", help="write the diagrams of the built-in spec")
-    d.add_argument("--out", default="diagrams/vsg")
-    d.add_argument("--png", action="store_true")
+    d.add_argument("--out", default="diagrams/vsg", help="a directory (default: diagrams/vsg)")
+    d.add_argument("--png", action="store_true", help="PNG pictures too")
     d.set_defaults(func=cmd_diagrams)
     t = sub.add_parser("diagram", help="draw a counterexample trace")
-    t.add_argument("--trace", required=True, metavar="FILE")
-    t.add_argument("--out", required=True, metavar="PATH")
+    t.add_argument("--trace", required=True, metavar="FILE",
+                   help="a .trace.json (checked by replaying it) or an .itf.json file")
+    t.add_argument("--out", required=True, metavar="PATH",
+                   help="PATH.dot and PATH.svg (or DIR/<trace name>.* when PATH is a directory)")
     t.set_defaults(func=cmd_diagram)
     e = sub.add_parser("export", help="export the product automaton")
-    e.add_argument("--promela", required=True, metavar="FILE")
-    e.add_argument("--assume", action="append")
+    e.add_argument("--promela", required=True, metavar="FILE", help="the Promela model to write")
+    e.add_argument("--assume", action="append", metavar="NAME",
+                   help="leave out the environment events this assumption rules out")
     e.add_argument("--bound", action="append", metavar="NAME=N")
     e.set_defaults(func=cmd_export)
     x = sub.add_parser("explore", help="count the states of the full product")
@@ -267,6 +289,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except HapairError as exc:
         print(f"hapair: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"hapair: error: {exc.filename or ''}: {exc.strerror}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

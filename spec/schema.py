@@ -85,6 +85,7 @@ class Property:
     assume: tuple = ()
     expect: str = "holds"  # holds | violated
     text: dict = field(default_factory=dict, compare=False)
+    decl: dict = field(default_factory=dict, compare=False)  # as declared (JSON-able)
 
 
 @dataclass
@@ -98,6 +99,8 @@ class Machine:
 
 
 _UPPER = re.compile(r"^[A-Z][A-Z0-9_]*$")
+PROPERTY_KEYS = {"name", "kind", "meaning", "expr", "on", "require", "p", "q", "assume",
+                 "expect"}
 
 
 class Spec:
@@ -321,19 +324,9 @@ class Spec:
 
     def add_property(self, decl: dict) -> Property:
         """Check and add one property; ``decl`` is the same dict form as in the spec."""
-        name = decl.get("name")
-        if not name or not re.match(r"^[A-Za-z][A-Za-z0-9_]*$", str(name)):
-            raise SpecError(f"property name {name!r} must be a plain identifier")
-        if name in self.properties:
-            raise SpecError(f"property '{name}' is declared twice")
-        kind, where = decl.get("kind"), f"property '{name}'"
-        for a in decl.get("assume", ()):
-            if a not in self.assumptions:
-                raise SpecError(f"{where}: unknown assumption '{a}' (known: "
-                                f"{', '.join(sorted(self.assumptions))})")
-        if decl.get("expect", "holds") not in ("holds", "violated"):
-            raise SpecError(f"{where}: expect must be 'holds' or 'violated'")
-        common = dict(name=name, kind=kind, meaning=decl.get("meaning", ""),
+        name, where = self._check_header(decl)
+        kind = decl.get("kind")
+        common = dict(name=name, kind=kind, meaning=decl.get("meaning", ""), decl=dict(decl),
                       assume=tuple(decl.get("assume", ())), expect=decl.get("expect", "holds"),
                       text={k: decl[k] for k in ("expr", "require", "p", "q") if k in decl})
         if kind == "always":
@@ -347,6 +340,28 @@ class Spec:
             raise SpecError(f"{where}: kind must be 'always', 'action' or 'leads_to'")
         self.properties[name] = prop
         return prop
+
+    def _check_header(self, decl) -> tuple[str, str]:
+        """The name, keys, assumptions and expectation of a property declaration."""
+        if not isinstance(decl, dict) or "name" not in decl:
+            raise SpecError(f"a property needs a 'name' (got {decl!r:.60})")
+        name = decl["name"]
+        unknown = sorted(set(decl) - PROPERTY_KEYS)
+        if unknown:
+            raise SpecError(f"property {name!r}: unknown key '{unknown[0]}' (known: "
+                            f"{', '.join(sorted(PROPERTY_KEYS))})")
+        if not name or not re.match(r"^[A-Za-z][A-Za-z0-9_]*$", str(name)):
+            raise SpecError(f"property name {name!r} must be a plain identifier")
+        if name in self.properties:
+            raise SpecError(f"property '{name}' is declared twice")
+        where = f"property '{name}'"
+        try:
+            self.without(tuple(decl.get("assume", ())))
+        except SpecError as exc:
+            raise SpecError(f"{where}: {exc}") from None
+        if decl.get("expect", "holds") not in ("holds", "violated"):
+            raise SpecError(f"{where}: expect must be 'holds' or 'violated'")
+        return name, where
 
     def _expr(self, decl: dict, key: str, where: str) -> Node:
         if key not in decl:

@@ -234,3 +234,32 @@ def test_unknown_assumptions_exit_2_and_write_nothing(tmp_path, monkeypatch, cap
     code, _, err = _run(args, capsys)
     assert code == 2 and "unknown assumption 'calm'" in err and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_output_that_cannot_be_written_is_one_line_and_leaves_nothing(tmp_path, capsys):
+    code, _, err = _run(["export", "--promela", str(tmp_path)], capsys)
+    assert code == 2 and "is a directory" in err and "Traceback" not in err
+    (tmp_path / "afile").write_text("x")
+    code, _, err = _run(["diagrams", "--out", str(tmp_path / "afile")], capsys)
+    assert code == 2 and "expected a directory" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+
+
+def test_a_user_property_trace_replays_and_its_emitted_test_passes(tmp_path, capsys):
+    f = _props(tmp_path, {"name": "SecondaryNeverActive", "kind": "always",
+                          "expr": "not n2_active"})
+    _run(["check", "--engine", "explicit", "--properties", f, "--property",
+          "SecondaryNeverActive", "--out", str(tmp_path / "o"), "--emit-pytest",
+          str(tmp_path / "t")], capsys)
+    code, out, _ = _run(["replay", str(tmp_path / "o" / "SecondaryNeverActive.trace.json")],
+                        capsys)
+    assert code == 0 and "SecondaryNeverActive: violated by this run" in out
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                          str(tmp_path / "t")], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_a_misspelt_property_key_is_refused(tmp_path, capsys):
+    f = _props(tmp_path, {"name": "A", "kind": "always", "expr": "True", "expext": "violated"})
+    code, _, err = _run(["check", "--properties", f], capsys)
+    assert code == 2 and "unknown key 'expext'" in err
