@@ -94,4 +94,5 @@ class CheckResult:
     def ok(self) -> bool:
         return (all(r.ok for r in self.results) and not self.disagreements
                 and not (self.strict and self.dead_transitions)
-                and not self.certificate.startswith("FAILED"))
+                and "FAILED" not in self.certificate
+                and not any(s.deadlocks for s in self.slices))

@@ -55,7 +55,10 @@ def machine_coverage(spec: Spec, name: str) -> x.Coverage:
     """Coverage of one machine, from the cone of influence of its own variable."""
     m = spec.machines[name]
     reads = tuple(f"n{n}.{m.variable}" for n in (1, 2)) if m.scope == "node" else (m.variable,)
-    cov = x.coverage_of(explore_slice(spec, Slice((), reads)))
+    # and what its rows write, so that a row that keeps the state (dest "=") still counts
+    writes = tuple(spec.variables[i].name for r in spec.rules if r.transition.machine == name
+                   for i, _ in r.effects)
+    cov = x.coverage_of(explore_slice(spec, Slice((), tuple(dict.fromkeys(reads + writes)))))
     return x.Coverage(frozenset(r for r in cov.reached if r[0] == name), cov.fired)
 
 

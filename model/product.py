@@ -52,7 +52,7 @@ def cone_of_influence(spec: Spec, reads: set[int], assume: tuple = ()) -> frozen
     while changed:
         changed = False
         for rules in groups.values():
-            writes = {i for r in rules for i, _ in r.effects}
+            writes = {i for r in rules for i, _ in _changes(spec, r)}
             if not writes & keep:
                 continue
             need = set()
@@ -63,6 +63,17 @@ def cone_of_influence(spec: Spec, reads: set[int], assume: tuple = ()) -> frozen
                 keep |= need
                 changed = True
     return frozenset(keep)
+
+
+def _changes(spec: Spec, rule: Rule) -> tuple:
+    """A rule's effects less the machine's own state when it stays (``dest: "="``): an
+    assignment of the value the guard already fixes influences nothing."""
+    t = rule.transition
+    if t.source != t.dest:
+        return rule.effects
+    own = spec.machines[t.machine].variable
+    index = spec.by_name[f"n{rule.node}.{own}" if rule.node else own].index
+    return tuple((i, e) for i, e in rule.effects if i != index)
 
 
 class Model:

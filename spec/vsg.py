@@ -33,7 +33,8 @@ LOAD_STARTUP = {
 }
 # A configuration line typed on the active (the running config gets a fresh value).
 EDIT_OWN = {"self.saved": "False", "run_eq": "False", "self.run_is_peer_start": "False"}
-# ... mirrored at once to an HA standby ("while stable it stays in sync").
+# ... mirrored at once to an HA standby (the guide: the standby "has synchronized its
+# configuration with the active Cisco VSG so that it is continuously ready to take over").
 EDIT_MIRRORED = {
     "self.saved": "False", "peer.saved": "False", "run_eq": "True",
     "self.run_is_peer_start": "False", "peer.run_is_peer_start": "False",
@@ -172,12 +173,15 @@ SYSMGR = {
         {"trigger": "fail_borrowed", "source": "ok", "dest": "restarting",
          "conditions": f"self.state in {UP}"},
         {"trigger": "restart_service", "source": "restarting", "dest": "ok",
+         "conditions": f"self.state in {UP}",
          "effects": {"self.restarts": "min(self.restarts + 1, MAX_RESTARTS)"},
          "ops": ["restart_process"]},
         {"trigger": "mts_message", "source": "restarting", "dest": "=",
-         "conditions": "not self.mts_queued", "effects": {"self.mts_queued": "True"}},
+         "conditions": f"self.state in {UP} and not self.mts_queued",
+         "effects": {"self.mts_queued": "True"}},
         {"trigger": "mts_deliver", "source": "ok", "dest": "=",
-         "conditions": "self.mts_queued", "effects": {"self.mts_queued": "False"}},
+         "conditions": f"self.state in {UP} and self.mts_queued",
+         "effects": {"self.mts_queued": "False"}},
     ],
 }
 
@@ -234,9 +238,12 @@ TRIGGERS = {
     "replace_secondary": {"kind": "physical",
                           "doc": "install a fresh VSG as secondary in place of a powered-off "
                                  "one"},
-    "role_standalone": {"kind": "operator", "doc": "system redundancy role standalone"},
-    "role_primary": {"kind": "operator", "doc": "system redundancy role primary"},
-    "role_secondary": {"kind": "operator", "doc": "system redundancy role secondary"},
+    "role_standalone": {"kind": "operator", "doc": "system redundancy role standalone",
+                        "tags": ["role_change"]},
+    "role_primary": {"kind": "operator", "doc": "system redundancy role primary",
+                     "tags": ["role_change"]},
+    "role_secondary": {"kind": "operator", "doc": "system redundancy role secondary",
+                       "tags": ["role_change"]},
 }
 
 MACROS = {
@@ -268,6 +275,17 @@ ASSUMPTIONS = {
 
 BECOMES_ACTIVE = "not pre.{n}_active and post.{n}_active"
 
+
+def _transitive(a: str, b: str, c: str) -> str:
+    """Three equalities over a triangle of configs: never exactly one of them false."""
+    return (f"not ((not {a} and {b} and {c}) or ({a} and not {b} and {c}) "
+            f"or ({a} and {b} and not {c}))")
+
+
+def _syncing_with_active(n: str, o: str) -> str:
+    return (f"({n}.state == 'standby_syncing' and link == 'up' and pairable "
+            f"and {o}.state == 'active_no_standby')")
+
 PROPERTIES = [
     {"name": "NoDualActive", "kind": "always", "assume": ["no_partition", "fixed_pairing"],
      "meaning": "never two actives at all, when the link never fails",
@@ -277,9 +295,10 @@ PROPERTIES = [
      "meaning": "a partition does make two actives (expected: the checker must show it)",
      "expr": "not (n1_active and n2_active)"},
     {"name": "DualActiveResetsPrimary", "kind": "action", "on": ["dual_active_reset"],
-     "meaning": "a detected dual active is resolved by resetting the primary",
+     "meaning": "a detected dual active is resolved by resetting the primary, and only it",
      "require": "pre.dual_active and pre.self.role == 'primary' "
-                "and post.self.state == 'booting' and not post.dual_active"},
+                "and post.self.state == 'booting' and not post.dual_active "
+                "and post.peer.state == pre.peer.state"},
     {"name": "DualActiveResolved", "kind": "leads_to",
      "meaning": "every dual active is eventually resolved",
      "p": "dual_active", "q": "not dual_active"},
@@ -304,7 +323,7 @@ PROPERTIES = [
      "require": "not (pre.n1.state == 'standby_syncing' and post.n1_active) "
                 "and not (pre.n2.state == 'standby_syncing' and post.n2_active)"},
     {"name": "PairingNeedsSameId", "kind": "action", "on": ["pairing"],
-     "meaning": "a VSG becomes or stays a standby only of a peer with the same HA pair ID",
+     "meaning": "a VSG becomes a standby only of a peer with the same HA pair ID",
      "require": f"post.self.state not in {STANDBYS} or pre.same_pair_id"},
     {"name": "StandaloneNeverPairs", "kind": "action", "on": ["pairing"],
      "meaning": "a standalone VSG never pairs",
@@ -314,12 +333,13 @@ PROPERTIES = [
      "meaning": "an HA standby's running and startup config equal the active's",
      "expr": "not ha_pair or (run_eq and start_eq)"},
     {"name": "UnsavedConfigSurvivesFailover", "kind": "action", "on": ["failover"],
-     "assume": ["no_partition"],
-     "meaning": "after a failover the new active runs the old active's config, "
-                "unsaved if it was",
+     "meaning": "the new active is the HA standby and keeps its config (the active's, by "
+                "StandbyInSync), unsaved if it was",
      "require": " and ".join(
-         f"(not ({BECOMES_ACTIVE.format(n=n)}) or (pre.run_eq and post.run_eq "
-         f"and post.{n}.saved == pre.{o}.saved))" for n, o in (("n1", "n2"), ("n2", "n1")))},
+         f"(not ({BECOMES_ACTIVE.format(n=n)}) or (pre.{n}.state == 'ha_standby' "
+         f"and post.{n}.saved == pre.{n}.saved "
+         f"and post.{n}.run_is_peer_start == pre.{n}.run_is_peer_start))"
+         for n in ("n1", "n2"))},
     {"name": "StatusConsistent", "kind": "always",
      "meaning": "operational redundancy mode is HA exactly when the active has an HA "
                 "standby",
@@ -330,6 +350,56 @@ PROPERTIES = [
     {"name": "PersistentMessagesSurviveRestart", "kind": "action", "on": ["restart_service"],
      "meaning": "MTS keeps persistent messages across a service restart",
      "require": "post.self.mts_queued == pre.self.mts_queued"},
+    {"name": "BootLoadsStartup", "kind": "action", "on": ["negotiation"],
+     "meaning": "a VSG that finishes booting runs its startup config",
+     "require": "post.self.saved and post.self.run_is_peer_start == pre.start_eq"},
+    {"name": "ConfigEqualitiesConsistent", "kind": "always",
+     "meaning": "the configuration equalities the model keeps are those of four real "
+                "configs (equality is transitive)",
+     "expr": " and ".join(_transitive(*t) for t in (
+         ("n1.saved", "n2.run_is_peer_start", "run_eq"),
+         ("n1.saved", "start_eq", "n1.run_is_peer_start"),
+         ("run_eq", "n2.saved", "n1.run_is_peer_start"),
+         ("n2.run_is_peer_start", "n2.saved", "start_eq")))},
+    {"name": "RoleChangeRule", "kind": "action", "on": ["role_change"],
+     "meaning": "standalone -> primary takes effect at once; any other role change only "
+                "at the next reload",
+     "require": "(pre.self.role == 'standalone' and post.self.admin_role == 'primary' "
+                "and post.self.role == 'primary') or (not (pre.self.role == 'standalone' "
+                "and post.self.admin_role == 'primary') and post.self.role == pre.self.role)"},
+    {"name": "RoleAppliedAtReload", "kind": "action", "on": ["*"],
+     "meaning": "a VSG that reloads comes back with its administrative role",
+     "require": "not (pre.self.state != 'booting' and post.self.state == 'booting') "
+                "or post.self.role == pre.self.admin_role"},
+    {"name": "SwitchoverReloadsOldActive", "kind": "action", "on": ["system_switchover"],
+     "meaning": "after a manual switchover the old active reloads, its services afresh",
+     "require": "post.self.state == 'booting' and post.self.sysmgr == 'ok' "
+                "and not post.self.mts_queued"},
+    {"name": "FailoverNeedsStableStandby", "kind": "action", "on": ["failover"],
+     "meaning": "a failover starts only from an HA standby, and leaves none until a new "
+                "standby is stable",
+     "require": "(pre.self.state == 'ha_standby' or pre.peer.state == 'ha_standby') "
+                "and post.n1.state != 'ha_standby' and post.n2.state != 'ha_standby'"},
+    {"name": "AtMostOneHAStandby", "kind": "always",
+     "meaning": "there is never more than one HA standby",
+     "expr": "not (n1.state == 'ha_standby' and n2.state == 'ha_standby')"},
+    {"name": "InternalStepsNeverPowerOff", "kind": "action",
+     "on": ["boot", "sync_done", "takeover", "restart_pair", "resolve_dual_active",
+            "restart_service", "mts_deliver"],
+     "meaning": "only the environment powers a VSG off; its own steps restart it",
+     "require": "post.self.state != 'off'"},
+    {"name": "StandbyBecomesStable", "kind": "leads_to",
+     "meaning": "a standby synchronising with a healthy active becomes HA standby",
+     "p": " or ".join(_syncing_with_active(n, o) for n, o in (("n1", "n2"), ("n2", "n1"))),
+     "q": " and ".join(f"({n}.state in ('ha_standby', 'off') or not (link == 'up' "
+                       f"and pairable and {o}_active))"
+                       for n, o in (("n1", "n2"), ("n2", "n1")))},
+    {"name": "StartCntCounts", "kind": "action", "on": ["restart_service"],
+     "meaning": "every restart of a failed borrowed process counts in Start_cnt",
+     "require": "post.self.restarts == min(pre.self.restarts + 1, MAX_RESTARTS)"},
+    {"name": "QueuedMessagesDelivered", "kind": "leads_to",
+     "meaning": "a persistent MTS message is delivered once its service runs again",
+     "p": "n1.mts_queued", "q": "not n1.mts_queued or n1.state == 'off'"},
     {"name": "EventuallyActive", "kind": "leads_to",
      "meaning": "while some node is powered, some node eventually is active",
      "p": "n1.state != 'off' or n2.state != 'off'",

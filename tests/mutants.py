@@ -109,6 +109,47 @@ MUTANTS = [
 ]
 
 
+def _never_apply_role(data: dict) -> None:
+    for m in data["machines"]:
+        for r in m["transitions"]:
+            if r.get("effects", {}).get("self.role") == "self.admin_role":
+                r["effects"] = {k: v for k, v in r["effects"].items() if k != "self.role"}
+
+
+def _boot_keeps_running_config(data: dict) -> None:
+    for r in rows(data, "boot"):
+        r["effects"] = {}
+
+
+MUTANTS += [
+    Mutant("boot_keeps_running_config", "a reload does not restart from the startup config",
+           "BootLoadsStartup", _boot_keeps_running_config),
+    Mutant("role_never_applied_at_reload", "a stored role change never takes effect",
+           "RoleAppliedAtReload", _never_apply_role),
+    Mutant("standalone_to_primary_deferred", "standalone -> primary waits for a reload",
+           "RoleChangeRule", _set("role_primary", 0, machine_name="role", dest="=")),
+    Mutant("dual_active_resets_both", "a dual active resets both VSGs",
+           "DualActiveResetsPrimary",
+           _effects("resolve_dual_active", add={"peer.state": "'booting'"})),
+    Mutant("syncing_standby_keeps_restarting", "a synchronising standby restarts even with "
+           "a healthy active", "StandbyBecomesStable", _set("restart_pair", conditions="True")),
+    Mutant("unstable_standby_powers_off", "an unstable standby powers itself off instead of "
+           "restarting", "InternalStepsNeverPowerOff",
+           _set("restart_pair", dest="off", effects={})),
+    Mutant("switchover_powers_off_old_active", "the old active powers off after a "
+           "switchover instead of reloading", "SwitchoverReloadsOldActive",
+           _set("system_switchover", dest="off")),
+    Mutant("restart_not_counted", "a service restart does not count in Start_cnt",
+           "StartCntCounts", _set("restart_service", machine_name="sysmgr", effects={})),
+    Mutant("mts_never_delivers", "queued MTS messages are never delivered",
+           "QueuedMessagesDelivered", _set("mts_deliver", machine_name="sysmgr", effects={})),
+    Mutant("copy_forgets_the_peer", "copy running-config startup-config loses track of the "
+           "peer's running config", "ConfigEqualitiesConsistent",
+           _set("copy_rs", effects={k: v for k, v in vsg.COPY_OWN.items()
+                                    if k != "peer.run_is_peer_start"})),
+]
+
+
 def build(mutant: Mutant) -> dict:
     data = copy.deepcopy(vsg.SPEC)
     mutant.mutate(data)

@@ -114,11 +114,11 @@ def mutants():
 
 
 def sliced_for(s, name: str) -> tuple:
-    """The property's assumptions and its cone of influence."""
-    p = s.properties[name]
-    exprs = (p.expr,) if p.kind == "always" else p.require
-    reads = {i % len(s.variables) for e in exprs for i in names(e)}
-    return p.assume, cone_of_influence(s, reads, p.assume)
+    """The property's assumptions and its cone of influence, as the checker slices."""
+    from hapair.checker.run import slice_of
+
+    sl = slice_of(s, s.properties[name])
+    return sl.assume, sl.keep
 
 
 @needs_spin
