@@ -95,20 +95,17 @@ def _with_notes(ir: x.ProductIR, notes: tuple) -> x.ProductIR:
 
 
 def expected_counterexamples(spec: Spec) -> dict:
-    """``{property: Trace}``: the shortest run to the first violation of each ``always``
-    property that the spec expects to be violated, on its own slice."""
-    from hapair.spec.lang import names
+    """``{property: Trace}``: the counterexample ``hapair check`` shows for each ``always``
+    property that the spec expects to be violated (the same run, picture and printout)."""
+    from hapair.checker.run import check
 
     out = {}
     for name, p in spec.properties.items():
         if p.kind != "always" or p.expect != "violated":
             continue
-        reads = tuple(spec.variables[i].name for i in sorted(names(p.expr)))
-        g = explore_slice(spec, Slice(p.assume, reads))
-        bad = x.always_violations(spec, g, [name]).get(name)
-        first = next((i for i, s in enumerate(g.states) if bad and bad(s)), None)
-        if first is not None:
-            out[name] = g.trace_to(first)
+        found = check(spec, only=(name,), engines=("explicit",)).results[0]
+        if found.trace is not None:
+            out[name] = found.trace
     return out
 
 
