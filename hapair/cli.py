@@ -93,7 +93,7 @@ def cmd_check(args) -> int:
 
 def _print_stats(out, result) -> None:
     for s in result.slices:
-        out.print(f"explored {s.states} states, {s.edges} edges, depth {s.depth} in "
+        out.print(f"explored {s.states} states, {s.edges} edges, diameter (BFS depth) {s.depth} in "
                   f"{s.seconds:.2f}s ({s.rate:,.0f} states/s), assuming "
                   f"{', '.join(s.assume) or 'nothing'}; {s.deadlocks} deadlocks")
     out.print(f"transition coverage: {len(result.dead_transitions)} dead transitions"
