@@ -76,8 +76,8 @@ def select(spec: Spec, only: tuple | None) -> list[Property]:
 
 
 def check(spec: Spec, *, only: tuple | None = None, engines: tuple = ENGINES,
-          strict: bool = False, bmc_depth: int = 30, jobs: int | None = None,
-          reference: bool = False, progress=None) -> CheckResult:
+          strict: bool = False, bmc_depth: int = 30, liveness_depth: int = 8,
+          jobs: int | None = None, reference: bool = False, progress=None) -> CheckResult:
     """Check ``spec``'s properties (or ``only`` these) and return every verdict.
 
     z3's proofs and certificates run in ``jobs`` worker processes (default: up to two)
@@ -96,7 +96,7 @@ def check(spec: Spec, *, only: tuple | None = None, engines: tuple = ENGINES,
     for p in chosen:
         groups.setdefault(slice_of(spec, p), []).append(p)
     with _Z3Work(spec, jobs if "z3" in engines else 0) as z3work:
-        z3work.prove(groups, bmc_depth)  # proofs need no explored graph: start now
+        z3work.prove(groups, bmc_depth, liveness_depth)  # they need no explored graph
         fired: set = set()
         inside = {sl: _widest_above(sl, groups) for sl in groups}
         for sl, members in groups.items():
@@ -178,11 +178,14 @@ def dead_transitions(spec: Spec, fired: set) -> list[str]:
 _SPEC: list = []  # the spec a forked worker checks (inherited, never pickled)
 
 
-def _prove(name: str, assume: tuple, keep: frozenset, depth: int) -> PropertyResult:
+def _prove(name: str, assume: tuple, keep: frozenset, depth: int,
+           liveness_depth: int) -> PropertyResult:
     from . import symbolic
 
     spec = _SPEC[0]
     prop = spec.properties[name]
+    if prop.kind == "leads_to":  # bounded: the shortest fair lasso, if one is that short
+        return symbolic.lasso_bmc(spec, prop, liveness_depth, assume=assume, keep=keep)
     if prop.expect == "violated":  # a witness: BMC finds its shortest run directly
         r = symbolic.bmc(spec, prop, depth, assume=assume, keep=keep)
         if r.verdict == "violated":
@@ -227,15 +230,15 @@ class _Z3Work:
             return _Done(fn(*args))
         return self.pool.apply_async(fn, args)
 
-    def prove(self, groups: dict, depth: int) -> None:
-        """Every safety property (z3 does not decide leads-to)."""
+    def prove(self, groups: dict, depth: int, liveness_depth: int) -> None:
+        """Every property: safety ones proved (or refuted), leads-to ones searched for a
+        fair lasso of at most ``liveness_depth`` steps."""
         if not self.active:
             return
         for sl, members in groups.items():
             for p in members:
-                if p.kind != "leads_to":
-                    args = (p.name, sl.assume, sl.keep, depth)
-                    self.proofs.append(self._submit(_prove, args))
+                args = (p.name, sl.assume, sl.keep, depth, liveness_depth)
+                self.proofs.append(self._submit(_prove, args))
 
     def certify(self, sl: Slice, states: list) -> None:
         if self.active:

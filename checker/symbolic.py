@@ -342,18 +342,137 @@ class Unrolling:
         return Trace(states, steps, None, enc.tracked)
 
 
+class Lasso:
+    """A leads-to counterexample of exactly ``k`` steps, as z3 constraints over a path:
+    a P-state at ``p``, no Q from there on, and either a loop back from state ``k`` to
+    state ``l <= k - 1`` made of internal steps that is weakly fair (each internal action
+    is taken in the loop or disabled somewhere in it), or, with ``l = k``, a last state
+    where no internal step is enabled (the run stays there).  The environment takes no
+    step in the loop: it eventually stops acting, as the explicit engine assumes."""
+
+    def __init__(self, enc: Encoding, prop: Property):
+        self.enc, self.prop, z3 = enc, prop, enc.z3
+        internal = {a: rs for a, rs in enc.groups.items()
+                    if enc.spec.triggers[a[1]].kind == "internal"}
+        self.internal = {a: rs for a, rs in internal.items() if any(enc.effects[i] for i in rs)}
+        self.internal_rules = [i for rs in self.internal.values() for i in rs
+                               if enc.effects[i]]
+        self.z3 = z3
+        self._enabled: dict = {}
+
+    def enabled(self, s: list, k: int, action) -> object:
+        """The action fires a row with a kept effect in state ``s`` (first match)."""
+        key = (k, action)
+        if key not in self._enabled:
+            tr, z3, earlier, cases = Translator(s, self.enc.num), self.z3, [], []
+            for i in self.enc.groups[action]:
+                guard = tr.formula(self.enc.spec.rules[i].guard)
+                if self.enc.effects[i]:
+                    cases.append(z3.And(guard, *[z3.Not(g) for g in earlier]))
+                earlier.append(guard)
+            self._enabled[key] = z3.Or(cases) if cases else z3.BoolVal(False)
+        return self._enabled[key]
+
+    def constraints(self, states: list, sels: list, tag: str) -> tuple[list, list]:
+        z3, k = self.z3, len(states) - 1
+        loop = [z3.Bool(f"{tag}loop{i}") for i in range(k + 1)]
+        start = [z3.Bool(f"{tag}p{i}") for i in range(k + 1)]
+        out = [z3.PbEq([(b, 1) for b in loop], 1), z3.Or(start)]
+        for j in range(k + 1):
+            p, q = self._pq(states, j)
+            out.append(z3.Implies(start[j], z3.And(p, z3.Or(loop[j:]))))
+            out.append(z3.Implies(z3.Or(start[:j + 1]), z3.Not(q)))
+        for lo in range(k):
+            out.append(z3.Implies(loop[lo], self._fair_loop(states, sels, lo, k)))
+        out.append(z3.Implies(loop[k], z3.And([z3.Not(self.enabled(states[k], k, a))
+                                              for a in self.internal] or [z3.BoolVal(True)])))
+        return out, loop
+
+    def _pq(self, states: list, i: int) -> tuple:
+        if ("pq", i) not in self._enabled:
+            tr = Translator(states[i], self.enc.num)
+            self._enabled["pq", i] = (tr.formula(self.prop.p), tr.formula(self.prop.q))
+        return self._enabled["pq", i]
+
+    def _step(self, states: list, sels: list, i: int) -> tuple:
+        """Step ``i`` is internal; and, per internal action, it takes the action or the
+        action is disabled before it (the two ways a loop step serves weak fairness)."""
+        if ("step", i) not in self._enabled:
+            z3 = self.z3
+            internal = z3.Or([sels[i] == r for r in self.internal_rules] or
+                             [z3.BoolVal(False)])
+            serves = {a: z3.Or(*[sels[i] == r for r in rs],
+                               z3.Not(self.enabled(states[i], i, a)))
+                      for a, rs in self.internal.items()}
+            self._enabled["step", i] = (internal, serves)
+        return self._enabled["step", i]
+
+    def _fair_loop(self, states: list, sels: list, lo: int, k: int):
+        z3, enc = self.z3, self.enc
+        same = z3.And([states[k][i] == states[lo][i] for i in enc.keep] or [z3.BoolVal(True)])
+        steps = [self._step(states, sels, i) for i in range(lo, k)]
+        fair = [z3.Or([serves[a] for _, serves in steps]) for a in self.internal]
+        return z3.And(same, *[internal for internal, _ in steps], *fair)
+
+
+def lasso_bmc(spec: Spec, prop: Property, depth: int, *, assume=None, keep=None,
+              bits: bool = True) -> PropertyResult:
+    """Bounded search for a counterexample to a leads-to property: the shortest lasso of
+    at most ``depth`` steps (see ``Lasso``), or "holds to depth".  This is a bounded
+    check, independent of the explicit engine's SCC analysis, which decides it.
+
+    >>> from hapair import spec
+    >>> sp = spec.load()
+    >>> lasso_bmc(sp, sp.properties["DualActiveResolved"], 6).verdict
+    'holds to depth'
+    """
+    start = time.perf_counter()
+    enc = _setup(spec, prop, assume, keep, bits)
+    path, lasso = Unrolling(enc, prop, "l", initial=True), Lasso(enc, prop)
+    for k in range(depth + 1):
+        while len(path.states) <= k:
+            path.extend()
+        constraints, loop = lasso.constraints(path.states, path.sels, f"k{k}")
+        path.solver.push()
+        path.solver.add(*constraints)
+        res = path.solver.check()
+        model = path.solver.model() if res == enc.z3.sat else None
+        path.solver.pop()
+        if res == enc.z3.unknown:
+            return _result(prop, enc, "unknown", start, depth=k - 1,
+                           note=f"lasso BMC: z3 gave up ({path.solver.reason_unknown()})")
+        if model is not None:
+            trace = path.trace(model, k)
+            trace.loop = next(i for i, b in enumerate(loop)
+                              if z3_true(model.eval(b, model_completion=True)))
+            return _result(prop, enc, "violated", start, trace=trace, depth=k,
+                           note=f"lasso BMC: a fair lasso of {k} steps")
+    return _result(prop, enc, "holds to depth", start, depth=depth,
+                   note=f"lasso BMC: no fair lasso within {depth} steps")
+
+
+def z3_true(value) -> bool:
+    return _z3().is_true(value)
+
+
 # -- public verbs ---------------------------------------------------------------------
 
 
 SPACER_BMC_LIMIT = 200  # steps BMC may take to replay a violation Spacer found
 
 
+def _safety(prop: Property) -> None:
+    if prop.kind == "leads_to":
+        raise HapairError(f"property '{prop.name}' is leads_to: prove and bmc check 'always' "
+                          "and 'action' properties; lasso_bmc searches leads_to ones")
+
+
 def _setup(spec: Spec, prop: Property, assume, keep, bits: bool = True) -> Encoding:
     from hapair.model.product import cone_of_influence
 
-    if prop.kind not in ("always", "action"):
+    if prop.kind not in ("always", "action", "leads_to"):
         raise HapairError(f"property '{prop.name}' is {prop.kind}; the z3 engine checks "
-                          "'always' and 'action' properties (use the explicit engine)")
+                          "'always', 'action' and (bounded) 'leads_to' properties")
     assume = prop.assume if assume is None else tuple(assume)
     if keep is None:
         keep = cone_of_influence(spec, property_reads(spec, prop), assume)
@@ -380,6 +499,7 @@ def bmc(spec: Spec, prop: Property, depth: int, *, assume=None, keep=None,
     >>> r.verdict, len(r.trace)
     ('violated', 5)
     """
+    _safety(prop)
     start = time.perf_counter()
     enc = _setup(spec, prop, assume, keep, bits)
     path = Unrolling(enc, prop, "b", initial=True)
@@ -424,6 +544,7 @@ def prove(spec: Spec, prop: Property, *, assume=None, keep=None, k_max: int = 2,
     >>> r.verdict, r.note
     ('proved', 'k-induction, k=1 (simple paths)')
     """
+    _safety(prop)
     start = time.perf_counter()
     enc = _setup(spec, prop, assume, keep, bits)
     base = Unrolling(enc, prop, "b", initial=True)

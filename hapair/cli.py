@@ -71,7 +71,8 @@ def cmd_check(args) -> int:
     engines = tuple(args.engine) if args.engine else ("explicit", "z3")
     with err.status("checking", spinner="dots") as status:
         result = check(sp, only=tuple(args.property or ()), engines=engines, strict=args.strict,
-                       reference=args.reference, progress=lambda msg: status.update(msg))
+                       reference=args.reference, liveness_depth=args.liveness_depth,
+                       progress=lambda msg: status.update(msg))
     out.print(report.table(result))
     _print_stats(out, result)
     written = _write_traces(sp, result, Path(args.out), args.emit_pytest, out)
@@ -238,6 +239,9 @@ def parser() -> argparse.ArgumentParser:
                        help="check every property under these assumptions instead of its own")
     given.add_argument("--no-assumptions", action="store_true",
                        help="check every property with no assumption at all")
+    c.add_argument("--liveness-depth", type=int, default=8, metavar="N",
+                   help="z3 searches leads-to counterexamples (fair lassos) up to N steps "
+                        "(default 8; the explicit engine decides them exhaustively)")
     c.add_argument("--reference", action="store_true",
                    help="explore with the plain BFS engine instead of the packed one")
     c.add_argument("--bound", action="append", metavar="NAME=N",

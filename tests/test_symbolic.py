@@ -10,9 +10,10 @@ import random
 import pytest
 
 from hapair import spec
-from hapair.checker import symbolic
+from hapair.checker import symbolic, trace
 from hapair.model.product import Model, cone_of_influence
 from hapair.model.runtime import Pair
+from hapair.spec import vsg
 from hapair.spec.lang import names
 
 SP = spec.load()
@@ -138,9 +139,19 @@ def test_action_properties_are_one_inductive_and_invariants_need_spacer():
     assert r.verdict == "holds to depth" and r.depth == 2  # not 2-inductive: no proof
 
 
-def test_leads_to_is_not_for_this_engine():
+def test_leads_to_is_searched_for_lassos_not_proved():
     with pytest.raises(spec.HapairError, match="leads_to"):
         symbolic.prove(SP, SP.properties["EventuallyActive"])
+    assert symbolic.lasso_bmc(SP, SP.properties["EventuallyActive"], 6).verdict == \
+        "holds to depth"
+    broken = copy.deepcopy(vsg.SPEC)
+    row = next(r for r in broken["machines"][0]["transitions"] if r["trigger"] == "takeover")
+    row["conditions"] = "False"  # a stable standby never takes over
+    bad = spec.load(data=broken)
+    r = symbolic.lasso_bmc(bad, bad.properties["EventuallyActive"], 8)
+    assert r.verdict == "violated" and r.trace.loop is not None
+    data = trace.to_json(bad, r.trace, r.name)
+    assert trace.replay(data, bad).violates()
 
 
 # -- counterexamples ------------------------------------------------------------------
