@@ -76,7 +76,7 @@ def select(spec: Spec, only: tuple | None) -> list[Property]:
 
 
 def check(spec: Spec, *, only: tuple | None = None, engines: tuple = ENGINES,
-          strict: bool = False, bmc_depth: int = 30, liveness_depth: int = 8,
+          strict: bool = False, bmc_depth: int = 30, liveness_depth: int = 6,
           jobs: int | None = None, reference: bool = False, progress=None) -> CheckResult:
     """Check ``spec``'s properties (or ``only`` these) and return every verdict.
 
@@ -96,25 +96,27 @@ def check(spec: Spec, *, only: tuple | None = None, engines: tuple = ENGINES,
     for p in chosen:
         groups.setdefault(slice_of(spec, p), []).append(p)
     with _Z3Work(spec, jobs if "z3" in engines else 0) as z3work:
-        z3work.prove(groups, bmc_depth, liveness_depth)  # they need no explored graph
-        fired: set = set()
         inside = {sl: _widest_above(sl, groups) for sl in groups}
-        for sl, members in groups.items():
-            g = _explore(spec, sl, progress, reference)
-            result.graphs.append(g)
-            fired |= set(g.rule)
-            result.slices.append(_stats(spec, sl, g))
+        graphs = {}
+        # Explore everything first (it is quick) so that the certificates, the longest
+        # z3 tasks, are queued before the proofs; then decide while z3 works.
+        for sl in sorted(groups, key=lambda s: -len(s.keep)):
+            graphs[sl] = _explore(spec, sl, progress, reference)
             if inside[sl] is None:
-                z3work.certify(sl, g.states)
-            if "explicit" in engines:
-                result.results += [_explicit(g, p) for p in members]
+                z3work.certify(sl, graphs[sl].states)
+        z3work.prove(groups, bmc_depth, liveness_depth)
+        result.graphs = [graphs[sl] for sl in groups]
+        result.slices = [_stats(spec, sl, graphs[sl]) for sl in groups]
+        if "explicit" in engines:
+            result.results = [_explicit(graphs[sl], p) for sl, ps in groups.items() for p in ps]
         if not only:
-            result.dead_transitions = dead_transitions(spec, fired)
+            result.dead_transitions = dead_transitions(
+                spec, {r for g in result.graphs for r in set(g.rule)})
         if progress and z3work.active:
             progress("z3: proofs and certificates")
         z3work.collect(result)
         if z3work.active:
-            result.certificate += _projections(spec, inside, dict(zip(groups, result.graphs)))
+            result.certificate += _projections(spec, inside, graphs)
     result.seconds = time.perf_counter() - start
     return result
 
@@ -190,8 +192,10 @@ def _prove(name: str, assume: tuple, keep: frozenset, depth: int,
         r = symbolic.bmc(spec, prop, depth, assume=assume, keep=keep)
         if r.verdict == "violated":
             return r
-    # k-induction settles the action properties at k=1; invariants go on to Spacer.
-    r = symbolic.prove(spec, prop, assume=assume, keep=keep, k_max=1)
+    # k-induction settles the action properties at k=1; the invariants are not
+    # k-inductive for small k, so they go (almost) straight to Spacer.
+    k_max = 1 if prop.kind == "action" else 0
+    r = symbolic.prove(spec, prop, assume=assume, keep=keep, k_max=k_max)
     if r.verdict not in ("proved", "violated"):
         r = symbolic.bmc(spec, prop, depth, assume=assume, keep=keep)
     return r
@@ -235,10 +239,12 @@ class _Z3Work:
         fair lasso of at most ``liveness_depth`` steps."""
         if not self.active:
             return
-        for sl, members in groups.items():
-            for p in members:
-                args = (p.name, sl.assume, sl.keep, depth, liveness_depth)
-                self.proofs.append(self._submit(_prove, args))
+        # Invariants (Spacer) and leads-to (lasso search) take longest: queue them first.
+        cost = {"always": 0, "leads_to": 1, "action": 2}
+        tasks = sorted(((sl, p) for sl, ps in groups.items() for p in ps),
+                       key=lambda t: cost[t[1].kind])
+        self.proofs = [self._submit(_prove, (p.name, sl.assume, sl.keep, depth,
+                                             liveness_depth)) for sl, p in tasks]
 
     def certify(self, sl: Slice, states: list) -> None:
         if self.active:
@@ -248,8 +254,9 @@ class _Z3Work:
         if not self.active:
             return
         explicit = {r.name: r for r in result.results}
-        for job in self.proofs:
-            r = job.get()
+        proved = {r.name: r for r in (job.get() for job in self.proofs)}
+        for name in (p for p in _SPEC[0].properties if p in proved):  # the spec's order
+            r = proved[name]
             result.results.append(r)
             if r.name in explicit and _disagree(explicit[r.name], r):
                 result.disagreements.append(r.name)

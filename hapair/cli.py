@@ -239,9 +239,9 @@ def parser() -> argparse.ArgumentParser:
                        help="check every property under these assumptions instead of its own")
     given.add_argument("--no-assumptions", action="store_true",
                        help="check every property with no assumption at all")
-    c.add_argument("--liveness-depth", type=int, default=8, metavar="N",
+    c.add_argument("--liveness-depth", type=int, default=6, metavar="N",
                    help="z3 searches leads-to counterexamples (fair lassos) up to N steps "
-                        "(default 8; the explicit engine decides them exhaustively)")
+                        "(default 6; the explicit engine decides them exhaustively)")
     c.add_argument("--reference", action="store_true",
                    help="explore with the plain BFS engine instead of the packed one")
     c.add_argument("--bound", action="append", metavar="NAME=N",
