@@ -106,11 +106,6 @@ def coverage_of_dead(spec: Spec, dead: Iterable[str]) -> Coverage:
     return Coverage(frozenset(reached), frozenset(fired))
 
 
-def merge(*covs: Coverage) -> Coverage:
-    return Coverage(frozenset().union(*(c.reached for c in covs)),
-                    frozenset().union(*(c.fired for c in covs)))
-
-
 def _machine_columns(spec: Spec) -> list[tuple[int, str]]:
     by_var = {m.variable: m.name for m in spec.machines.values()}
     return [(v.index, by_var[v.local]) for v in spec.variables if v.local in by_var]
@@ -151,12 +146,6 @@ class ProductIR:
 
 
 Violating = Callable[[tuple], bool] | Collection[int] | None
-
-
-def event_name(rule) -> str:
-    """``boot@1`` for a node's trigger, ``link_down`` for a global one."""
-    t = rule.transition.trigger
-    return f"{t}@{rule.node}" if rule.node else t
 
 
 def _violation_flags(graph, violating: Violating) -> list[bool]:

@@ -78,11 +78,6 @@ def _digraph(name: str, title: str, notes: tuple, cfg: RenderConfig, rankdir: st
 # -- machines --------------------------------------------------------------------------
 
 
-def edge_label(e: EdgeIR, cfg: RenderConfig = DEFAULT) -> str:
-    """``trigger [conditions] / effects`` as DOT label lines (see ``edge_lines``)."""
-    return _lines(*edge_lines(e, cfg))
-
-
 def edge_lines(e: EdgeIR, cfg: RenderConfig = DEFAULT) -> list:
     """``trigger [conditions] / effects``, wrapped at ``cfg.wrap``.  Effects are shown in
     full when they fit on two lines, else as the list of what they set (the spec has the

@@ -151,6 +151,3 @@ class Model:
             from .compile import effect
             self._effect_fns = [effect(self._kept(r), self.width) for r in self.spec.rules]
         return self._effect_fns
-
-    def is_internal(self, rule: int) -> bool:
-        return self.spec.rules[rule].action in self.internal
