@@ -7,9 +7,9 @@ built for speed and small memory:
   its domain (``Layout``); variables outside the slice are not stored at all;
 * the model's guards and effects are compiled once (from the same typed trees as
   ``Model``) into one generated NumPy function that takes a whole chunk of the frontier:
-  every guard is a boolean mask over the chunk (shared subexpressions computed once),
-  rows of an action are tried in order (first match, as in ``Model``), and each row's
-  effects are applied to the states it selects, all at once;
+  every row's ``fires`` condition (first match, decided by the spec) is a boolean mask
+  over the chunk (shared subexpressions computed once), and each row's effects are
+  applied to the states it selects, all at once;
 * the visited set is a sorted ``int64`` array; each BFS level is deduplicated with
   ``np.unique`` and a ``searchsorted`` against it, then merged in.
 
@@ -191,31 +191,22 @@ class _Gen:
     def source(self) -> str:
         self.lines = ["def step(c, n):", "    out = []"]
         self.extract("V", "c", self.layout.kept)
-        for rows in self.model.action_rules.values():
-            self.action(rows)
+        for i in self.model.rows:
+            self.row(i)
         self.lines.append("    return out")
         return "\n".join(self.lines)
 
-    def action(self, rows: list) -> None:
-        taken = None  # name of the mask of states an earlier row of this action took
-        for k, i in enumerate(rows):
-            rule = self.model.spec.rules[i]
-            g = self.boolean(rule.guard, "V", self.memo)
-            kept = tuple((j, e) for j, e in rule.effects if j in self.layout.shift)
-            if g == "False":
-                continue
-            fire = g if taken is None else f"np.logical_and({g}, np.logical_not({taken}))"
-            if kept:
-                self.emit(f"idx = np.flatnonzero(np.broadcast_to({fire}, (n,)))")
-                self.emit("if idx.size:")
-                self.indent = "        "
-                self.effects(i, kept)
-                self.indent = "    "
-            if k < len(rows) - 1:
-                self.count += 1
-                merged = g if taken is None else f"np.logical_or({taken}, {g})"
-                self.emit(f"m{self.count} = {merged}")
-                taken = f"m{self.count}"
+    def row(self, i: int) -> None:
+        """The states where rule ``i`` fires (``Rule.fires``: first match is decided in
+        the spec), and its kept effects on them."""
+        fire = self.boolean(self.model.spec.rules[i].fires, "V", self.memo)
+        if fire == "False":
+            return
+        self.emit(f"idx = np.flatnonzero(np.broadcast_to({fire}, (n,)))")
+        self.emit("if idx.size:")
+        self.indent = "        "
+        self.effects(i, self.model.effects[i])
+        self.indent = "    "
 
     def effects(self, rule: int, kept: tuple) -> None:
         from hapair.spec.lang import names

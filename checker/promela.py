@@ -1,9 +1,9 @@
 """The product automaton as a Promela model, for SPIN as an independent witness.
 
 ``export(spec)`` writes one process whose ``do`` loop holds one ``d_step`` per action of
-the ``Model`` (``(node, trigger)``): the guard of the row that fires is the row's own
-guard and the negation of the guards of the rows before it (first match, as in
-``Model``), and the effects all read the state before the step (every value that reads
+the ``Model`` (``(node, trigger)``): the guard of each row is its ``Rule.fires`` (its
+guard and the negation of the guards of the rows before it: first match, decided once
+in the spec), and the effects all read the state before the step (every value that reads
 a written variable goes through a ``hidden`` temporary first).  Each variable is one
 ``byte`` named after the spec (``n1.state`` -> ``n1_state``); enum values are
 ``#define``\\ d (``state_off``); a variable outside the slice ``keep`` is a ``#define``
@@ -183,20 +183,14 @@ def _step_checks(model: Model, action: tuple, kept: tuple, w: _Writer,
 
 def _action(model: Model, action: tuple, rows: list, w: _Writer, parts: _Parts) -> None:
     node, trigger = action
-    rules = model.spec.rules
-    before: list[str] = []
     for i in rows:
-        rule = rules[i]
-        guard = w.expr(rule.guard)
-        kept = tuple((j, e) for j, e in rule.effects if j in model.keep)
-        if kept:
-            cond = " && ".join([*(f"!({g})" for g in before), guard])
+        rule, kept = model.spec.rules[i], model.effects[i]
+        if kept:  # the row fires by ``Rule.fires``: first match is decided in the spec
             copies, checks = _step_checks(model, action, kept, w, parts)
             body = "; ".join([*copies, *_effects(kept, w, parts), *checks])
-            who = f"n{node}" if node else "link"
+            who = f"n{node}" if node else "global"
             parts.options.append(f"    /* {who} {trigger}: {rule.transition.label} */")
-            parts.options.append(f"    :: d_step {{ ({cond}) -> {body} }}")
-        before.append(guard)
+            parts.options.append(f"    :: d_step {{ ({w.expr(rule.fires)}) -> {body} }}")
 
 
 def _invariants(spec: Spec, props: list, w: _Writer, parts: _Parts) -> None:

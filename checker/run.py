@@ -15,9 +15,9 @@ import os
 import time
 from dataclasses import dataclass
 
-from hapair.model.product import Model, cone_of_influence
+from hapair.model.product import Model
+from hapair.model.slicing import Slice, slice_of
 from hapair.spec import Property, Spec, SpecError
-from hapair.spec.lang import names
 
 from . import properties as props
 from .explicit import StateGraph, explore, explore_packed
@@ -25,34 +25,6 @@ from .results import CheckResult, PropertyResult, SliceStats
 
 log = logging.getLogger(__name__)
 ENGINES = ("explicit", "z3")
-
-
-@dataclass(frozen=True)
-class Slice:
-    assume: tuple
-    keep: frozenset
-
-
-def reads(spec: Spec, prop: Property) -> set:
-    """The variables a property reads; for an action property also the state variable of
-    each machine its triggers belong to, so that a watched step is never sliced away as a
-    stutter (it would then look as if it never fired)."""
-    n = len(spec.variables)
-    out: set = set()
-    for node in (prop.expr, prop.p, prop.q, *prop.require):
-        if node is not None:
-            out |= {i % n for i in names(node)}
-    if prop.kind == "action":
-        for r in spec.rules:
-            if spec.watches(prop, r.transition.trigger):
-                own = spec.machines[r.transition.machine].variable
-                out.add(spec.by_name[f"n{r.node}.{own}" if r.node else own].index)
-    return out
-
-
-def slice_of(spec: Spec, prop: Property) -> Slice:
-    assume = tuple(sorted(prop.assume))
-    return Slice(assume, cone_of_influence(spec, reads(spec, prop), assume))
 
 
 def with_assumptions(spec: Spec, assume: tuple) -> None:

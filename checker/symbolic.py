@@ -47,7 +47,7 @@ import time
 from typing import Any
 
 from hapair.spec import HapairError, Property, Spec
-from hapair.spec.lang import Node, names
+from hapair.spec.lang import Node
 
 from .results import PropertyResult, Trace, TraceStep
 
@@ -147,14 +147,6 @@ class Translator:
 # -- the transition relation ----------------------------------------------------------
 
 
-def property_reads(spec: Spec, prop: Property) -> set[int]:
-    """The state variables a property reads (pre and post folded together)."""
-    n = len(spec.variables)
-    trees = {"always": [prop.expr], "action": list(prop.require),
-             "leads_to": [prop.p, prop.q]}.get(prop.kind, [])
-    return {i % n for t in trees for i in names(t)}
-
-
 class Encoding:
     """``Model(spec, assume, keep)`` as z3 formulas: states, ``init``, ``step``.
 
@@ -176,18 +168,15 @@ class Encoding:
         else:
             self.sort, self.num = z3.IntSort(), z3.IntVal
             self.sel_sort, self.logic = z3.IntSort(), "QF_LIA"
+        from hapair.model.product import Model
+
         self.width = len(spec.variables)
         self.assume = tuple(assume)
-        self.keep = tuple(sorted(range(self.width) if keep is None else keep))
-        kept = set(self.keep)
-        excluded = spec.without(tuple(assume))
-        self.groups: dict[tuple, list[int]] = {}
-        for i, r in enumerate(spec.rules):
-            if r.transition.trigger not in excluded:
-                self.groups.setdefault(r.action, []).append(i)
-        self.effects = {i: {v: e for v, e in spec.rules[i].effects if v in kept}
-                        for rs in self.groups.values() for i in rs}
-        self.live = tuple(i for rs in self.groups.values() for i in rs if self.effects[i])
+        model = Model(spec, self.assume, keep)
+        self.keep = tuple(sorted(model.keep))
+        self.groups = model.action_rules
+        self.effects = {i: dict(model.effects[i]) for rs in self.groups.values() for i in rs}
+        self.live = model.rows
         self.tracked = tuple(spec.variables[i].name for i in self.keep)
 
     # states
@@ -232,17 +221,10 @@ class Encoding:
         z3 = self.z3
         tr = Translator(pre, self.num)
         cases = []
-        for rules in self.groups.values():
-            earlier: list = []
-            for i in rules:
-                guard = tr.formula(self.spec.rules[i].guard)
-                if self.effects[i]:
-                    new = self.effects[i]
-                    frame = [post[v] == (tr.value(new[v]) if v in new else pre[v])
-                             for v in self.keep]
-                    cases.append(z3.And(sel == i, guard, *[z3.Not(g) for g in earlier],
-                                        *frame))
-                earlier.append(guard)
+        for i in self.live:
+            new = self.effects[i]
+            frame = [post[v] == (tr.value(new[v]) if v in new else pre[v]) for v in self.keep]
+            cases.append(z3.And(sel == i, tr.formula(self.spec.rules[i].fires), *frame))
         return z3.Or(cases)
 
     # properties
@@ -259,7 +241,7 @@ class Encoding:
             r = rules[i]
             if not self.spec.watches(prop, r.transition.trigger):
                 continue
-            binds = (r.node - 1,) if r.node else (0, 1)
+            binds = (r.node - 1,) if r.node else range(len(prop.require))
             ok = z3.And([tr.formula(prop.require[b]) for b in binds])
             cases.append(z3.And(sel == i, z3.Not(ok)))
         return z3.Or(cases) if cases else z3.BoolVal(False)
@@ -364,12 +346,9 @@ class Lasso:
         """The action fires a row with a kept effect in state ``s`` (first match)."""
         key = (k, action)
         if key not in self._enabled:
-            tr, z3, earlier, cases = Translator(s, self.enc.num), self.z3, [], []
-            for i in self.enc.groups[action]:
-                guard = tr.formula(self.enc.spec.rules[i].guard)
-                if self.enc.effects[i]:
-                    cases.append(z3.And(guard, *[z3.Not(g) for g in earlier]))
-                earlier.append(guard)
+            tr, z3 = Translator(s, self.enc.num), self.z3
+            cases = [tr.formula(self.enc.spec.rules[i].fires) for i in self.enc.groups[action]
+                     if self.enc.effects[i]]
             self._enabled[key] = z3.Or(cases) if cases else z3.BoolVal(False)
         return self._enabled[key]
 
@@ -468,14 +447,14 @@ def _safety(prop: Property) -> None:
 
 
 def _setup(spec: Spec, prop: Property, assume, keep, bits: bool = True) -> Encoding:
-    from hapair.model.product import cone_of_influence
+    from hapair.model.slicing import cone_of_influence, reads
 
     if prop.kind not in ("always", "action", "leads_to"):
         raise HapairError(f"property '{prop.name}' is {prop.kind}; the z3 engine checks "
                           "'always', 'action' and (bounded) 'leads_to' properties")
     assume = prop.assume if assume is None else tuple(assume)
     if keep is None:
-        keep = cone_of_influence(spec, property_reads(spec, prop), assume)
+        keep = cone_of_influence(spec, reads(spec, prop), assume)
     return encoding(spec, tuple(assume), None if keep is None else frozenset(keep), bits)
 
 

@@ -45,7 +45,8 @@ FULL = Slice(("no_partition", "fixed_pairing"), ("n1.state", "n2.state"))
 
 def explore_slice(spec: Spec, sl: Slice):
     from hapair.checker.explicit import explore
-    from hapair.model.product import Model, cone_of_influence
+    from hapair.model.product import Model
+    from hapair.model.slicing import cone_of_influence
 
     keep = cone_of_influence(spec, {spec.by_name[n].index for n in sl.reads}, sl.assume)
     return explore(Model(spec, sl.assume, keep))

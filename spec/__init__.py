@@ -1,7 +1,7 @@
 """The VSG HA specification as data: machines, rules, properties, bounds."""
 
 from .errors import EventNotAllowed, HapairError, Refused, SpecError, TraceError
-from .schema import NODES, Property, Rule, Spec, Transition, Trigger, Variable
+from .schema import Property, Rule, Spec, Transition, Trigger, Variable
 
 
 def load(bounds: dict | None = None, data: dict | None = None) -> Spec:
@@ -15,5 +15,5 @@ def load(bounds: dict | None = None, data: dict | None = None) -> Spec:
     return Spec.load(data, bounds)
 
 
-__all__ = ["EventNotAllowed", "HapairError", "NODES", "Property", "Refused", "Rule", "Spec",
+__all__ = ["EventNotAllowed", "HapairError", "Property", "Refused", "Rule", "Spec",
            "SpecError", "TraceError", "Transition", "Trigger", "Variable", "load"]

@@ -10,11 +10,15 @@ Names:
   ``n1.x`` / ``n2.x``       a node variable of module 1 / module 2
   ``x``                     a global variable, a macro, or a bound (UPPER_CASE)
   ``pre.…`` / ``post.…``    in action properties: the state before / after the step
+  ``any(E for o in others)`` / ``all(...)`` / ``count(...)``  over ``nodes`` (every node)
+                            or ``others`` (every node but ``self``): expanded here into
+                            ``or`` / ``and`` / a sum, so no backend sees a quantifier
 """
 
 from __future__ import annotations
 
 import ast
+import copy
 from dataclasses import dataclass
 from typing import Callable
 
@@ -206,12 +210,73 @@ class Typer:
 
     def n_Call(self, n: ast.Call, hint: Type | None) -> Node:
         fname = n.func.id if isinstance(n.func, ast.Name) else None
+        if fname in QUANTIFIERS and len(n.args) == 1 and isinstance(n.args[0], ast.GeneratorExp):
+            return self.quantifier(fname, n.args[0])
         if fname not in ("min", "max") or n.keywords or len(n.args) < 2:
-            raise self.fail("only min(a, b, ...) and max(a, b, ...) may be called")
+            raise self.fail("only min(a, b, ...), max(a, b, ...) and any / all / count(E for "
+                            "n in nodes|others) may be called")
         args = tuple(self.node(a) for a in n.args)
         if any(a.type.kind != "int" for a in args):
             raise self.fail(f"{fname}() needs numbers")
         return Node(fname, INT_T, args)
+
+
+    def quantifier(self, fname: str, gen: ast.GeneratorExp) -> Node:
+        """``any(E for o in others if C)``: one copy of ``E`` per node, ``o`` renamed."""
+        if len(gen.generators) != 1 or gen.generators[0].is_async:
+            raise self.fail(f"{fname}() takes one 'for' clause")
+        loop = gen.generators[0]
+        if not isinstance(loop.target, ast.Name) or not isinstance(loop.iter, ast.Name) \
+                or loop.iter.id not in ("nodes", "others"):
+            raise self.fail(f"{fname}() ranges over 'nodes' or 'others': "
+                            f"{fname}(E for n in nodes)")
+        scope = getattr(self.resolve, "nodes", None)
+        me = getattr(self.resolve, "self_node", None)
+        if scope is None:
+            raise self.fail(f"{fname}() is not available here")
+        if loop.iter.id == "others" and me is None:
+            raise self.fail("'others' needs a node (self): use 'nodes' here")
+        members = [k for k in scope if loop.iter.id == "nodes" or k != me]
+        parts = []
+        for k in members:
+            rename = _Rename(loop.target.id, f"n{k}")
+            elt = rename.visit(copy.deepcopy(gen.elt))
+            conds = [rename.visit(copy.deepcopy(c)) for c in loop.ifs]
+            test = self.run(elt, BOOL_T)
+            for c in conds:
+                cond = self.run(c, BOOL_T)
+                test = Node("and", BOOL_T, (cond, test)) if fname != "all" else \
+                    Node("or", BOOL_T, (Node("not", BOOL_T, (cond,)), test))
+            parts.append(test)
+        if fname == "count":
+            total: Node = const(0, Type("int", hi=len(members)))
+            for p in parts:
+                one = Node("ite", INT_T, (p, const(1, INT_T), const(0, INT_T)))
+                total = Node("arith", INT_T, (total, one), "+")
+            return total
+        if not parts:
+            return const(int(fname == "all"), BOOL_T)
+        return parts[0] if len(parts) == 1 else Node("and" if fname == "all" else "or",
+                                                      BOOL_T, tuple(parts))
+
+
+QUANTIFIERS = ("any", "all", "count")
+
+
+class _Rename(ast.NodeTransformer):
+    """``o.state`` -> ``n2.state`` (also after ``pre.`` / ``post.``)."""
+
+    def __init__(self, old: str, new: str):
+        self.old, self.new = old, new
+
+    def visit_Name(self, node: ast.Name) -> ast.Name:
+        return ast.Name(self.new, node.ctx) if node.id == self.old else node
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        if node.attr == self.old and isinstance(node.value, ast.Name) \
+                and node.value.id in ("pre", "post"):
+            return ast.Attribute(node.value, self.new, node.ctx)
+        return self.generic_visit(node)
 
 
 def typed(text: str, resolve: Resolver, where: str, expect: Type | None = None) -> Node:
@@ -231,3 +296,24 @@ def names(node: Node) -> set[int]:
     for a in node.args:
         out |= names(a)
     return out
+
+
+def interval(node: Node) -> tuple[int, int]:
+    """The least and greatest value an int expression can take (from its variables'
+    domains): the loader compares it with the domain of the variable it is stored in."""
+    op, a = node.op, node.args
+    if op == "var":
+        return (0, node.type.size - 1) if node.type.kind != "enum" else (0, node.type.size - 1)
+    if op == "const":
+        return int(node.data), int(node.data)
+    if op == "arith":
+        (alo, ahi), (blo, bhi) = interval(a[0]), interval(a[1])
+        return (alo + blo, ahi + bhi) if node.data == "+" else (alo - bhi, ahi - blo)
+    if op == "ite":
+        (blo, bhi), (clo, chi) = interval(a[1]), interval(a[2])
+        return min(blo, clo), max(bhi, chi)
+    if op in ("min", "max"):
+        spans = [interval(x) for x in a]
+        pick = min if op == "min" else max
+        return pick(s[0] for s in spans), pick(s[1] for s in spans)
+    return 0, 1  # a condition stored as 0/1

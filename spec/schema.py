@@ -1,24 +1,81 @@
 """Loading a declared spec: plain data in, a checked ``Spec`` of guarded commands out.
 
 A spec is transitions-style data (machines with states and ``{'trigger', 'source',
-'dest', 'conditions', 'effects'}`` rows) for one node, instantiated for two nodes
-("module 1" and "module 2") plus global machines such as the link.  Loading checks every
-name and every expression and flattens the machines into ``Rule``s: one guarded command
-per declared row and node.  The runtime, both engines, the diagrams and the Promela
-export all read these rules; none of them sees the declaration again.
+'dest', 'conditions', 'unless', 'effects'}`` rows) for one node, instantiated for each
+node the spec declares (``"nodes": ["module 1", "module 2"]``) plus global machines such
+as the link.  Loading checks every key, every name, every expression and every
+assignment against its variable's domain, and compiles the machines into ``Rule``s: one
+guarded command per declared row and node, grouped by action, with the first-match
+condition (``Rule.fires``) decided here once.  The runtime, both engines, the diagrams
+and the Promela export all read these rules; none of them sees the declaration again.
+The format is documented in ``docs/spec-format.md``.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import SpecError
-from .lang import BOOL_T, Node, Type, const, typed, var
+from .lang import BOOL_T, INT_T, Node, Type, const, interval, typed, var
 
-NODES = (1, 2)
 KINDS = ("internal", "physical", "fault", "traffic", "operator")
+MAX_NODES = 8
+SPEC_KEYS = {"name", "doc", "nodes", "bounds", "machines", "variables", "triggers", "macros",
+             "assumptions", "initial", "properties", "views", "diagrams"}
+MACHINE_KEYS = {"name", "scope", "variable", "states", "initial", "transitions", "doc"}
+ROW_KEYS = {"trigger", "source", "dest", "conditions", "unless", "effects", "ops", "doc"}
+TRIGGER_KEYS = {"kind", "doc", "refusal", "tags"}
+ASSUMPTION_KEYS = {"doc", "without"}
+# pytransitions keys that would run code: hapair must see what a step does as data.
+CALLBACKS = {"before", "after", "prepare", "on_enter", "on_exit", "on_exception",
+             "finalize_event", "callbacks"}
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+MAX_BOUND = 255  # every domain fits a byte: the packed engine, z3 and Promela agree
+
+
+def _near(name: str, known) -> str:
+    near = difflib.get_close_matches(name, sorted(known), 1)
+    return f" (did you mean '{near[0]}'?)" if near else ""
+
+
+def known_keys(where: str, d: Any, known: set, required: tuple = ()) -> dict:
+    """``d`` as a mapping whose every key is known; the near miss is suggested."""
+    if not isinstance(d, dict):
+        raise SpecError(f"{where}: expected a mapping, got {type(d).__name__}")
+    for k in d:
+        if not isinstance(k, str):
+            raise SpecError(f"{where}: key {k!r} is not a string")
+        if k in CALLBACKS and "trigger" in known:
+            raise SpecError(f"{where}: '{k}' (a pytransitions callback) is not supported: "
+                            "hapair must see what a step does, so write it as 'effects'")
+        if k not in known:
+            near = difflib.get_close_matches(k, sorted(known), 1)
+            hint = f"did you mean '{near[0]}'?" if near else "known: " + ", ".join(sorted(known))
+            raise SpecError(f"{where}: unknown key '{k}' ({hint})")
+    for k in required:
+        if k not in d:
+            raise SpecError(f"{where}: missing '{k}'")
+    return d
+
+
+def _texts(where: str, value: Any) -> list[str]:
+    """``conditions`` / ``unless``: one expression, or a list of them (as pytransitions)."""
+    items = value if isinstance(value, list) else [value]
+    for v in items:
+        if not isinstance(v, str) or not v.strip():
+            raise SpecError(f"{where}: expected an expression string or a list of them, got "
+                            f"{v!r:.40}")
+    return items
+
+
+def _name(where: str, value: Any) -> str:
+    if not isinstance(value, str) or not _IDENT.match(value):
+        raise SpecError(f"{where}: {value!r:.40} is not a plain name (letters, digits, _)")
+    return value
 
 
 @dataclass(frozen=True)
@@ -50,12 +107,19 @@ class Transition:
 
 @dataclass(frozen=True)
 class Rule:
-    """A guarded command of the product: ``guard`` then all ``effects`` at once."""
+    """A guarded command of the product: ``guard`` then all ``effects`` at once.
+
+    ``fires`` is the one place first-match is decided: the guard, no earlier row of the
+    same action enabled, and every effect inside its variable's domain (``domain``; a
+    step that would leave it is no step, and the built-in ``EffectsInDomain`` property
+    reports it as an error of the spec)."""
 
     transition: Transition
     node: int | None
     guard: Node
     effects: tuple  # ((var index, Node), ...)
+    domain: Node | None = None  # None: every effect is in its domain by its type
+    fires: Node | None = None  # set when the rules of its action are compiled
 
     @property
     def action(self) -> tuple[int | None, str]:
@@ -103,34 +167,68 @@ PROPERTY_KEYS = {"name", "kind", "meaning", "expr", "on", "require", "p", "q", "
                  "expect"}
 
 
+DOMAIN_PROPERTY = "EffectsInDomain"
+
+
+def _in_domain(where: str, t: Type, rhs: Node) -> list[Node]:
+    """Check a value against the type it is stored in: statically where the types say
+    so (a condition into an enum, a literal out of range); otherwise the range condition
+    that the step needs (empty when the value's interval fits)."""
+    if t.kind == "enum" and rhs.type != t:
+        raise SpecError(f"{where}: expects one of {', '.join(t.values)}, not a "
+                        f"{'condition' if rhs.type.kind == 'bool' else rhs.type.kind}")
+    if t.kind == "bool" and rhs.type.kind != "bool":
+        raise SpecError(f"{where}: expects a condition (True / False), not a {rhs.type.kind}")
+    if t.kind != "int":
+        return []
+    if rhs.type.kind != "int":
+        raise SpecError(f"{where}: expects a number 0..{t.hi}, not a "
+                        f"{'condition' if rhs.type.kind == 'bool' else 'state name'}")
+    lo, hi = interval(rhs)
+    if hi < 0 or lo > t.hi:
+        raise SpecError(f"{where}: the value ({lo}..{hi}) is outside the domain 0..{t.hi}")
+    if lo >= 0 and hi <= t.hi:
+        return []
+    top = Node("cmp", BOOL_T, (rhs, const(t.hi, INT_T)), "<=")
+    bottom = Node("cmp", BOOL_T, (rhs, const(0, INT_T)), ">=")
+    return [c for c, needed in ((bottom, lo < 0), (top, hi > t.hi)) if needed]
+
+
 class Spec:
     """A loaded, checked spec.  Build it with ``Spec.load(data, bounds=...)``."""
 
     def __init__(self, data: dict, bounds: dict | None = None):
+        known_keys("spec", data, SPEC_KEYS, required=("machines",))
         self.data = data
         self.name = data.get("name", "spec")
-        self.bounds = {**data.get("bounds", {}), **(bounds or {})}
-        for key, value in (bounds or {}).items():
-            if key not in data.get("bounds", {}):
-                raise SpecError(f"unknown bound '{key}' (known: "
-                                f"{', '.join(sorted(data.get('bounds', {})))})")
-            if not isinstance(value, int) or value < 0:
-                raise SpecError(f"bound '{key}' must be a whole number >= 0, got {value!r}")
+        if not isinstance(self.name, str) or not self.name:
+            raise SpecError("spec: 'name' must be a non-empty string")
+        self._declare_nodes(data.get("nodes", 2))
+        self.bounds = self._bounds(data.get("bounds", {}), bounds or {})
         self.variables: list[Variable] = []
         self.by_name: dict[str, Variable] = {}
         self.machines: dict[str, Machine] = {}
         self.triggers: dict[str, Trigger] = {}
-        self.macros: dict[str, str] = dict(data.get("macros", {}))
-        self.assumptions: dict[str, dict] = dict(data.get("assumptions", {}))
+        self.macros: dict[str, str] = self._macros(data.get("macros", {}))
+        self.assumptions: dict[str, dict] = {}
         self.transitions: list[Transition] = []
         self.rules: list[Rule] = []
+        self.actions: dict[tuple, tuple[int, ...]] = {}  # (node, trigger) -> rules in order
         self.properties: dict[str, Property] = {}
+        self.views = data.get("views", {})
+        self.diagrams = data.get("diagrams", {})
         self._declare_machines()
         self._declare_data()
         self._declare_triggers()
+        self._declare_assumptions(data.get("assumptions", {}))
         self.initial = self._initial()
         self._instantiate()
-        for prop in data.get("properties", []):
+        self._compile_first_match()
+        self._add_domain_property()
+        props = data.get("properties", [])
+        if not isinstance(props, list):
+            raise SpecError("spec: 'properties' must be a list of property mappings")
+        for prop in props:
             self.add_property(prop)
 
     @classmethod
@@ -141,22 +239,79 @@ class Spec:
 
     # -- declarations -------------------------------------------------------------
 
+    def _declare_nodes(self, decl: Any) -> None:
+        """``"nodes": 3`` (named node 1..3) or ``["module 1", "module 2"]``."""
+        if isinstance(decl, int) and not isinstance(decl, bool):
+            names = [f"node {k}" for k in range(1, decl + 1)]
+        elif isinstance(decl, list) and all(isinstance(n, str) and n.strip() for n in decl):
+            names = list(decl)
+        else:
+            raise SpecError(f"spec: 'nodes' must be a count or a list of node names, got "
+                            f"{decl!r:.40}")
+        if not 1 <= len(names) <= MAX_NODES or len(set(names)) != len(names):
+            raise SpecError(f"spec: 'nodes' must name 1 to {MAX_NODES} distinct nodes")
+        self.nodes = tuple(range(1, len(names) + 1))
+        self.node_names = {k: n for k, n in zip(self.nodes, names)}
+
+    def _bounds(self, declared: Any, given: dict) -> dict:
+        known_keys("spec 'bounds'", declared, set(declared) if isinstance(declared, dict)
+                   else set())
+        for key, value in declared.items():
+            if not _UPPER.match(key) or isinstance(value, bool) or not isinstance(value, int) \
+                    or not 0 <= value <= MAX_BOUND:
+                raise SpecError(f"spec 'bounds': '{key}' must be an UPPER_CASE name with a "
+                                f"whole number 0..{MAX_BOUND}, got {value!r:.40}")
+        for key, value in given.items():
+            if key not in declared:
+                raise SpecError(f"unknown bound '{key}' (known: "
+                                f"{', '.join(sorted(declared)) or 'none'})")
+            if isinstance(value, bool) or not isinstance(value, int) \
+                    or not 0 <= value <= MAX_BOUND:
+                raise SpecError(f"bound '{key}' must be a whole number 0..{MAX_BOUND}, got "
+                                f"{value!r:.40}")
+        return {**declared, **given}
+
+    def _macros(self, decl: Any) -> dict:
+        known_keys("spec 'macros'", decl, set(decl) if isinstance(decl, dict) else set())
+        for name, text in decl.items():
+            _name(f"macro {name!r}", name)
+            _texts(f"macro '{name}'", text)
+        return dict(decl)
+
+    def _declare_assumptions(self, decl: Any) -> None:
+        known_keys("spec 'assumptions'", decl, set(decl) if isinstance(decl, dict) else set())
+        for name, a in decl.items():
+            where = f"assumption '{name}'"
+            _name(where, name)
+            known_keys(where, a, ASSUMPTION_KEYS, required=("without",))
+            without = a["without"]
+            if not isinstance(without, list) or not all(isinstance(t, str) for t in without):
+                raise SpecError(f"{where}: 'without' must be a list of trigger names")
+            for t in without:
+                if t not in self.triggers:
+                    raise SpecError(f"{where}: 'without' names '{t}', which is no trigger"
+                                    + _near(t, self.triggers))
+            self.assumptions[name] = dict(a)
+
     def _domain(self, decl: Any, where: str) -> Type:
         if decl == "bool":
             return BOOL_T
-        if isinstance(decl, (list, tuple)) and decl and all(isinstance(v, str) for v in decl):
+        if isinstance(decl, list) and decl and all(isinstance(v, str) and _IDENT.match(v)
+                                                   for v in decl) \
+                and len(set(decl)) == len(decl):
             return Type("enum", tuple(decl))
         if isinstance(decl, str) and decl.startswith("0.."):
             hi = decl[3:]
-            if hi.isdigit():
+            if hi.isascii() and hi.isdigit() and int(hi) <= MAX_BOUND:
                 return Type("int", hi=int(hi))
             if hi in self.bounds:
                 return Type("int", hi=self.bounds[hi])
-        raise SpecError(f"{where}: domain {decl!r} is not 'bool', a list of names, "
-                        "or '0..N' / '0..BOUND'")
+        raise SpecError(f"{where}: domain {decl!r:.40} is not 'bool', a list of distinct "
+                        f"names, or '0..N' (N <= {MAX_BOUND}) / '0..BOUND'")
 
     def _add_var(self, local: str, t: Type, scope: str) -> None:
-        nodes = NODES if scope == "node" else (None,)
+        _name(f"variable {local!r}", local)
+        nodes = self.nodes if scope == "node" else (None,)
         for n in nodes:
             name = f"n{n}.{local}" if n else local
             if name in self.by_name:
@@ -166,18 +321,36 @@ class Spec:
             self.by_name[name] = v
 
     def _declare_machines(self) -> None:
-        for m in self.data["machines"]:
-            where = f"machine {m.get('name', '?')!r}"
-            for key in ("name", "scope", "variable", "states", "initial", "transitions"):
-                if key not in m:
-                    raise SpecError(f"{where}: missing '{key}'")
+        machines = self.data["machines"]
+        if not isinstance(machines, list) or not machines:
+            raise SpecError("spec: 'machines' must be a non-empty list of machines")
+        for k, m in enumerate(machines):
+            where = f"machine {m.get('name', k) if isinstance(m, dict) else k!r}"
+            known_keys(where, m, MACHINE_KEYS, required=("name", "scope", "variable", "states",
+                                                         "initial", "transitions"))
+            name = _name(where, m["name"])
+            if name in self.machines:
+                raise SpecError(f"{where}: declared twice")
             if m["scope"] not in ("node", "global"):
                 raise SpecError(f"{where}: scope must be 'node' or 'global'")
-            states = tuple(m["states"])
-            self.machines[m["name"]] = Machine(m["name"], m["scope"], m["variable"], states,
-                                               m["initial"], list(m["transitions"]))
+            states = m["states"]
+            if not isinstance(states, list) or not states or len(set(map(str, states))) != \
+                    len(states) or not all(isinstance(x, str) and _IDENT.match(x) for x in states):
+                raise SpecError(f"{where}: 'states' must be a list of distinct plain names")
+            if m["initial"] not in states:
+                raise SpecError(f"{where}: initial state {m['initial']!r:.40} is not one of its "
+                                "states")
+            if not isinstance(m["transitions"], list):
+                raise SpecError(f"{where}: 'transitions' must be a list of rows")
+            self.machines[name] = Machine(name, m["scope"], _name(where, m["variable"]),
+                                          tuple(states), m["initial"], list(m["transitions"]))
 
     def _declare_data(self) -> None:
+        decl = known_keys("spec 'variables'", self.data.get("variables", {}),
+                          {"global", "node"})
+        for scope in decl.values():
+            known_keys("spec 'variables'", scope, set(scope) if isinstance(scope, dict)
+                       else set())
         # Machine state variables first (in machine order), then data, so the layout
         # of a state reads like the spec.
         for scope in ("global", "node"):
@@ -190,16 +363,29 @@ class Spec:
     def _declare_triggers(self) -> None:
         scopes = {}
         for m in self.machines.values():
-            for t in m.transitions:
-                trig = t.get("trigger")
+            for k, t in enumerate(m.transitions):
+                where = f"machine '{m.name}', row {k + 1}"
+                known_keys(where, t, ROW_KEYS, required=("trigger", "source", "dest"))
+                trig = _name(where + " (trigger)", t["trigger"])
                 if scopes.setdefault(trig, m.scope) != m.scope:
                     raise SpecError(f"trigger '{trig}' is used by a node and a global machine")
-        for name, meta in self.data.get("triggers", {}).items():
+        triggers = self.data.get("triggers", {})
+        known_keys("spec 'triggers'", triggers, set(scopes) | set(triggers)
+                   if isinstance(triggers, dict) else set())
+        for name, meta in triggers.items():
             if name not in scopes:
-                raise SpecError(f"trigger '{name}' is described but no machine uses it")
+                raise SpecError(f"trigger '{name}' is described but no machine uses it"
+                                + _near(name, scopes))
+            known_keys(f"trigger '{name}'", meta, TRIGGER_KEYS, required=("kind",))
             kind = meta.get("kind")
             if kind not in KINDS:
                 raise SpecError(f"trigger '{name}': kind must be one of {', '.join(KINDS)}")
+            tags = meta.get("tags", [])
+            if not isinstance(tags, list) or not all(isinstance(x, str) for x in tags):
+                raise SpecError(f"trigger '{name}': 'tags' must be a list of names")
+            for key in ("doc", "refusal"):
+                if not isinstance(meta.get(key, ""), str):
+                    raise SpecError(f"trigger '{name}': '{key}' must be a string")
             self.triggers[name] = Trigger(name, kind, scopes[name], meta.get("doc", ""),
                                           meta.get("refusal"), tuple(meta.get("tags", ())))
         missing = sorted(set(scopes) - set(self.triggers))
@@ -209,6 +395,12 @@ class Spec:
 
     def _initial(self) -> tuple:
         values = self.data.get("initial", {})
+        node_keys = {f"n{k}" for k in self.nodes}
+        known_keys("spec 'initial'", values, node_keys | {v.local for v in self.variables
+                                                          if v.node is None})
+        for k in node_keys & set(values):
+            known_keys(f"spec 'initial' {k}", values[k], {v.local for v in self.variables
+                                                            if v.node is not None})
         out = []
         for v in self.variables:
             scope = values.get(f"n{v.node}", {}) if v.node else values
@@ -220,18 +412,28 @@ class Spec:
                     raise SpecError(f"initial value of '{v.name}' is missing")
                 raw = m.initial
             try:
+                if (v.type.kind == "bool") != isinstance(raw, bool) or isinstance(raw, float):
+                    raise TypeError
                 out.append(v.type.encode(raw))
             except (ValueError, TypeError):
-                raise SpecError(f"initial value {raw!r} of '{v.name}' is not in its domain") \
-                    from None
+                raise SpecError(f"initial value {raw!r:.40} of '{v.name}' is not in its "
+                                "domain") from None
             if not 0 <= out[-1] < v.type.size:
                 raise SpecError(f"initial value {raw!r} of '{v.name}' is out of range")
         return tuple(out)
 
     # -- names --------------------------------------------------------------------
 
-    def resolver(self, node: int | None, prefix: str = "", offset: int = 0, depth: int = 0):
-        """Names as seen by an expression bound to ``node`` (self) and its peer."""
+    def resolver(self, node: int | None, prefix: str = "", offset: int = 0, depth: int = 0,
+                 bound: dict | None = None):
+        """Names as seen by an expression bound to ``node`` (``self``); ``peer`` is the
+        other node of a two-node spec; ``bound`` adds names for other nodes (``other``)."""
+        aliases = {f"n{k}": k for k in self.nodes}
+        if node is not None:
+            aliases["self"] = node
+            if len(self.nodes) == 2:
+                aliases["peer"] = 3 - node
+        aliases.update(bound or {})
 
         def resolve(name: str) -> Node | None:
             if prefix:
@@ -239,11 +441,8 @@ class Spec:
                     return None
                 name = name[len(prefix) + 1:]
             head, _, rest = name.partition(".")
-            if rest and head in ("self", "peer", "n1", "n2"):
-                if head in ("self", "peer") and node is None:
-                    return None
-                n = {"self": node, "peer": 3 - (node or 0), "n1": 1, "n2": 2}[head]
-                v = self.by_name.get(f"n{n}.{rest}")
+            if rest and head in aliases:
+                v = self.by_name.get(f"n{aliases[head]}.{rest}")
                 return var(v.index + offset, v.type) if v else None
             if name in self.by_name and self.by_name[name].node is None:
                 v = self.by_name[name]
@@ -251,10 +450,11 @@ class Spec:
             if _UPPER.match(name) and name in self.bounds:
                 return const(self.bounds[name], Type("int", hi=self.bounds[name]))
             if name in self.macros and depth < 8:
-                inner = self.resolver(node, "", offset, depth + 1)
+                inner = self.resolver(node, "", offset, depth + 1, bound)
                 return typed(self.macros[name], inner, f"macro '{name}'", BOOL_T)
             return None
 
+        resolve.nodes, resolve.self_node = self.nodes, node  # for any / all / count
         return resolve
 
     def action_resolver(self, node: int | None):
@@ -270,38 +470,54 @@ class Spec:
                 return post(name)
             return plain(name)
 
+        resolve.nodes, resolve.self_node = self.nodes, node
         return resolve
 
     # -- rules ----------------------------------------------------------------------
 
     def _instantiate(self) -> None:
         for m in self.machines.values():
-            for row in m.transitions:
-                for t in self._rows(m, row):
+            for k, row in enumerate(m.transitions):
+                for t in self._rows(m, row, f"machine '{m.name}', row {k + 1}"):
                     self.transitions.append(t)
-                    for n in (NODES if m.scope == "node" else (None,)):
+                    for n in (self.nodes if m.scope == "node" else (None,)):
                         self.rules.append(self._rule(m, t, n))
 
-    def _rows(self, m: Machine, row: dict):
-        where = f"machine '{m.name}'"
-        for key in ("trigger", "source", "dest"):
-            if key not in row:
-                raise SpecError(f"{where}: a transition is missing '{key}' ({row!r})")
+    def _rows(self, m: Machine, row: dict, where: str):
         sources = row["source"] if isinstance(row["source"], list) else [row["source"]]
         if sources == ["*"]:
             sources = list(m.states)
+        if row["dest"] != "=" and row["dest"] not in m.states:
+            raise SpecError(f"{where} ('{row['trigger']}'): unknown dest {row['dest']!r:.40}"
+                            + (_near(row["dest"], m.states) if isinstance(row["dest"], str)
+                               else "") + f" (states: {', '.join(m.states)})")
         for src in sources:
+            if src not in m.states:
+                raise SpecError(f"{where} ('{row['trigger']}'): unknown source {src!r:.40}"
+                                + (_near(src, m.states) if isinstance(src, str) else "")
+                                + f" (states: {', '.join(m.states)})")
+        texts = _texts(f"{where} (conditions)", row.get("conditions", "True"))
+        unless = _texts(f"{where} (unless)", row["unless"]) if "unless" in row else []
+        conditions = " and ".join([f"({c})" if len(texts) > 1 or unless else c for c in texts]
+                                  + [f"not ({u})" for u in unless])
+        effects = row.get("effects") or {}
+        if not isinstance(effects, dict):
+            raise SpecError(f"{where}: 'effects' must map variables to expressions")
+        for target, value in effects.items():
+            if isinstance(value, float) or not isinstance(value, (str, int)):
+                raise SpecError(f"{where}: effect on '{target}' must be an expression string, "
+                                f"got {value!r:.40}")
+        ops = row.get("ops", [])
+        if not isinstance(ops, list) or not all(isinstance(o, str) for o in ops):
+            raise SpecError(f"{where}: 'ops' must be a list of names")
+        for src in dict.fromkeys(sources):
             dest = src if row["dest"] == "=" else row["dest"]
-            for s in (src, dest):
-                if s not in m.states:
-                    raise SpecError(f"{where}, trigger '{row['trigger']}': unknown state "
-                                    f"'{s}' (states: {', '.join(m.states)})")
-            effects = tuple((row.get("effects") or {}).items())
             yield Transition(len(self.transitions), m.name, row["trigger"], src, dest,
-                             row.get("conditions", "True"), effects, tuple(row.get("ops", ())))
+                             conditions, tuple(effects.items()), tuple(ops))
 
     def _rule(self, m: Machine, t: Transition, node: int | None) -> Rule:
-        where = f"machine '{m.name}', {t.source} --{t.trigger}--> {t.dest}"
+        where = f"machine '{m.name}', {t.source} --{t.trigger}--> {t.dest}" + \
+            (f" on {self.node_names[node]}" if node and len(self.nodes) > 2 else "")
         resolve = self.resolver(node)
         own = self.by_name[f"n{node}.{m.variable}" if node else m.variable]
         src = Node("cmp", BOOL_T, (var(own.index, own.type), const(m.states.index(t.source),
@@ -309,16 +525,75 @@ class Spec:
         guard = typed(t.conditions, resolve, where + " (conditions)", BOOL_T)
         guard = Node("and", BOOL_T, (src, guard))
         effects = {own.index: const(m.states.index(t.dest), own.type)}
+        checks: list[Node] = []
         for target, text in t.effects:
+            for tv, rhs in self._assignments(where, node, target, str(text)):
+                if tv.data == own.index:
+                    raise SpecError(f"{where}: effect sets '{target}', which is the machine's "
+                                    "own state; use 'dest' instead")
+                if tv.data in effects:
+                    raise SpecError(f"{where}: '{target}' is assigned twice")
+                checks += _in_domain(f"{where} (effect on {target})", tv.type, rhs)
+                effects[tv.data] = rhs
+        domain = None if not checks else checks[0] if len(checks) == 1 else \
+            Node("and", BOOL_T, tuple(checks))
+        return Rule(t, node, guard, tuple(sorted(effects.items())), domain)
+
+    def _assignments(self, where: str, node: int | None, target: str, text: str):
+        """``(variable, value)`` for one effect; ``others.x`` assigns ``x`` of every node
+        but ``self``, with ``other`` naming the node assigned."""
+        head, _, rest = target.partition(".")
+        if head == "others" and rest and node is not None:
+            binds = [{"other": k} for k in self.nodes if k != node]
+            target = f"other.{rest}"
+        else:
+            binds = [{}]
+        for bind in binds:
+            resolve = self.resolver(node, bound=bind)
             tv = resolve(target)
             if tv is None or tv.op != "var":
-                raise SpecError(f"{where}: effect target '{target}' is not a variable")
-            if tv.data == own.index:
-                raise SpecError(f"{where}: effect sets '{target}', which is the machine's own "
-                                "state; use 'dest' instead")
-            rhs = typed(str(text), resolve, f"{where} (effect on {target})", tv.type)
-            effects[tv.data] = rhs
-        return Rule(t, node, guard, tuple(sorted(effects.items())))
+                raise SpecError(f"{where}: effect target '{target}' is not a variable"
+                                + _near(target, self.by_name))
+            rhs = typed(text, resolve, f"{where} (effect on {target})", tv.type)
+            yield tv, rhs
+
+    def _compile_first_match(self) -> None:
+        """Group the rules by action, in declaration order, and decide first match once:
+        a rule fires when its guard holds, no earlier rule of its action is enabled, and
+        its effects stay in their domains."""
+        for i, r in enumerate(self.rules):
+            self.actions.setdefault(r.action, ())
+            self.actions[r.action] += (i,)
+        for rules in self.actions.values():
+            earlier: list[Node] = []
+            for i in rules:
+                r = self.rules[i]
+                parts = [r.guard, *(Node("not", BOOL_T, (g,)) for g in earlier)]
+                if r.domain is not None:
+                    parts.append(r.domain)
+                fires = parts[0] if len(parts) == 1 else Node("and", BOOL_T, tuple(parts))
+                self.rules[i] = dataclasses.replace(r, fires=fires)
+                earlier.append(r.guard)
+
+    def _add_domain_property(self) -> None:
+        """An effect that can leave its variable's domain (``x + 1`` at the top of its
+        range) is an error of the spec: a built-in invariant that both engines check."""
+        bad = []
+        for i, r in enumerate(self.rules):
+            if r.domain is None:
+                continue
+            first = Node("and", BOOL_T, (r.guard, *(Node("not", BOOL_T, (self.rules[j].guard,))
+                                                   for j in self.actions[r.action]
+                                                   if j < i)))
+            bad.append(Node("and", BOOL_T, (first, Node("not", BOOL_T, (r.domain,)))))
+        if not bad:
+            return
+        expr = Node("not", BOOL_T, (bad[0] if len(bad) == 1 else Node("or", BOOL_T,
+                                                                          tuple(bad)),))
+        self.properties[DOMAIN_PROPERTY] = Property(
+            DOMAIN_PROPERTY, "always", "no step assigns a value outside its variable's "
+            "domain (an overflow is an error of the spec, never a wrap)", expr=expr,
+            text={"expr": "(every effect within its domain)"})
 
     # -- properties -----------------------------------------------------------------
 
@@ -378,7 +653,7 @@ class Spec:
         if not on or "require" not in decl:
             raise SpecError(f"{where}: an action property needs 'on' and 'require'")
         req = tuple(typed(str(decl["require"]), self.action_resolver(n), f"{where} (require)",
-                          BOOL_T) for n in NODES)
+                          BOOL_T) for n in self.nodes)
         return Property(on=on, require=req, **common)
 
     def watches(self, prop: Property, trigger: str) -> bool:

@@ -408,6 +408,8 @@ PROPERTIES = [
 
 SPEC = {
     "name": "vsg",
+    "doc": "Cisco VSG HA pair (Configuring High Availability)",
+    "nodes": ["module 1", "module 2"],
     "bounds": {"MAX_RESTARTS": 1},
     "machines": [REDUNDANCY, ROLE, SYSMGR, LINK],
     "variables": {

@@ -21,7 +21,8 @@ from hapair.checker.results import Trace, TraceStep
 from hapair.diagrams import NO_DOT, diagram_sources, render, render_trace_file, write_all
 from hapair.diagrams import extract as x
 from hapair.diagrams.build import QUOTIENT, explore_slice
-from hapair.model.product import Model, cone_of_influence
+from hapair.model.product import Model
+from hapair.model.slicing import cone_of_influence
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "diagrams" / "vsg"

@@ -10,7 +10,7 @@ from hapair import spec
 from hapair.checker.explicit import explore
 from hapair.checker.fast import Layout, explore_fast
 from hapair.model import Model
-from hapair.model.product import cone_of_influence
+from hapair.model.slicing import cone_of_influence
 from hapair.spec.lang import names
 
 SPEC = spec.load()

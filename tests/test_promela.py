@@ -13,7 +13,7 @@ from hapair.checker.explicit import explore
 from hapair.checker.fast import explore_fast
 from hapair.checker.promela import export, properties_for, run_spin, spin_available
 from hapair.model import Model
-from hapair.model.product import cone_of_influence
+from hapair.model.slicing import cone_of_influence
 from hapair.spec.lang import names
 
 needs_spin = pytest.mark.skipif(

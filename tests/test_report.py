@@ -28,7 +28,8 @@ from hapair.checker.explicit import explore
 from hapair.checker.results import CheckResult, PropertyResult
 from hapair.diagrams.report import step_data, write_html
 from hapair.model.compile import predicate
-from hapair.model.product import Model, cone_of_influence
+from hapair.model.product import Model
+from hapair.model.slicing import cone_of_influence
 from hapair.model.runtime import Pair
 from hapair.spec.lang import names
 from hapair.spec.vsg import SPEC

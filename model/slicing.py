@@ -1,0 +1,84 @@
+"""Slicing, decided in one place: the variables a property reads and their cone of
+influence.  ``hapair check``, z3, the diagrams and the tests all slice through here.
+
+Checking a property on the model sliced to its cone gives the same verdict and the same
+action sequences as the full product (rules that write nothing in the cone become
+stutters), and it keeps, say, the process counters out of a dual-active proof.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hapair.spec import Property, Rule, Spec
+from hapair.spec.lang import names
+
+
+@dataclass(frozen=True)
+class Slice:
+    """Where a property is checked: under ``assume``, tracking the variables ``keep``."""
+
+    assume: tuple
+    keep: frozenset
+
+
+def reads(spec: Spec, prop: Property) -> set[int]:
+    """The variables a property reads (``pre.`` and ``post.`` folded together); for an
+    action property also the state variable of each machine its triggers belong to, so
+    that a watched step is never sliced away as a stutter (it would look as if it never
+    fired)."""
+    n = len(spec.variables)
+    out: set = set()
+    for node in (prop.expr, prop.p, prop.q, *prop.require):
+        if node is not None:
+            out |= {i % n for i in names(node)}
+    if prop.kind == "action":
+        for r in spec.rules:
+            if spec.watches(prop, r.transition.trigger):
+                out.add(own_state(spec, r))
+    return out
+
+
+def own_state(spec: Spec, rule: Rule) -> int:
+    """The index of the state variable of the machine ``rule`` belongs to."""
+    own = spec.machines[rule.transition.machine].variable
+    return spec.by_name[f"n{rule.node}.{own}" if rule.node else own].index
+
+
+def cone_of_influence(spec: Spec, read: set[int], assume: tuple = ()) -> frozenset[int]:
+    """The variables that can influence ``read``: those read, and, for every action that
+    writes one of them, everything that decides which of its rows fires (guards, first
+    match, domains) and what those effects read."""
+    excluded = spec.without(assume)
+    actions = [rs for (_, trigger), rs in spec.actions.items() if trigger not in excluded]
+    keep = set(read)
+    changed = True
+    while changed:
+        changed = False
+        for rules in actions:
+            if not {i for r in rules for i, _ in changes(spec, spec.rules[r])} & keep:
+                continue
+            need: set = set()
+            for r in rules:
+                rule = spec.rules[r]
+                need |= names(rule.fires)
+                need |= {v for i, e in rule.effects if i in keep for v in names(e)}
+            if not need <= keep:
+                keep |= need
+                changed = True
+    return frozenset(keep)
+
+
+def changes(spec: Spec, rule: Rule) -> tuple:
+    """A rule's effects less the machine's own state when it stays (``dest: "="``): an
+    assignment of the value the guard already fixes influences nothing."""
+    t = rule.transition
+    if t.source != t.dest:
+        return rule.effects
+    index = own_state(spec, rule)
+    return tuple((i, e) for i, e in rule.effects if i != index)
+
+
+def slice_of(spec: Spec, prop: Property) -> Slice:
+    assume = tuple(sorted(prop.assume))
+    return Slice(assume, cone_of_influence(spec, reads(spec, prop), assume))
