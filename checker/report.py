@@ -85,8 +85,8 @@ def verdict_text(r: PropertyResult) -> str:
 
 def trace_lines(spec: Spec, data: dict) -> list[str]:
     """A counterexample as numbered steps: the event, the node, only what changed; then
-    both nodes' ``show system redundancy status``."""
-    from hapair.model.runtime import Pair
+    every node's view of the last state (the VSG's ``show system redundancy status``)."""
+    from hapair.spec.views import node_view, where
 
     lines, prev = [], None
     for i, step in enumerate(data["steps"]):
@@ -95,19 +95,19 @@ def trace_lines(spec: Spec, data: dict) -> list[str]:
             shown = ", ".join(f"{k}={v}" for k, v in state.items())
             lines.append(f"  0. initial: {shown}")
         else:
-            where = f"module {step['node']}" if step["node"] else "link"
+            at = where(spec, step["node"], step["event"])
             changed = ", ".join(f"{k}: {prev[k]} -> {v}" for k, v in state.items()
                                 if prev.get(k) != v) or "(nothing tracked changed)"
             mark = "  <- loop starts here" if data.get("loop") == i else ""
-            lines.append(f"{i:3}. {step['event']} on {where}: {changed}{mark}")
+            lines.append(f"{i:3}. {step['event']} on {at}: {changed}{mark}")
         prev = state
     if data.get("loop") is not None:
         lines.append(f"     ... and back to step {data['loop']}, forever")
-    replayed = traces.replay(data, spec)
-    pair = Pair(spec, state=replayed.states[-1])
-    for node in (1, 2):
-        lines.append(f"  module {node}: show system redundancy status")
-        lines += ["    " + x for x in pair.status(node).render().splitlines()]
+    last = traces.replay(data, spec).states[-1]
+    for node in spec.nodes:
+        view = node_view(spec, last, node)
+        lines.append(f"  {spec.node_names[node]}: {view.caption.removeprefix('vsg# ')}")
+        lines += ["    " + x for x in view.text.splitlines()]
     return lines
 
 

@@ -3,7 +3,8 @@ embeddable machine, and a pytest file that turns a violation into a regression t
 
 The JSON trace (``hapair-trace/1``)::
 
-    {"format": "hapair-trace/1", "spec": "vsg", "bounds": {...}, "property": "Name",
+    {"format": "hapair-trace/1", "spec": "vsg", "spec_source": "vsg" | "path/to/spec.toml",
+     "spec_hash": "<sha256 of the spec's data, 16 hex>", "bounds": {...}, "property": "Name",
      "assume": [...], "tracked": ["link", "n1.state", ...], "loop": null | k,
      "steps": [{"event": null, "node": null, "state": {...}},          # initial state
                {"event": "power_on", "node": 1, "state": {...}}, ...]}
@@ -35,7 +36,8 @@ def to_json(spec: Spec, trace: Trace, prop: str, assume: tuple = ()) -> dict:
         steps.append({"event": step.trigger if step else None,
                       "node": step.node if step else None,
                       "state": {k: values[k] for k in tracked}})
-    out = {"format": FORMAT, "spec": spec.name, "bounds": dict(spec.bounds), "property": prop,
+    out = {"format": FORMAT, "spec": spec.name, "spec_source": spec.source,
+           "spec_hash": spec.digest, "bounds": dict(spec.bounds), "property": prop,
            "assume": list(assume), "tracked": tracked, "loop": trace.loop, "steps": steps}
     if prop in spec.properties:  # so that a user property's trace replays on its own
         out["definition"] = spec.properties[prop].decl
@@ -150,12 +152,29 @@ class Replay:
         return any(ev.p(s) for s in self.states[last_q + 1:loop + 1])
 
 
+def spec_of(data: dict) -> Spec:
+    """The spec a trace was found on: its ``spec_source`` (a built-in name or a path),
+    checked against its ``spec_hash``, with its bounds."""
+    from hapair import specs
+
+    source = data.get("spec_source") or data.get("spec") or "vsg"
+    bounds = data.get("bounds") or None
+    if not isinstance(source, str) or (bounds is not None and not isinstance(bounds, dict)):
+        raise TraceError("the trace's 'spec_source' must be a name or path, 'bounds' a "
+                         "mapping")
+    spec = specs.load(source, bounds)
+    want = data.get("spec_hash")
+    if want is not None and want != spec.digest:
+        raise TraceError(f"the trace was found on another version of spec '{source}' "
+                         f"(hash {want}, now {spec.digest}): pass --spec to replay anyway")
+    return spec
+
+
 def replay(data: dict, spec: Spec | None = None) -> Replay:
     """Run a trace on the embeddable machine, checking every tracked variable."""
-    from hapair import spec as spec_pkg
     from hapair.model.runtime import Pair
 
-    spec = spec or spec_pkg.load(bounds=data.get("bounds") or None)
+    spec = spec or spec_of(data)
     if data.get("spec", spec.name) != spec.name:
         raise TraceError(f"the trace is of spec '{data['spec']}', not '{spec.name}'")
     name, definition = data.get("property"), data.get("definition")

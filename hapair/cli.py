@@ -1,4 +1,5 @@
-"""The command line: ``hapair check | console | replay | diagrams | diagram | export``.
+"""The command line: ``hapair check | specs | console | replay | diagrams | diagram |
+export | explore``; ``--spec NAME|FILE`` picks the spec (default: the built-in VSG).
 
 Exit codes: 0 every property has its expected verdict; 1 one does not (or a replay
 diverges); 2 bad usage, a malformed spec, property or trace (one line on stderr).
@@ -25,9 +26,10 @@ def _bounds(items: list[str]) -> dict:
 
 
 def load_spec(args):
-    from hapair import spec
+    from hapair import specs
 
-    sp = spec.load(bounds=_bounds(getattr(args, "bound", None)))
+    sp = specs.load(getattr(args, "spec", None) or "vsg",
+                    bounds=_bounds(getattr(args, "bound", None)))
     for path in getattr(args, "properties", None) or []:
         add_properties(sp, path)
     return sp
@@ -84,7 +86,7 @@ def cmd_check(args) -> int:
         from hapair.diagrams.report import write_html
         write_html(result, Path(args.html), spec=sp)
     if args.diagrams:
-        _diagrams(Path(args.diagrams), out, png=False)
+        _diagrams(Path(args.diagrams), out, png=False, spec=sp)
     for line in written:
         out.print(line)
     out.print("[green]OK[/green]: every property has its expected verdict" if result.ok else
@@ -132,10 +134,10 @@ def _write_traces(sp, result, out_dir: Path, emit_dir, out) -> list[str]:
     return lines
 
 
-def _diagrams(directory: Path, out, png: bool) -> None:
+def _diagrams(directory: Path, out, png: bool, spec=None) -> None:
     from hapair.diagrams import write_all
 
-    written, message = write_all(directory, png=png)
+    written, message = write_all(directory, png=png, spec=spec)
     out.print(f"wrote {len(written)} diagram files to {directory}")
     if message:
         out.print(message)
@@ -143,11 +145,10 @@ def _diagrams(directory: Path, out, png: bool) -> None:
 
 def cmd_replay(args) -> int:
     """Run a trace on the embeddable machine, step by step, and say what it shows."""
-    from hapair import spec
     from hapair.checker import report, trace
 
     data = trace.load(args.file)
-    sp = load_spec(args) if args.bound else spec.load(bounds=data.get("bounds") or None)
+    sp = load_spec(args) if args.bound or args.spec else trace.spec_of(data)
     run = trace.replay(data, sp)
     print("\n".join(report.trace_lines(sp, data)))
     print(f"replayed {len(data['steps']) - 1} steps of {args.file} on the embeddable machine")
@@ -162,7 +163,19 @@ def cmd_replay(args) -> int:
 def cmd_diagrams(args) -> int:
     from rich.console import Console
 
-    _diagrams(Path(args.out), Console(), png=args.png)
+    sp = load_spec(args)
+    _diagrams(Path(args.out or f"diagrams/{sp.name}"), Console(), png=args.png, spec=sp)
+    return 0
+
+
+def cmd_specs(args) -> int:
+    """The built-in specs, one a line: name, size, what it is."""
+    from hapair import specs
+
+    for name, (_, doc) in specs.BUILTIN.items():
+        sp = specs.load(name)
+        print(f"{name:6} {len(sp.nodes)} nodes, {len(sp.variables):2} variables, "
+              f"{len(sp.rules):3} rules, {len(sp.properties):2} properties  {doc}")
     return 0
 
 
@@ -223,13 +236,19 @@ def cmd_console(args, rest) -> int:
     return console_main(rest)
 
 
+def _spec_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--spec", metavar="NAME|FILE", help="a built-in spec (hapair specs) or a "
+                   ".py / .toml / .yaml / .json spec file (default: vsg)")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="hapair", description="A formally checked specification of a Cisco VSG HA pair: "
         "check it, drive it on a vsg# console, replay and draw its traces, export it.")
     sub = p.add_subparsers(dest="command", required=True)
-    c = sub.add_parser("check", help="check every property of the built-in VSG spec")
+    c = sub.add_parser("check", help="check every property of a spec (default: the VSG)")
     c.add_argument("--property", action="append", metavar="NAME", help="only this property")
+    _spec_arg(c)
     c.add_argument("--properties", action="append", metavar="FILE",
                    help="add properties from a JSON file")
     c.add_argument("--engine", action="append", choices=("explicit", "z3"))
@@ -256,10 +275,13 @@ def parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_check)
     r = sub.add_parser("replay", help="run a trace file on the embeddable machine")
     r.add_argument("file")
+    _spec_arg(r)
     r.add_argument("--bound", action="append", metavar="NAME=N")
     r.set_defaults(func=cmd_replay)
-    d = sub.add_parser("diagrams", help="write the diagrams of the built-in spec")
-    d.add_argument("--out", default="diagrams/vsg", help="a directory (default: diagrams/vsg)")
+    d = sub.add_parser("diagrams", help="write the diagrams of a spec")
+    _spec_arg(d)
+    d.add_argument("--bound", action="append", metavar="NAME=N")
+    d.add_argument("--out", help="a directory (default: diagrams/<spec name>)")
     d.add_argument("--png", action="store_true", help="PNG pictures too")
     d.set_defaults(func=cmd_diagrams)
     t = sub.add_parser("diagram", help="draw a counterexample trace")
@@ -270,16 +292,19 @@ def parser() -> argparse.ArgumentParser:
     t.set_defaults(func=cmd_diagram)
     e = sub.add_parser("export", help="export the product automaton")
     e.add_argument("--promela", required=True, metavar="FILE", help="the Promela model to write")
+    _spec_arg(e)
     e.add_argument("--assume", action="append", metavar="NAME",
                    help="leave out the environment events this assumption rules out")
     e.add_argument("--bound", action="append", metavar="NAME=N")
     e.set_defaults(func=cmd_export)
     x = sub.add_parser("explore", help="count the states of the full product")
     x.add_argument("--bound", action="append", metavar="NAME=N")
+    _spec_arg(x)
     x.add_argument("--assume", action="append")
     x.add_argument("--reference", action="store_true",
                    help="the straightforward engine instead of the packed NumPy one")
     x.set_defaults(func=cmd_explore)
+    sub.add_parser("specs", help="list the built-in specs").set_defaults(func=cmd_specs)
     sub.add_parser("console", help="a vsg# console over a simulated lab", add_help=False)
     return p
 

@@ -67,9 +67,8 @@ class Pair:
         self.state = tuple(state) if state is not None else self.model.init_states()[0]
         self.explored = explored
         self._callbacks: list[tuple[str | None, Callable]] = []
-        self._sees_peer = {n: predicate(typed(guide.SEES_PEER, self.spec.resolver(n),
-                                              "status", BOOL_T)) for n in (1, 2)}
         self._machine_of = {t.trigger: t.machine for t in self.spec.transitions}
+        self._refusals: dict = {}
         self._build_machines()
 
     # -- construction ---------------------------------------------------------------
@@ -79,7 +78,7 @@ class Pair:
         self.machines: dict[tuple, _TMachine] = {}
         self._views: dict[tuple, _View] = {}
         for m in self.spec.machines.values():
-            for node in ((1, 2) if m.scope == "node" else (None,)):
+            for node in (self.spec.nodes if m.scope == "node" else (None,)):
                 key = (node, m.name)
                 var = f"n{node}.{m.variable}" if node else m.variable
                 view = _View(f"module {node} {m.name}" if node else m.name)
@@ -112,7 +111,7 @@ class Pair:
 
     def status(self, node: int) -> guide.Status:
         """What ``show system redundancy status`` shows on module ``node``."""
-        return guide.status(self.values, node, self._sees_peer[node](self.state))
+        return guide.status(self.values, node, guide.sees_peer(self.spec, node)(self.state))
 
     def allowed(self, kinds: tuple | None = None) -> list[tuple]:
         """The events the pair can take now, as ``(node, trigger)``."""
@@ -137,8 +136,9 @@ class Pair:
             raise EventNotAllowed(f"unknown event '{trigger}' (known: "
                                   f"{', '.join(sorted(self.spec.triggers))})")
         scope = self.spec.triggers[trigger].scope
-        if (scope == "node") != (node in (1, 2)):
-            where = "a module (1 or 2)" if scope == "node" else "no module"
+        if (scope == "node") != (node in self.spec.nodes):
+            where = f"a node ({', '.join(map(str, self.spec.nodes))})" if scope == "node" \
+                else "no node"
             raise EventNotAllowed(f"event '{trigger}' needs {where}, got {node!r}")
         rule = self.model.fired_rule(self.state, (node, trigger))
         if rule is None:
@@ -151,8 +151,7 @@ class Pair:
     def _refusal(self, trigger: str, node: int | None) -> EventNotAllowed:
         meta = self.spec.triggers[trigger]
         v = self.values
-        if meta.refusal and node and v[f"n{node}.state"] in ("active_no_standby",
-                                                              "active_ha_standby"):
+        if meta.refusal and node and self._refused_when(trigger, node)(self.state):
             return Refused(meta.refusal)
         where = f"on module {node}" if node else ""
         now = ", ".join(f"{m.name}: {v[(f'n{node}.' if node else '') + m.variable]}"
@@ -160,6 +159,17 @@ class Pair:
                         if (m.scope == "node") == bool(node))
         return EventNotAllowed(f"'{trigger}' is not allowed {where} now ({now})".replace(
             "  ", " "))
+
+    def _refused_when(self, trigger: str, node: int):
+        """Where the device answers a command it cannot take with its own message (the
+        trigger's ``refused_when``), rather than "not allowed"."""
+        key = (trigger, node)
+        if key not in self._refusals:
+            text = self.spec.triggers[trigger].refused_when
+            self._refusals[key] = predicate(typed(text, self.spec.resolver(node),
+                                                  f"trigger '{trigger}' (refused_when)",
+                                                  BOOL_T))
+        return self._refusals[key]
 
     def _step(self, trigger: str, node: int | None, rule: int) -> Step:
         before, self._pre, self._fired = self.values, self.state, None
@@ -210,7 +220,7 @@ class Pair:
     def settled(cls, spec: Spec | None = None) -> "Pair":
         """Module 1 primary and active, module 2 secondary and HA standby."""
         pair = cls(spec)
-        for node in (1, 2):
+        for node in pair.spec.nodes:
             pair.fire("power_on", node)
             pair.settle()
         return pair

@@ -11,7 +11,8 @@ def load(bounds: dict | None = None, data: dict | None = None) -> Spec:
     {'MAX_RESTARTS': 1}
     """
     if data is None:
-        from .vsg import SPEC as data
+        from hapair.specs import load as builtin
+        return builtin("vsg", bounds)
     return Spec.load(data, bounds)
 
 

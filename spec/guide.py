@@ -168,6 +168,26 @@ def _sup_lines(fields: tuple) -> list[str]:
 SEES_PEER = "visible and pairable"
 
 
+def status_view(spec, state: tuple, node: int):
+    """The VSG spec's node view (``"views": {"node": ...}``): ``show system redundancy
+    status`` on module ``node``."""
+    from .views import View
+
+    return View("vsg# show system redundancy status",
+                status(spec.decode(state), node, sees_peer(spec, node)(state)).render())
+
+
+def sees_peer(spec, node: int):
+    """``SEES_PEER`` for ``node``, compiled once per spec."""
+    cache = spec.__dict__.setdefault("_sees_peer", {})
+    if node not in cache:
+        from hapair.model.compile import predicate
+
+        from .lang import BOOL_T, typed
+        cache[node] = predicate(typed(SEES_PEER, spec.resolver(node), "status", BOOL_T))
+    return cache[node]
+
+
 def status(values: dict, node: int, sees_peer: bool) -> Status:
     """The status that module ``node`` shows, from a decoded state of the pair;
     ``sees_peer`` is ``SEES_PEER`` evaluated for that node."""

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import views
 from .errors import SpecError
 from .lang import BOOL_T, INT_T, Node, Type, const, interval, typed, var
 
@@ -28,13 +29,22 @@ SPEC_KEYS = {"name", "doc", "nodes", "bounds", "machines", "variables", "trigger
              "assumptions", "initial", "properties", "views", "diagrams"}
 MACHINE_KEYS = {"name", "scope", "variable", "states", "initial", "transitions", "doc"}
 ROW_KEYS = {"trigger", "source", "dest", "conditions", "unless", "effects", "ops", "doc"}
-TRIGGER_KEYS = {"kind", "doc", "refusal", "tags"}
+TRIGGER_KEYS = {"kind", "doc", "refusal", "refused_when", "tags"}
 ASSUMPTION_KEYS = {"doc", "without"}
 # pytransitions keys that would run code: hapair must see what a step does as data.
 CALLBACKS = {"before", "after", "prepare", "on_enter", "on_exit", "on_exception",
              "finalize_event", "callbacks"}
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MAX_BOUND = 255  # every domain fits a byte: the packed engine, z3 and Promela agree
+
+
+def digest(data: dict) -> str:
+    """A content hash of a spec's data: a trace names the spec it was found on."""
+    import hashlib
+    import json
+
+    text = json.dumps(data, sort_keys=True, default=repr, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _near(name: str, known) -> str:
@@ -48,7 +58,9 @@ def known_keys(where: str, d: Any, known: set, required: tuple = ()) -> dict:
         raise SpecError(f"{where}: expected a mapping, got {type(d).__name__}")
     for k in d:
         if not isinstance(k, str):
-            raise SpecError(f"{where}: key {k!r} is not a string")
+            yaml = " (YAML reads on / yes / no unquoted as booleans: quote the key)" \
+                if isinstance(k, bool) else ""
+            raise SpecError(f"{where}: key {k!r} is not a string{yaml}")
         if k in CALLBACKS and "trigger" in known:
             raise SpecError(f"{where}: '{k}' (a pytransitions callback) is not supported: "
                             "hapair must see what a step does, so write it as 'effects'")
@@ -134,6 +146,7 @@ class Trigger:
     doc: str = ""
     refusal: str | None = None  # the device's message when the command is refused
     tags: tuple = ()
+    refused_when: str = "True"  # where the refusal is shown (else "not allowed")
 
 
 @dataclass(frozen=True)
@@ -201,6 +214,7 @@ class Spec:
         known_keys("spec", data, SPEC_KEYS, required=("machines",))
         self.data = data
         self.name = data.get("name", "spec")
+        self.source = self.name  # a built-in name or a file path (hapair.specs.load)
         if not isinstance(self.name, str) or not self.name:
             raise SpecError("spec: 'name' must be a non-empty string")
         self._declare_nodes(data.get("nodes", 2))
@@ -215,7 +229,7 @@ class Spec:
         self.rules: list[Rule] = []
         self.actions: dict[tuple, tuple[int, ...]] = {}  # (node, trigger) -> rules in order
         self.properties: dict[str, Property] = {}
-        self.views = data.get("views", {})
+        self.views = views.check(data.get("views", {}))
         self.diagrams = data.get("diagrams", {})
         self._declare_machines()
         self._declare_data()
@@ -230,6 +244,7 @@ class Spec:
             raise SpecError("spec: 'properties' must be a list of property mappings")
         for prop in props:
             self.add_property(prop)
+        self.digest = digest(data)
 
     @classmethod
     def load(cls, data: dict, bounds: dict | None = None) -> "Spec":
@@ -383,11 +398,15 @@ class Spec:
             tags = meta.get("tags", [])
             if not isinstance(tags, list) or not all(isinstance(x, str) for x in tags):
                 raise SpecError(f"trigger '{name}': 'tags' must be a list of names")
-            for key in ("doc", "refusal"):
+            for key in ("doc", "refusal", "refused_when"):
                 if not isinstance(meta.get(key, ""), str):
                     raise SpecError(f"trigger '{name}': '{key}' must be a string")
+            for node in (self.nodes if scopes[name] == "node" else (None,)):
+                typed(meta.get("refused_when", "True"), self.resolver(node),
+                      f"trigger '{name}' (refused_when)", BOOL_T)
             self.triggers[name] = Trigger(name, kind, scopes[name], meta.get("doc", ""),
-                                          meta.get("refusal"), tuple(meta.get("tags", ())))
+                                          meta.get("refusal"), tuple(tags),
+                                          meta.get("refused_when", "True"))
         missing = sorted(set(scopes) - set(self.triggers))
         if missing:
             raise SpecError(f"trigger '{missing[0]}' has no entry in 'triggers' "

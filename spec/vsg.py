@@ -221,7 +221,10 @@ TRIGGERS = {
     "system_switchover": {"kind": "operator", "doc": "system switchover",
                           "tags": ["failover"],
                           "refusal": "Failed to switchover (standby not ready to takeover "
-                                     "in vdc 1)"},
+                                     "in vdc 1)",
+                          # The command is taken on an active VSG: refused with the
+                          # device's message there, "not allowed" elsewhere.
+                          "refused_when": "self_active"},
     "reload": {"kind": "operator", "doc": "reload"},
     "fail_native": {"kind": "fault", "doc": "a native process (policy_engine, inspect) fails"},
     "fail_borrowed": {"kind": "fault", "doc": "a process borrowed from the VSM fails"},
@@ -410,6 +413,8 @@ SPEC = {
     "name": "vsg",
     "doc": "Cisco VSG HA pair (Configuring High Availability)",
     "nodes": ["module 1", "module 2"],
+    # What a person sees of a VSG: its console's ``show system redundancy status``.
+    "views": {"node": "hapair.spec.guide:status_view"},
     "bounds": {"MAX_RESTARTS": 1},
     "machines": [REDUNDANCY, ROLE, SYSMGR, LINK],
     "variables": {
