@@ -9,11 +9,13 @@ What each picture explores (slices keep the checks fast, see ``model.cone_of_inf
 * ``machine-<name>``: the declared rows; grey dashed what the checker never reached,
   judged on the cone of influence of that machine's own variable with no assumptions
   (exact for that machine: its rows' guards are all in the cone).
-* ``product-quotient``: the product under ``fixed_pairing`` (nobody changes a role or the
-  pair ID; the link may fail), sliced to the cone of the redundancy states, collapsed by
-  ``n1.state x n2.state``; red where an ``always`` property decidable on that slice fails
-  (here the expected ``DualActiveOnPartition``).
-* ``product-full``: every state and edge of the same slice with the link kept up too.
+* ``product-quotient``: the product under the assumptions the spec's ``diagrams`` key
+  names, sliced to the cone of the variables it groups by, collapsed by their values
+  (for the VSG: under ``fixed_pairing``, by ``n1.state x n2.state``); red where an
+  ``always`` property decidable on that slice fails (here the expected
+  ``DualActiveOnPartition``).
+* ``product-full``: every state and edge of the spec's ``full`` slice (for the VSG: the
+  same, with the link kept up too).
 * ``counterexample-<property>``: the shortest run to the first violation of each
   property that is expected to be violated.
 
@@ -39,8 +41,12 @@ class Slice:
     reads: tuple  # variable names whose cone is explored
 
 
-QUOTIENT = Slice(("fixed_pairing",), ("n1.state", "n2.state"))
-FULL = Slice(("no_partition", "fixed_pairing"), ("n1.state", "n2.state"))
+def picture_slice(spec: Spec, picture: str) -> tuple[Slice, str]:
+    """The slice and title of ``product-quotient`` or ``product-full``, as the spec's
+    ``diagrams`` key declares them (by default: each node's first machine, no
+    assumption)."""
+    d = spec.diagrams[picture]
+    return Slice(d["assume"], d["by"]), f"{spec.name}: {d['title']}"
 
 
 def explore_slice(spec: Spec, sl: Slice):
@@ -55,7 +61,8 @@ def explore_slice(spec: Spec, sl: Slice):
 def machine_coverage(spec: Spec, name: str) -> x.Coverage:
     """Coverage of one machine, from the cone of influence of its own variable."""
     m = spec.machines[name]
-    reads = tuple(f"n{n}.{m.variable}" for n in (1, 2)) if m.scope == "node" else (m.variable,)
+    reads = tuple(f"n{n}.{m.variable}" for n in spec.nodes) if m.scope == "node" \
+        else (m.variable,)
     # and what its rows write, so that a row that keeps the state (dest "=") still counts
     writes = tuple(spec.variables[i].name for r in spec.rules if r.transition.machine == name
                    for i, _ in r.effects)
@@ -75,16 +82,16 @@ def _violations(spec: Spec, graph) -> tuple:
 
 def product_sources(spec: Spec, cfg: RenderConfig = DEFAULT) -> dict:
     out = {}
-    g = explore_slice(spec, QUOTIENT)
+    sl, title = picture_slice(spec, "quotient")
+    g = explore_slice(spec, sl)
     bad, notes = _violations(spec, g)
-    ir = x.quotient_ir(g, violating=bad, title=f"{spec.name}: the pair by each node's "
-                       "redundancy state (the link may fail)")
+    ir = x.quotient_ir(g, sl.reads, violating=bad, title=title)
     out["product-quotient"] = product_dot(_with_notes(ir, notes), cfg)
-    g = explore_slice(spec, FULL)
+    sl, title = picture_slice(spec, "full")
+    g = explore_slice(spec, sl)
     if len(g.states) <= cfg.full_limit:
         bad, notes = _violations(spec, g)
-        ir = x.full_ir(g, violating=bad, title=f"{spec.name}: every state of the pair "
-                       "(the link never fails)")
+        ir = x.full_ir(g, violating=bad, title=title)
         out["product-full"] = product_dot(_with_notes(ir, notes), cfg)
     return out
 

@@ -58,6 +58,7 @@ class MachineIR:
     states: tuple  # StateIR, in declared order
     edges: tuple  # EdgeIR, in declared order
     checked: bool = False  # reached / fired come from a checker run
+    scope_note: str = "global"  # "one per module; self = the module, peer = the other"
 
 
 def machine_ir(spec: Spec, name: str, coverage: Coverage | None = None) -> MachineIR:
@@ -70,7 +71,10 @@ def machine_ir(spec: Spec, name: str, coverage: Coverage | None = None) -> Machi
                "" if t.conditions.strip() == "True" else t.conditions, tuple(t.effects),
                coverage is None or t.id in coverage.fired)
         for t in spec.transitions if t.machine == name)
-    return MachineIR(name, m.scope, m.variable, states, edges, coverage is not None)
+    noun = spec.node_noun
+    note = "global" if m.scope == "global" else f"one per {noun}; self = the {noun}" + \
+        (", peer = the other" if len(spec.nodes) == 2 else "")
+    return MachineIR(name, m.scope, m.variable, states, edges, coverage is not None, note)
 
 
 def coverage_of(graph) -> Coverage:
@@ -143,6 +147,7 @@ class ProductIR:
     states: int = 0  # product states in the graph it was made from
     edges_total: int = 0
     axes: tuple = ()  # a grid: (row values, column values) of the two key variables
+    actors: tuple = ("global", "node 1", "node 2")  # what a global event is, node names
 
 
 Violating = Callable[[tuple], bool] | Collection[int] | None
@@ -157,10 +162,10 @@ def _violation_flags(graph, violating: Violating) -> list[bool]:
     return [i in bad for i in range(len(graph.states))]
 
 
-def quotient_ir(graph, key: tuple = ("n1.state", "n2.state"), *, violating: Violating = None,
+def quotient_ir(graph, key: tuple, *, violating: Violating = None,
                 title: str = "", self_loops: bool = False) -> ProductIR:
-    """The explored graph collapsed by the values of the variables in ``key`` (by default
-    each node's redundancy state): one node per value combination that occurs, with the
+    """The explored graph collapsed by the values of the variables in ``key`` (say, each
+    node's redundancy state): one node per value combination that occurs, with the
     number of product states behind it and how many of them violate; one edge per pair
     of such nodes, labelled with the distinct events between them."""
     spec = graph.model.spec
@@ -196,7 +201,14 @@ def quotient_ir(graph, key: tuple = ("n1.state", "n2.state"), *, violating: Viol
         notes.append("events that keep " + " and ".join(key) + " are not drawn")
     return ProductIR(title or "product by " + " x ".join(key), "quotient", nodes, edges,
                      tuple(notes), len(graph.states), len(graph.src),
-                     tuple(tuple(t.values) for t in types) if grid else ())
+                     tuple(tuple(t.values) for t in types) if grid else (), actors(spec))
+
+
+def actors(spec: Spec) -> tuple:
+    """Who acts on a product edge: the global machines ("the link"), then each node."""
+    shared = [m.name for m in spec.machines.values() if m.scope == "global"]
+    return ("the " + " / ".join(shared) if shared else "global",
+            *(spec.node_names[k] for k in spec.nodes))
 
 
 def _slice_note(graph) -> str:
@@ -233,7 +245,7 @@ def full_ir(graph, *, violating: Violating = None, title: str = "") -> ProductIR
     notes = (_slice_note(graph), f"{len(graph.states)} states, {len(graph.src)} edges",
              *((f"constant: {const}",) if const else ()))
     return ProductIR(title or "product state graph", "full", nodes, edges, notes,
-                     len(graph.states), len(graph.src))
+                     len(graph.states), len(graph.src), (), actors(spec))
 
 
 def _value_text(v, code: int) -> str:
@@ -280,8 +292,55 @@ class TraceRow:
     index: int
     event: str | None  # None for the initial state
     node: int | None
-    changed: tuple  # ((column, ((field, value), ...)), ...) for columns 1, 2 and "pair"
-    status: tuple = ()  # optional: (node 1 text, node 2 text) for the report
+    changed: tuple  # ((column, ((field, value), ...)), ...) for each of ``Columns.keys``
+    status: tuple = ()  # optional: each node's view text, for the report
+    actor: str = ""  # where the event happened: a node's name ("module 1"), or ""
+
+
+@dataclass(frozen=True)
+class Columns:
+    """The columns of a trace table: one per node and one for the shared variables (for
+    two nodes the shared one sits between them), with their headings."""
+
+    keys: tuple  # node numbers and "pair"
+    headings: tuple
+    names: dict  # node number -> its name ("module 1")
+
+    @classmethod
+    def of(cls, names: dict, shared: str = "shared") -> "Columns":
+        nodes = tuple(names)
+        keys = (nodes[0], "pair", nodes[1]) if len(nodes) == 2 else (*nodes, "pair")
+        return cls(keys, tuple(names[k] if k != "pair" else shared for k in keys), dict(names))
+
+    @classmethod
+    def for_spec(cls, spec: Spec) -> "Columns":
+        shared = [m.name for m in spec.machines.values() if m.scope == "global"]
+        return cls.of(spec.node_names, " / ".join([*shared, "shared"]))
+
+    @classmethod
+    def guessed(cls, variables) -> "Columns":
+        """For a trace file read without its spec: nodes from the ``nK.`` names."""
+        nodes = sorted({int(h[1:]) for h in (v.partition(".")[0] for v in variables
+                                            if "." in v) if h[1:].isdigit()}) or [1, 2]
+        return cls.of({k: f"node {k}" for k in nodes})
+
+    def column_of(self, name: str) -> tuple:
+        """``("n1.state")`` -> ``(1, "state")``; a global -> ``("pair", name)``."""
+        head, _, rest = name.partition(".")
+        if rest and head[:1] == "n" and head[1:].isdigit() and int(head[1:]) in self.names:
+            return int(head[1:]), rest
+        return "pair", name
+
+    def changes(self, before: dict | None, after: dict) -> tuple:
+        cols: dict = {c: [] for c in self.keys}
+        for name, value in after.items():
+            if before is None or before.get(name) != value:
+                col, fld = self.column_of(name)
+                cols[col].append((fld, value))
+        return tuple((c, tuple(cols[c])) for c in self.keys)
+
+    def actor(self, node: int | None) -> str:
+        return self.names.get(node, f"node {node}") if node else ""
 
 
 @dataclass(frozen=True)
@@ -291,41 +350,25 @@ class TraceIR:
     loop: int | None = None
     tracked: tuple = ()
     loop_event: str | None = None  # a lasso whose last step leads back: that step's event
-
-
-COLUMNS = (1, "pair", 2)
-
-
-def column_of(name: str) -> tuple:
-    """``("n1.state")`` -> ``(1, "state")``; a global -> ``("pair", name)``."""
-    head, _, rest = name.partition(".")
-    if rest and head in ("n1", "n2"):
-        return int(head[1]), rest
-    return "pair", name
-
-
-def _changes(before: dict | None, after: dict) -> tuple:
-    cols: dict = {c: [] for c in COLUMNS}
-    for name, value in after.items():
-        if before is None or before.get(name) != value:
-            col, fld = column_of(name)
-            cols[col].append((fld, value))
-    return tuple((c, tuple(cols[c])) for c in COLUMNS)
+    columns: Columns | None = None
 
 
 def trace_ir(states: list, events: list, *, loop: int | None = None, title: str = "",
-             tracked: tuple = (), status: list | None = None) -> TraceIR:
+             tracked: tuple = (), status: list | None = None,
+             columns: Columns | None = None) -> TraceIR:
     """A run as rows: ``states`` are decoded dicts, ``events[i] = (trigger, node)`` leads
     into ``states[i + 1]``.  Row 0 shows every field; each later row only the changed
     ones.  ``tracked`` limits the fields (a sliced trace speaks only for its slice)."""
     if tracked:
         states = [{k: v for k, v in s.items() if k in tracked} for s in states]
+    cols = columns or Columns.guessed(states[0] if states else ())
     rows = []
     for i, s in enumerate(states):
         ev, node = (None, None) if i == 0 else events[i - 1]
         text = tuple(status[i]) if status else ()
-        rows.append(TraceRow(i, ev, node, _changes(states[i - 1] if i else None, s), text))
-    return TraceIR(title or "counterexample", tuple(rows), loop, tuple(tracked))
+        rows.append(TraceRow(i, ev, node, cols.changes(states[i - 1] if i else None, s), text,
+                             cols.actor(node)))
+    return TraceIR(title or "counterexample", tuple(rows), loop, tuple(tracked), None, cols)
 
 
 def trace_ir_of(trace, spec: Spec, *, title: str = "", with_status: bool = False) -> TraceIR:
@@ -333,20 +376,20 @@ def trace_ir_of(trace, spec: Spec, *, title: str = "", with_status: bool = False
     states = [spec.decode(s) for s in trace.states]
     events = [(st.trigger, st.node) for st in trace.steps]
     status = [status_texts(spec, s) for s in trace.states] if with_status else None
+    cols = Columns.for_spec(spec)
     ir = trace_ir(states, events, loop=trace.loop, title=title,
-                  tracked=tuple(trace.tracked), status=status)
+                  tracked=tuple(trace.tracked), status=status, columns=cols)
     if len(events) == len(states) and events:  # the last step closes the lasso
         trigger, node = events[-1]
-        ir = replace(ir, loop_event=f"{trigger} @ module {node}" if node else trigger)
+        ir = replace(ir, loop_event=f"{trigger} @ {cols.actor(node)}" if node else trigger)
     return ir
 
 
 def status_texts(spec: Spec, state: tuple) -> tuple:
-    """Both nodes' ``show system redundancy status`` in ``state``."""
-    from hapair.model.runtime import Pair
+    """Every node's view of ``state`` (the VSG's ``show system redundancy status``)."""
+    from hapair.spec.views import node_view
 
-    pair = Pair(spec, state=state)
-    return tuple(pair.status(n).render() for n in (1, 2))
+    return tuple(node_view(spec, state, n).text for n in spec.nodes)
 
 
 def trace_ir_from_json(data: dict, *, title: str = "") -> TraceIR:
@@ -361,7 +404,7 @@ def trace_ir_from_json(data: dict, *, title: str = "") -> TraceIR:
         events = [(s.get("event"), s.get("node")) for s in steps[1:]]
         name = title or f"{data.get('spec', '')} {data.get('property', '')}".strip()
         return trace_ir(states, events, loop=data.get("loop"), title=name or "trace",
-                        tracked=tuple(data.get("tracked") or ()))
+                        tracked=tuple(data.get("tracked") or ()), columns=_columns_of(data))
     if isinstance(data.get("states"), list):
         states = [{k: _itf(v) for k, v in s.items() if not k.startswith("#")}
                   for s in data["states"]]
@@ -372,6 +415,17 @@ def trace_ir_from_json(data: dict, *, title: str = "") -> TraceIR:
                         tracked=tuple(data.get("vars") or ()))
     raise TraceError("not a trace: expected a 'hapair-trace/1' file with 'steps', or an "
                      "ITF trace with 'states'")
+
+
+def _columns_of(data: dict) -> Columns | None:
+    """The trace's own spec names its nodes; without it they are guessed."""
+    from hapair.checker.trace import spec_of
+    from hapair.spec import HapairError
+
+    try:
+        return Columns.for_spec(spec_of(data))
+    except HapairError:
+        return None
 
 
 def _itf(value):

@@ -21,7 +21,7 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-from .extract import COLUMNS, EdgeIR, MachineIR, ProductIR, TraceIR
+from .extract import Columns, EdgeIR, MachineIR, ProductIR, TraceIR
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,9 @@ class RenderConfig:
     acting: str = "#fff2cc"  # the trace cell of the node that acted
     grid_x: float = 3.0  # inches between the columns of a grid quotient
     grid_y: float = 2.0
-    actors: tuple = ("black", "blue", "darkgreen")  # edge colours: the link, module 1, 2
+    # edge colours: a global event, then node 1, 2, ...
+    actors: tuple = ("black", "blue", "darkgreen", "purple", "darkorange3", "brown",
+                     "deeppink3", "teal", "crimson")
     full_limit: int = 300  # draw the full product only up to this many states
 
 
@@ -97,9 +99,7 @@ def edge_lines(e: EdgeIR, cfg: RenderConfig = DEFAULT) -> list:
 def machine_dot(ir: MachineIR, cfg: RenderConfig = DEFAULT) -> str:
     """One machine: states (the initial one with a start arrow) and its rows; rows with
     the same source and target share one arrow, one label block per row."""
-    scope = "one per module; self = the module, peer = the other" if ir.scope == "node" \
-        else "global"
-    notes = [f"variable: {ir.variable} ({scope}); {len(ir.states)} states, "
+    notes = [f"variable: {ir.variable} ({ir.scope_note}); {len(ir.states)} states, "
              f"{len(ir.edges)} rows"]
     if ir.checked:
         missed = sum(not s.reached for s in ir.states) + sum(not e.fired for e in ir.edges)
@@ -140,11 +140,13 @@ def _events_label(events: tuple, count: int, cfg: RenderConfig) -> str:
 def product_dot(ir: ProductIR, cfg: RenderConfig = DEFAULT) -> str:
     """A quotient (node = class of states, with its size) or the full graph.  A quotient
     by two variables is drawn as a grid: a row per value of the first, a column per
-    value of the second, so a step of module 1 moves up or down, one of module 2 sideways."""
+    value of the second, so a step of one node moves up or down, one of the other sideways."""
     notes = list(ir.notes)
     if any(e.actor for e in ir.edges):
-        notes.append(f"edges: {cfg.actors[1]} = an event on module 1, {cfg.actors[2]} = on "
-                     f"module 2, {cfg.actors[0]} = the link")
+        shared, *nodes = ir.actors
+        legend = [f"{cfg.actors[k]} = {'an event ' if k == 1 else ''}on {name}"
+                  for k, name in enumerate(nodes, 1)]
+        notes.append("edges: " + ", ".join([*legend, f"{cfg.actors[0]} = {shared}"]))
     if any(n.violating for n in ir.nodes):
         notes.append("red: a property is violated in (some of) these states")
     grid = bool(ir.axes) and all(n.cell for n in ir.nodes)
@@ -209,15 +211,20 @@ def _row(r, ir: TraceIR, cfg: RenderConfig) -> str:
     if r.event is None:
         event = "initial state"
     else:
-        event = f"{r.event} @ module {r.node}" if r.node else str(r.event)
+        event = f"{r.event} @ {r.actor}" if r.node else str(r.event)
     changed = dict(r.changed)
     cells = [_cell([f"{r.index}"], port=f"w{r.index}"), _cell([event], bold=r.index > 0)]
-    for col in COLUMNS:
+    keys = _columns(ir).keys
+    for col in keys:
         fields = [f"{k} = {fmt_value(v)}" for k, v in changed.get(col, ())]
         acting = r.node == col or (r.node is None and col == "pair" and r.index > 0)
         cells.append(_cell(fields, cfg.acting if acting and r.event else None,
-                           port=f"e{r.index}" if col == 2 else None))
+                           port=f"e{r.index}" if col == keys[-1] else None))
     return "<tr>" + "".join(cells) + "</tr>"
+
+
+def _columns(ir: TraceIR) -> Columns:
+    return ir.columns or Columns.of({1: "node 1", 2: "node 2"})
 
 
 def fmt_value(v) -> str:
@@ -225,8 +232,8 @@ def fmt_value(v) -> str:
 
 
 def trace_dot(ir: TraceIR, cfg: RenderConfig = DEFAULT) -> str:
-    """The run as one table: a row per step, columns module 1, the pair's shared
-    variables (the link, ...), module 2; each row shows the event and what changed.
+    """The run as one table: a row per step, a column per node and one for the shared
+    variables (between the two nodes of a pair); each row shows the event and what changed.
     A lasso gets an arrow from its last row back to the row where the loop starts."""
     notes = ["row 0: the initial state; later rows: only the fields that changed",
              "yellow: the node the event happened on"]
@@ -236,7 +243,7 @@ def trace_dot(ir: TraceIR, cfg: RenderConfig = DEFAULT) -> str:
         notes.append("fields: the checker's slice (" + str(len(ir.tracked)) + " variables)")
     g = _digraph("trace", ir.title, tuple(notes), cfg, "TB")
     head = ("<tr>" + "".join(_cell([h], "#eeeeee", bold=True) for h in
-                             ("#", "event", "module 1", "link / shared", "module 2")) + "</tr>")
+                             ("#", "event", *_columns(ir).headings)) + "</tr>")
     rows = "".join(_row(r, ir, cfg) for r in ir.rows)
     table = (f"<<table border='0' cellborder='1' cellspacing='0' cellpadding='4'>{head}{rows}"
              "</table>>")

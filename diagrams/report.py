@@ -2,7 +2,8 @@
 
 It holds the property table (verdict, engine, states, time), the diagrams, and each
 counterexample as a step-through: next / previous buttons, and at each step the event
-and both modules' ``show system redundancy status``.  Opening it needs no network.
+and every node's view (the VSG's ``show system redundancy status``).  Opening it needs
+no network.
 A URL fragment picks a step: ``report.html#step=3`` (every counterexample) or
 ``report.html#cex=NoDualActive&step=3``.
 
@@ -82,9 +83,9 @@ JS = """
       box.querySelector('.where').textContent = 'step ' + i + ' of ' + (data.steps.length - 1);
       box.querySelector('.event').textContent = s.event;
       box.querySelector('.changed').textContent = s.changed;
-      [1, 2].forEach(function (n) {
+      data.nodes.forEach(function (n, k) {
         var c = box.querySelector('.console.n' + n);
-        c.querySelector('pre').textContent = s.status[n - 1];
+        c.querySelector('pre').textContent = s.status[k];
         c.classList.toggle('acting', s.node === n);
       });
       box.querySelector('button.prev').disabled = i === 0;
@@ -193,27 +194,30 @@ def _figure(source: str, drawable: bool) -> str:
 
 
 def step_data(trace, spec: Spec) -> dict:
-    """What the step-through shows: per step the event, the changed fields and both
-    modules' status text (``show system redundancy status``)."""
+    """What the step-through shows: per step the event, the changed fields and every
+    node's view (the VSG's ``show system redundancy status``)."""
     ir = x.trace_ir_of(trace, spec, with_status=True)
     steps = []
     for row in ir.rows:
         if row.event is None:
             event = "initial state"
         else:
-            event = f"{row.event} on module {row.node}" if row.node else str(row.event)
+            event = f"{row.event} on {row.actor}" if row.node else str(row.event)
         changed = "; ".join(f"{'n%s.' % c if c != 'pair' else ''}{k} = {fmt_value(v)}"
                             for c, fields in row.changed for k, v in fields)
         steps.append({"event": event, "node": row.node, "changed": changed,
                       "status": list(row.status)})
-    return {"steps": steps, "loop": trace.loop}
+    return {"steps": steps, "loop": trace.loop, "nodes": list(spec.nodes)}
 
 
 def _stepper(r, spec: Spec) -> str:
     data = json.dumps(step_data(r.trace, spec), sort_keys=True).replace("</", "<\\/")
+    from hapair.spec.views import node_view
+
     consoles = "".join(
-        f"<div class='console n{n}'><div>module {n}: <code>vsg# show system redundancy "
-        f"status</code></div><pre></pre></div>" for n in (1, 2))
+        f"<div class='console n{n}'><div>{_e(spec.node_names[n])}: <code>"
+        f"{_e(node_view(spec, spec.initial, n).caption)}</code></div><pre></pre></div>"
+        for n in spec.nodes)
     return (f"<div class='stepper' data-property='{_e(r.name)}' data-engine='{_e(r.engine)}'>"
             "<button class='prev' type='button'>&#9664; previous</button>"
             "<button class='next' type='button'>next &#9654;</button><span class='where'>"

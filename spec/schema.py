@@ -230,11 +230,12 @@ class Spec:
         self.actions: dict[tuple, tuple[int, ...]] = {}  # (node, trigger) -> rules in order
         self.properties: dict[str, Property] = {}
         self.views = views.check(data.get("views", {}))
-        self.diagrams = data.get("diagrams", {})
+        self.diagrams: dict = {}
         self._declare_machines()
         self._declare_data()
         self._declare_triggers()
         self._declare_assumptions(data.get("assumptions", {}))
+        self._declare_diagrams(data.get("diagrams", {}))
         self.initial = self._initial()
         self._instantiate()
         self._compile_first_match()
@@ -292,6 +293,33 @@ class Spec:
             _name(f"macro {name!r}", name)
             _texts(f"macro '{name}'", text)
         return dict(decl)
+
+    def _declare_diagrams(self, decl: Any) -> None:
+        """The product pictures: which variables to group by, under which assumptions."""
+        known_keys("spec 'diagrams'", decl, {"quotient", "full"})
+        first = next(iter(self.machines.values()))
+        default = tuple(f"n{k}.{first.variable}" for k in self.nodes) \
+            if first.scope == "node" else (first.variable,)
+        titles = {"quotient": "the product by " + " x ".join(default),
+                  "full": "every state of the product"}
+        for picture in ("quotient", "full"):
+            where = f"spec 'diagrams' {picture}"
+            d = known_keys(where, decl.get(picture, {}), {"assume", "by", "title"})
+            by, assume = d.get("by", list(default)), d.get("assume", [])
+            for name in (by if isinstance(by, list) else [None]):
+                if name not in self.by_name:
+                    raise SpecError(f"{where}: 'by' must list variables, got {name!r:.40}"
+                                    + (_near(name, self.by_name) if isinstance(name, str)
+                                       else ""))
+            try:
+                self.without(tuple(assume) if isinstance(assume, list) else (None,))
+            except (SpecError, TypeError):
+                raise SpecError(f"{where}: 'assume' must list assumptions (known: "
+                                f"{', '.join(self.assumptions) or 'none'})") from None
+            if not isinstance(d.get("title", ""), str):
+                raise SpecError(f"{where}: 'title' must be a string")
+            self.diagrams[picture] = {"assume": tuple(assume), "by": tuple(by),
+                                      "title": d.get("title", titles[picture])}
 
     def _declare_assumptions(self, decl: Any) -> None:
         known_keys("spec 'assumptions'", decl, set(decl) if isinstance(decl, dict) else set())
@@ -675,6 +703,14 @@ class Spec:
                           BOOL_T) for n in self.nodes)
         return Property(on=on, require=req, **common)
 
+    @property
+    def node_noun(self) -> str:
+        """What the spec calls a node: the first word all its names share ("module"),
+        else "node"."""
+        words = {n.split()[0] for n in self.node_names.values() if len(n.split()) == 2}
+        return words.pop() if len(words) == 1 and len(self.node_names) == len(
+            [n for n in self.node_names.values() if len(n.split()) == 2]) else "node"
+
     def watches(self, prop: Property, trigger: str) -> bool:
         t = self.triggers[trigger]
         return "*" in prop.on or trigger in prop.on or any(tag in prop.on for tag in t.tags)
@@ -697,7 +733,7 @@ class Spec:
         """Triggers that the named assumptions rule out."""
         out: set = set()
         for a in assume:
-            if a not in self.assumptions:
+            if not isinstance(a, str) or a not in self.assumptions:
                 raise SpecError(f"unknown assumption '{a}' (known: "
                                 f"{', '.join(sorted(self.assumptions))})")
             out |= set(self.assumptions[a].get("without", ()))

@@ -446,4 +446,12 @@ SPEC = {
                "run_is_peer_start": True, "restarts": 0, "mts_queued": False},
     },
     "properties": PROPERTIES,
+    # The product pictures: the two VSGs' redundancy states, without role and pair-ID
+    # changes; the full graph with the link kept up too.
+    "diagrams": {
+        "quotient": {"assume": ["fixed_pairing"], "by": ["n1.state", "n2.state"],
+                     "title": "the pair by each node's redundancy state (the link may fail)"},
+        "full": {"assume": ["no_partition", "fixed_pairing"], "by": ["n1.state", "n2.state"],
+                 "title": "every state of the pair (the link never fails)"},
+    },
 }
