@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from hapair.model import Model
 
-from .results import Trace, TraceStep
+from .results import Explored, Trace, TraceStep  # noqa: F401 - Explored: public here too
 
 
 @dataclass
@@ -131,30 +131,3 @@ def explore(model: Model, *, progress=None, limit: int | None = None) -> StateGr
         head += 1
     g.seconds = time.perf_counter() - start
     return g
-
-
-class Explored:
-    """The states a checker run explored, for ``Pair(explored=...)``.
-
-    A step ``(state, rule)`` of the full machine is inside the run when the row is part
-    of an explored slice and the state's projection onto every explored slice was
-    explored: BFS expanded every enabled row of every explored state, so the step itself
-    was explored too.  Only slices without assumptions count (an assumption removes
-    events the machine may still take).
-    """
-
-    def __init__(self, graphs: list):
-        self.slices = [(g.model.keep, g.model.spec.initial, set(g.states))
-                       for g in graphs if not g.model.assume]
-        self.rules = {i for g in graphs if not g.model.assume
-                      for rules in g.model.action_rules.values() for i in rules}
-
-    def __contains__(self, item) -> bool:
-        state, rule = item
-        if rule not in self.rules:
-            return False
-        for keep, initial, states in self.slices:
-            projected = tuple(v if i in keep else initial[i] for i, v in enumerate(state))
-            if projected not in states:
-                return False
-        return True

@@ -1,4 +1,5 @@
-"""What a checker run returns: the same types from both engines.
+"""What a checker run returns: the same types from both engines.  A leaf module: it
+imports nothing of hapair, so every engine and front end can use it.
 
 A ``Trace`` is a run of the product from an initial state: ``states[0]`` is initial and
 ``steps[i]`` leads from ``states[i]`` to ``states[i + 1]``.  A lasso (a liveness
@@ -72,6 +73,33 @@ class SliceStats:
         return self.states / self.seconds if self.seconds else float("inf")
 
 
+class Explored:
+    """The states a checker run explored, for ``Pair(explored=...)``.
+
+    A step ``(state, rule)`` of the full machine is inside the run when the row is part
+    of an explored slice and the state's projection onto every explored slice was
+    explored: BFS expanded every enabled row of every explored state, so the step itself
+    was explored too.  Only slices without assumptions count (an assumption removes
+    events the machine may still take).
+    """
+
+    def __init__(self, graphs: list):
+        self.slices = [(g.model.keep, g.model.spec.initial, set(g.states))
+                       for g in graphs if not g.model.assume]
+        self.rules = {i for g in graphs if not g.model.assume
+                      for rules in g.model.action_rules.values() for i in rules}
+
+    def __contains__(self, item) -> bool:
+        state, rule = item
+        if rule not in self.rules:
+            return False
+        for keep, initial, states in self.slices:
+            projected = tuple(v if i in keep else initial[i] for i, v in enumerate(state))
+            if projected not in states:
+                return False
+        return True
+
+
 @dataclass
 class CheckResult:
     spec: str
@@ -85,9 +113,8 @@ class CheckResult:
     strict: bool = False
     graphs: list = field(default_factory=list, repr=False)  # explicit StateGraphs
 
-    def explored(self):
+    def explored(self) -> "Explored":
         """What this run explored, for ``Pair(explored=result.explored())``."""
-        from .explicit import Explored
         return Explored(self.graphs)
 
     @property

@@ -404,14 +404,7 @@ class Spec:
                 self._add_var(local, self._domain(decl, f"variable '{local}'"), scope)
 
     def _declare_triggers(self) -> None:
-        scopes = {}
-        for m in self.machines.values():
-            for k, t in enumerate(m.transitions):
-                where = f"machine '{m.name}', row {k + 1}"
-                known_keys(where, t, ROW_KEYS, required=("trigger", "source", "dest"))
-                trig = _name(where + " (trigger)", t["trigger"])
-                if scopes.setdefault(trig, m.scope) != m.scope:
-                    raise SpecError(f"trigger '{trig}' is used by a node and a global machine")
+        scopes = self._trigger_scopes()
         triggers = self.data.get("triggers", {})
         known_keys("spec 'triggers'", triggers, set(scopes) | set(triggers)
                    if isinstance(triggers, dict) else set())
@@ -419,26 +412,40 @@ class Spec:
             if name not in scopes:
                 raise SpecError(f"trigger '{name}' is described but no machine uses it"
                                 + _near(name, scopes))
-            known_keys(f"trigger '{name}'", meta, TRIGGER_KEYS, required=("kind",))
-            kind = meta.get("kind")
-            if kind not in KINDS:
-                raise SpecError(f"trigger '{name}': kind must be one of {', '.join(KINDS)}")
-            tags = meta.get("tags", [])
-            if not isinstance(tags, list) or not all(isinstance(x, str) for x in tags):
-                raise SpecError(f"trigger '{name}': 'tags' must be a list of names")
-            for key in ("doc", "refusal", "refused_when"):
-                if not isinstance(meta.get(key, ""), str):
-                    raise SpecError(f"trigger '{name}': '{key}' must be a string")
-            for node in (self.nodes if scopes[name] == "node" else (None,)):
-                typed(meta.get("refused_when", "True"), self.resolver(node),
-                      f"trigger '{name}' (refused_when)", BOOL_T)
-            self.triggers[name] = Trigger(name, kind, scopes[name], meta.get("doc", ""),
-                                          meta.get("refusal"), tuple(tags),
-                                          meta.get("refused_when", "True"))
+            self.triggers[name] = self._trigger(name, meta, scopes[name])
         missing = sorted(set(scopes) - set(self.triggers))
         if missing:
             raise SpecError(f"trigger '{missing[0]}' has no entry in 'triggers' "
                             "(say its kind: one of " + ", ".join(KINDS) + ")")
+
+    def _trigger_scopes(self) -> dict:
+        """Each trigger used by a row, with its machine's scope; rows' keys checked."""
+        scopes: dict = {}
+        for m in self.machines.values():
+            for k, t in enumerate(m.transitions):
+                where = f"machine '{m.name}', row {k + 1}"
+                known_keys(where, t, ROW_KEYS, required=("trigger", "source", "dest"))
+                trig = _name(where + " (trigger)", t["trigger"])
+                if scopes.setdefault(trig, m.scope) != m.scope:
+                    raise SpecError(f"trigger '{trig}' is used by a node and a global machine")
+        return scopes
+
+    def _trigger(self, name: str, meta: Any, scope: str) -> Trigger:
+        where = f"trigger '{name}'"
+        known_keys(where, meta, TRIGGER_KEYS, required=("kind",))
+        if meta["kind"] not in KINDS:
+            raise SpecError(f"{where}: kind must be one of {', '.join(KINDS)}")
+        tags = meta.get("tags", [])
+        if not isinstance(tags, list) or not all(isinstance(x, str) for x in tags):
+            raise SpecError(f"{where}: 'tags' must be a list of names")
+        for key in ("doc", "refusal", "refused_when"):
+            if not isinstance(meta.get(key, ""), str):
+                raise SpecError(f"{where}: '{key}' must be a string")
+        when = meta.get("refused_when", "True")
+        for node in (self.nodes if scope == "node" else (None,)):
+            typed(when, self.resolver(node), f"{where} (refused_when)", BOOL_T)
+        return Trigger(name, meta["kind"], scope, meta.get("doc", ""), meta.get("refusal"),
+                       tuple(tags), when)
 
     def _initial(self) -> tuple:
         values = self.data.get("initial", {})
@@ -455,9 +462,7 @@ class Spec:
                 raw = scope[v.local]
             else:
                 m = next((m for m in self.machines.values() if m.variable == v.local), None)
-                if m is None:
-                    raise SpecError(f"initial value of '{v.name}' is missing")
-                raw = m.initial
+                raw = m.initial if m else v.type.decode(0)  # the domain's first value
             try:
                 if (v.type.kind == "bool") != isinstance(raw, bool) or isinstance(raw, float):
                     raise TypeError
@@ -668,10 +673,7 @@ class Spec:
         if not isinstance(decl, dict) or "name" not in decl:
             raise SpecError(f"a property needs a 'name' (got {decl!r:.60})")
         name = decl["name"]
-        unknown = sorted(set(decl) - PROPERTY_KEYS)
-        if unknown:
-            raise SpecError(f"property {name!r}: unknown key '{unknown[0]}' (known: "
-                            f"{', '.join(sorted(PROPERTY_KEYS))})")
+        known_keys(f"property {name!r}", decl, PROPERTY_KEYS)
         if not name or not re.match(r"^[A-Za-z][A-Za-z0-9_]*$", str(name)):
             raise SpecError(f"property name {name!r} must be a plain identifier")
         if name in self.properties:

@@ -27,7 +27,8 @@ def test_docstring_examples_run(module):
 def test_readme_opens_with_the_two_commands():
     text = (ROOT / "README.md").read_text()
     blocks = text.split("```")
-    assert blocks[1].strip().startswith("bash setup.sh && .venv/bin/python -m hapair check")
+    first = "bash setup.sh && .venv/bin/python -m hapair check"
+    assert blocks[1].strip().startswith(first)
     assert blocks[3].strip() == ".venv/bin/python -m pytest"
     assert ".venv/bin/python -m pytest" in (ROOT / ".ci" / "run").read_text()
 
@@ -39,8 +40,8 @@ def test_readme_console_transcript_is_what_the_console_prints():
     from hapair.console import main
 
     text = (ROOT / "README.md").read_text()
-    block = re.search(r"```\n\$ printf '(.*?)' \| \.venv/bin/python -m hapair console\n(.*?)```", text,
-                      re.S)
+    block = re.search(r"```\n\$ printf '(.*?)' \| \.venv/bin/python -m hapair console\n"
+                      r"(.*?)```", text, re.S)
     script, expected = block.group(1).encode().decode("unicode_escape"), block.group(2)
     out = io.StringIO()
     assert main([], stdin=io.StringIO(script), stdout=out) == 0

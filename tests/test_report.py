@@ -29,8 +29,8 @@ from hapair.checker.results import CheckResult, PropertyResult
 from hapair.diagrams.report import step_data, write_html
 from hapair.model.compile import predicate
 from hapair.model.product import Model
-from hapair.model.slicing import cone_of_influence
 from hapair.model.runtime import Pair
+from hapair.model.slicing import cone_of_influence
 from hapair.spec.lang import names
 from hapair.spec.vsg import SPEC
 

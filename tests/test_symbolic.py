@@ -12,8 +12,8 @@ import pytest
 from hapair import spec
 from hapair.checker import symbolic, trace
 from hapair.model.product import Model
-from hapair.model.slicing import cone_of_influence
 from hapair.model.runtime import Pair
+from hapair.model.slicing import cone_of_influence
 from hapair.spec import vsg
 from hapair.spec.lang import names
 
