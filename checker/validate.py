@@ -115,8 +115,9 @@ def _check_record(v: Validator, rec: dict, current: set) -> tuple[set, dict | No
     if expected != post:
         return current, {"why": f"'{trigger}' on module {node} is not a step of the model "
                                 "from the node's own view",
-                         "model": expected, "log": post, "model_label": "the model's step",
-                         "log_label": "the logged state after"}
+                         "model": pre if expected is None else expected, "log": post,
+                         "model_label": "before (no row enabled)" if expected is None
+                         else "the model's step from before", "log_label": "logged after"}
     reach = v.closure(current)
     want_pre, want_post = v.project(pre, node), v.project(post, node)
     matches = [s for s in reach if v.project(s, node) == want_pre]
@@ -155,11 +156,9 @@ def validate(paths: list, spec: Spec | None = None, hidden_depth: int = 4) -> Re
 def _divergence_lines(spec: Spec, rec: dict, index: int, div: dict) -> list[str]:
     lines = [f"divergence at logged step {index + 1} ({rec['where']}, time {rec['time']}): "
              f"{div['why']}"]
-    model = spec.decode(div["model"]) if div["model"] is not None else None
-    log = spec.decode(div["log"])
+    model, log = spec.decode(div["model"]), spec.decode(div["log"])
     lines.append(f"  {'variable':<24} {div['model_label']:<38} {div['log_label']}")
     for name in log:
-        left = "(no row enabled)" if model is None else model[name]
-        mark = "" if model is not None and left == log[name] else "   <-- differs"
-        lines.append(f"  {name:<24} {str(left):<38} {log[name]}{mark}")
+        mark = "" if model[name] == log[name] else "   <-- differs"
+        lines.append(f"  {name:<24} {str(model[name]):<38} {log[name]}{mark}")
     return lines
