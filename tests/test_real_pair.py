@@ -8,6 +8,7 @@ Heartbeats every 50 ms, a lost link after 10 of them (0.5 s).  Every wait is bou
 from __future__ import annotations
 
 import io
+import json
 import os
 import signal
 import socket
@@ -31,7 +32,8 @@ from hapair.spec import guide
 
 PERIOD = 0.05
 TIMEOUT_PERIODS = 10
-TAKEOVER_PERIODS = 20  # the stated bound: kill -9 of the active -> the standby is active
+TAKEOVER_PERIODS = 15  # stated: kill -9 of the active -> the standby logs its takeover
+# (the timeout, 10 periods, then at most one tick; measured 10.2 to 10.9)
 HOST = "127.0.0.1"
 
 
@@ -179,6 +181,11 @@ class RealPair:
         self.console(module, "configure", *lines, "end")
         self.typed += lines
 
+    def took_over(self, module: int) -> float:
+        """When module logged its last takeover (Unix time)."""
+        log = (self.tmp / f"n{module}" / "steps.jsonl").read_text().splitlines()
+        return [json.loads(x)["time"] for x in log if '"takeover"' in x][-1]
+
     def logs(self) -> list[Path]:
         return [p for p in (self.tmp / "n1" / "steps.jsonl", self.tmp / "n2" / "steps.jsonl")
                 if p.exists()]
@@ -204,16 +211,16 @@ def test_pair_fails_over_and_the_old_active_comes_back_as_standby(pair):
     status = pair.console(1, "show system redundancy status")
     assert normalised(status) == normalised(GUIDE_SYNCHRONIZED)
     pair.type(1, "telnet server enable")  # unsaved, mirrored to the standby
-    killed = time.monotonic()
+    killed = time.time()
     pair.kill(1)
-    took = pair.wait_states(None, "Active with no standby", timeout=5)
-    assert took <= TAKEOVER_PERIODS * PERIOD + 0.5, took  # + one console round trip
+    pair.wait_states(None, "Active with no standby", timeout=5)
+    took = pair.took_over(2) - killed  # from the standby's own step log
+    assert 0 < took <= TAKEOVER_PERIODS * PERIOD, f"{took / PERIOD:.1f} periods"
     shown = pair.console(2, "show system redundancy status")
     expected = guide.Status("secondary", "secondary", "HA", "None", "sup-2",
                             guide.DISPLAY["active_no_standby"], "sup-1", guide.DISPLAY["off"])
     assert shown == f"vsg# show system redundancy status\n{expected.render()}\nvsg#\n"
     assert "+ telnet server enable" in pair.console(2, "show running-config diff")
-    assert time.monotonic() - killed < 5
     pair.start(1)  # from its SQLite checkpoint: still primary, comes back as standby
     pair.wait_states("HA standby", "Active with HA standby")
     assert "administrative: primary" in pair.console(1, "show system redundancy status")
