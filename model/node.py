@@ -42,6 +42,7 @@ them (older ones count as lost, as during a partition).
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 import time
@@ -61,7 +62,9 @@ log = logging.getLogger(__name__)
 KEEP_STEPS = 64
 DEFAULT_PAIR_ID = 1
 _TIME = "%Y %b %d %H:%M:%S"
-_STORED_GLOBALS = ("link", "failover_lock")  # the other globals follow from the data
+_MUTABLE = ("own", "peer_vars", "failover_lock", "running", "startup", "peer_running",
+            "peer_startup", "pair_id", "peer_pair_id", "start_cnt", "syslog", "mts", "seq",
+            "pending", "sent", "powered_at", "_failed", "_clock")
 
 
 class Node(Observers):
@@ -169,7 +172,8 @@ class Node(Observers):
     def fire(self, trigger: str, *, line: str | None = None,
              pair_id: int | None = None) -> Step:
         """Take one event on this VSG (``line``: the configuration line of a
-        ``config_edit``; ``pair_id``: the new ID of ``ha_pair_id_*``).  Raises
+        ``config_edit``; ``pair_id``: the new ID of ``ha_pair_id_*``, by default the
+        peer's for ``_same`` and a new one for ``_other``).  Raises
         ``EventNotAllowed`` (``Refused``, ``Vetoed``) and changes nothing otherwise."""
         check_event(self.spec, trigger, self.module)
         if pair_id is not None and (type(pair_id) is not int or pair_id < 1):
@@ -179,6 +183,10 @@ class Node(Observers):
             rule = self.model.fired_rule(self.view(), (self.module, trigger))
             if rule is None:
                 raise refusal(self.spec, self._values(), trigger, self.module)
+            if pair_id is None and trigger == "ha_pair_id_same":
+                pair_id = self.peer_pair_id
+            elif pair_id is None and trigger == "ha_pair_id_other":
+                pair_id = max(self.pair_id, self.peer_pair_id) + 1
             return self._step(trigger, rule, line=line, pair_id=pair_id)
 
     def set_pair_id(self, number: int) -> Step:
@@ -230,7 +238,12 @@ class Node(Observers):
         self._stepping = True
         try:
             self._veto(step)
-            self._commit(step, **args)
+            snapshot = {k: copy.deepcopy(v) for k, v in vars(self).items() if k in _MUTABLE}
+            try:
+                self._commit(step, **args)
+            except HapairError:  # the refinement check failed: undo, then report
+                vars(self).update(snapshot)
+                raise
             self._notify(step)
         finally:
             self._stepping = False
