@@ -129,10 +129,9 @@ def check_state(spec: Spec, state: Any, *, model: Model | None = None,
     ``InvalidState``: malformed, an invariant broken, or (with ``explored``, the
     ``(state, rule)`` pairs of a checker run) not a state the checker reached."""
     state = well_formed(spec, state)
-    for name, holds in invariants(spec):
-        if not holds(state):
-            raise InvalidState(f"the state breaks the invariant {name}: "
-                               f"{spec.properties[name].meaning}")
+    broken = [name for name, holds in invariants(spec) if not holds(state)]
+    if broken:
+        raise InvalidState(f"the state breaks the spec's invariants: {', '.join(broken)}")
     if explored is not None:
         model = model or Model(spec)
         if not any((state, rule) in explored for rule, _ in model.successors(state)):

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+import hapair.model.node
 import hapair.model.product
 import hapair.model.runtime
 import hapair.spec
@@ -18,7 +19,8 @@ def test_readme_examples_run():
     assert tried > 0 and failed == 0
 
 
-@pytest.mark.parametrize("module", [hapair.spec, hapair.model.product, hapair.model.runtime])
+@pytest.mark.parametrize("module", [hapair.spec, hapair.model.product, hapair.model.runtime,
+                                    hapair.model.node])
 def test_docstring_examples_run(module):
     failed, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert tried > 0 and failed == 0
@@ -39,8 +41,8 @@ def test_readme_console_transcript_is_what_the_console_prints():
     from hapair.console import main
 
     text = (ROOT / "README.md").read_text()
-    block = re.search(r"```\n\$ printf '(.*?)' \| \.venv/bin/python -m hapair console\n(.*?)```", text,
-                      re.S)
+    block = re.search(r"```\n\$ printf '(.*?)' \| \.venv/bin/python -m hapair console\n"
+                      r"(.*?)```", text, re.S)
     script, expected = block.group(1).encode().decode("unicode_escape"), block.group(2)
     out = io.StringIO()
     assert main([], stdin=io.StringIO(script), stdout=out) == 0
