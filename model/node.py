@@ -332,9 +332,16 @@ class Node(Observers):
         try:
             values = {f"n{self.peer}.{k}": v for k, v in msg["own"].items()}
             self.spec.encode({**self._values(), **values})
+            _config(msg["running"]), _config(msg["startup"])
+            if not all(type(msg[k]) is int for k in ("seq", "ack", "pair_id")):
+                raise TypeError("seq, ack and pair_id are whole numbers")
             for s in msg["steps"]:
                 well_formed(self.spec, s["pre"]), well_formed(self.spec, s["post"])
-        except (HapairError, KeyError, TypeError) as exc:
+                rule = s["rule"]
+                if type(rule) is not int or not 0 <= rule < len(self.spec.rules) or \
+                        self.spec.rules[rule].node != self.peer or type(s["seq"]) is not int:
+                    raise TypeError(f"a step of another module or no step: {s!r:.40}")
+        except (HapairError, KeyError, TypeError, ValueError) as exc:
             raise HapairError(f"module {self.module}: malformed heartbeat: {exc}") from None
         return msg
 

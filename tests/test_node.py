@@ -90,7 +90,15 @@ def _refused_switchover(clock: Clock) -> None:
     a.fire("system_switchover")
 
 
+_GOOD = Node(2).heartbeat()
+
+
 @pytest.mark.parametrize("message", [None, {}, {"module": 1}, "heartbeat",
+                                     dict(_GOOD, seq="1"), dict(_GOOD, running=[1]),
+                                     dict(_GOOD, steps=[{"seq": 1, "rule": 10 ** 6,
+                                                         "pre": [0] * 21, "post": [0] * 21}]),
+                                     dict(_GOOD, steps=[{"seq": 1, "rule": 0,
+                                                         "pre": [0] * 21, "post": [0] * 21}]),
                                      {"module": 2, "incarnation": "x", "seq": 0, "ack": 0,
                                       "own": {"state": "nowhere"}, "pair_id": 1,
                                       "running": ["0", []], "startup": ["0", []],
