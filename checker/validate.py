@@ -80,9 +80,11 @@ class Validator:
         self.spec, self.model = spec, Model(spec)
         self.depth = hidden_depth
         self.hidden = [a for a in self.model.action_list if a[1] in hidden]
-        self.own = {n: [spec.by_name[f"n{n}.{m.variable}"].index
-                        for m in spec.machines.values() if m.scope == "node"]
-                    for n in (1, 2)}
+        machine_vars = {m.variable for m in spec.machines.values() if m.scope == "node"}
+        self.own: dict = {}
+        for v in spec.variables:
+            if v.node is not None and v.local in machine_vars:
+                self.own.setdefault(v.node, []).append(v.index)
 
     def encode(self, values: dict, where: str) -> tuple:
         try:
@@ -107,8 +109,8 @@ class Validator:
 def _check_record(v: Validator, rec: dict, current: set) -> tuple[set, dict | None]:
     """The next candidate set, or a divergence: (what failed, model side, log side)."""
     node, trigger = int(rec["node"]), str(rec["trigger"])
-    if trigger not in v.spec.triggers:
-        raise TraceError(f"{rec['where']}: unknown trigger '{trigger}'")
+    if trigger not in v.spec.triggers or node not in v.own:
+        raise TraceError(f"{rec['where']}: unknown trigger '{trigger}' or node {node}")
     pre, post = v.encode(rec["before"], rec["where"]), v.encode(rec["after"], rec["where"])
     action = (node, trigger)
     expected = v.model.next_state(pre, action)
