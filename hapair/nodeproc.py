@@ -22,7 +22,8 @@ Only loopback addresses are accepted.  Test hooks (environment): ``HAPAIR_HOLD_S
 keeps a standby from finishing its synchronisation (a slow standby: still the model's
 behaviour); ``HAPAIR_BROKEN_TAKEOVER=1`` makes a standby that is still synchronising
 take over when it loses its active, which the spec forbids (``hapair validate`` must
-catch it).
+catch it); ``HAPAIR_EXIT_WITH_PARENT=1`` ends the node when the process that started it
+is gone.
 """
 
 from __future__ import annotations
@@ -181,6 +182,9 @@ class NodeProcess:
         self.writer: asyncio.StreamWriter | None = None
         self.hold_sync = os.environ.get("HAPAIR_HOLD_SYNC") == "1"
         self.broken = os.environ.get("HAPAIR_BROKEN_TAKEOVER") == "1"
+        self.parent = os.getppid() if os.environ.get("HAPAIR_EXIT_WITH_PARENT") == "1" \
+            else None
+        self.stop: asyncio.Future | None = None
         checkpoint = self.store.load()
         if checkpoint is not None:
             self.node.restore(checkpoint)  # powered off, as it was killed
@@ -205,10 +209,9 @@ class NodeProcess:
                 self._console_conn, *address(self.args.console, "--console")))
         self.node.fire("power_on")
         self._changed()
-        stop = asyncio.get_running_loop().create_future()
+        stop = self.stop = asyncio.get_running_loop().create_future()
         for sig in (signal.SIGTERM, signal.SIGINT):
-            asyncio.get_running_loop().add_signal_handler(
-                sig, lambda: stop.done() or stop.set_result(None))
+            asyncio.get_running_loop().add_signal_handler(sig, self._quit)
         tasks = [asyncio.ensure_future(self._ticker()), asyncio.ensure_future(self._sender())]
         log.info("module %s up on %s, peer %s", self.node.module, self.args.listen,
                  self.args.peer)
@@ -217,6 +220,10 @@ class NodeProcess:
             t.cancel()
         for s in servers:
             s.close()
+
+    def _quit(self) -> None:
+        if self.stop is not None and not self.stop.done():
+            self.stop.set_result(None)
 
     def _settle(self) -> None:
         if self.broken and self.node.state == "standby_syncing" and \
@@ -243,6 +250,8 @@ class NodeProcess:
 
     async def _ticker(self) -> None:
         while True:
+            if self.parent is not None and os.getppid() != self.parent:
+                self._quit()  # HAPAIR_EXIT_WITH_PARENT: no orphan outlives its starter
             self.node.tick()
             self._changed()
             await asyncio.sleep(self.period)

@@ -121,7 +121,8 @@ class RealPair:
                "--heartbeat", str(PERIOD), "--timeout", str(PERIOD * TIMEOUT_PERIODS)]
         err = open(self.tmp / f"n{module}.err", "a")  # noqa: SIM115 - closed with the process
         self.procs[module] = subprocess.Popen(cmd, stderr=err, stdout=subprocess.DEVNULL,
-                                              env={**os.environ, **env})
+                                              env={**os.environ, **env,
+                                                   "HAPAIR_EXIT_WITH_PARENT": "1"})
         err.close()
 
     def kill(self, module: int) -> None:
