@@ -253,6 +253,15 @@ def test_switchover_refused_while_the_standby_synchronises(pair):
     assert pair.internal(1) == "Active with no standby"
     text = pair.console(1, "system switchover")
     assert text == f"vsg# system switchover\n{GUIDE_SWITCHOVER_REFUSED}vsg#\n"
+    cli = [sys.executable, "-m", "hapair"]
+    shown = subprocess.run(cli + ["console", "--connect", f"{HOST}:{pair.console_port[2]}"],
+                           input="show system redundancy status\n", capture_output=True,
+                           text=True, timeout=30)
+    assert shown.returncode == 0 and shown.stdout.endswith("vsg(standby)#\n")
+    assert "Supervisor state: HA synchronization in progress" in shown.stdout
+    valid = subprocess.run(cli + ["validate", *map(str, pair.logs())], capture_output=True,
+                           text=True, timeout=60)
+    assert valid.returncode == 0 and valid.stdout.startswith("valid: "), valid.stdout
 
 
 def test_a_broken_node_is_caught_by_validate(tmp_path):
