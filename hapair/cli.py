@@ -1,5 +1,6 @@
 """The command line: ``hapair check | specs | console | replay | diagrams | diagram |
-export | explore``; ``--spec NAME|FILE`` picks the spec (default: the built-in VSG).
+export | explore | node | validate``; ``--spec NAME|FILE`` picks the spec (default: the
+built-in VSG).
 
 Exit codes: 0 every property has its expected verdict; 1 one does not (or a replay
 diverges); 2 bad usage, a malformed spec, property or trace (one line on stderr).
@@ -231,9 +232,25 @@ def cmd_explore(args) -> int:
 
 
 def cmd_console(args, rest) -> int:
+    if rest[:1] == ["--connect"] or any(r.startswith("--connect=") for r in rest):
+        from hapair.nodeproc import console_client
+
+        target = rest[1] if rest[:1] == ["--connect"] and len(rest) == 2 else \
+            rest[0].partition("=")[2] if len(rest) == 1 else None
+        if not target:
+            raise HapairError("usage: hapair console --connect HOST:PORT")
+        return console_client(target)
     from hapair.console import main as console_main
 
     return console_main(rest)
+
+
+def cmd_validate(args) -> int:
+    from hapair.checker.validate import validate
+
+    report = validate(args.logs, hidden_depth=args.depth)
+    print(report.text())
+    return 0 if report.ok else 1
 
 
 def _spec_arg(p: argparse.ArgumentParser) -> None:
@@ -305,7 +322,17 @@ def parser() -> argparse.ArgumentParser:
                    help="the straightforward engine instead of the packed NumPy one")
     x.set_defaults(func=cmd_explore)
     sub.add_parser("specs", help="list the built-in specs").set_defaults(func=cmd_specs)
-    sub.add_parser("console", help="a vsg# console over a simulated lab", add_help=False)
+    sub.add_parser("console", help="a vsg# console over a simulated lab (--connect "
+                   "HOST:PORT: a real node's)", add_help=False)
+    from hapair.nodeproc import add_node_parser
+
+    add_node_parser(sub)
+    v = sub.add_parser("validate", help="check the step logs of real nodes against the model")
+    v.add_argument("logs", nargs="+", metavar="LOG", help="steps.jsonl files of the nodes")
+    v.add_argument("--depth", type=int, default=4, metavar="N",
+                   help="at most N hidden steps (power off, link down / up) between two "
+                        "logged steps (default 4)")
+    v.set_defaults(func=cmd_validate)
     return p
 
 

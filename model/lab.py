@@ -72,7 +72,6 @@ class Lab:
                      "copy": self._copy, "restart_process": self._restart_process,
                      "log_switchover": self._log_switchover,
                      "log_takeover": self._log_takeover, "fresh": self._fresh}
-        self.pair.on(self._apply)
         self.check()
 
     @classmethod
@@ -84,7 +83,7 @@ class Lab:
 
     def fire(self, trigger: str, node: int | None = None) -> Step:
         """Take one event (see ``Pair.fire``), then settle if settling is on."""
-        step = self.pair.fire(trigger, node)
+        step = self._apply(self.pair.fire(trigger, node))
         self._settle()
         return step
 
@@ -92,7 +91,7 @@ class Lab:
         """A configuration line typed on module ``node`` (configure mode)."""
         self._line = line
         try:
-            self.pair.fire("config_edit", node)
+            self._apply(self.pair.fire("config_edit", node))
         finally:
             self._line = None
         self._settle()
@@ -104,7 +103,7 @@ class Lab:
         if process in guide.NATIVE_PROCESSES:
             self.fire("fail_native", node)
             return
-        self.pair.fire("fail_borrowed", node)
+        self._apply(self.pair.fire("fail_borrowed", node))
         self._failed[node] = index
         self._settle()
 
@@ -131,14 +130,21 @@ class Lab:
 
     def step(self) -> Step | None:
         """One internal transition (for watching transient states with settling off)."""
-        return self.pair.internal_step()
+        step = self.pair.internal_step()
+        return step and self._apply(step)
 
-    def settle(self) -> list[Step]:
-        return self.pair.settle()
+    def settle(self, limit: int = 200) -> list[Step]:
+        """Take internal steps until none is enabled, applying each one's ops."""
+        steps = []
+        while (step := self.step()) is not None:
+            steps.append(step)
+            if len(steps) >= limit:
+                raise HapairError(f"the lab did not settle within {limit} internal steps")
+        return steps
 
     def _settle(self) -> None:
         if self.settling:
-            self.pair.settle()
+            self.settle()
 
     def _fire_with_ids(self, trigger: str, node: int, ids: dict) -> None:
         # The ha-pair rows carry no ops: the IDs are set before the step, so that the
@@ -146,7 +152,7 @@ class Lab:
         before = dict(self.pair_id)
         self.pair_id.update(ids)
         try:
-            self.pair.fire(trigger, node)
+            self._apply(self.pair.fire(trigger, node))
         except EventNotAllowed:
             self.pair_id = before
             raise
@@ -193,12 +199,16 @@ class Lab:
 
     # -- the concrete ops of a row ----------------------------------------------------
 
-    def _apply(self, step: Step) -> None:
+    def _apply(self, step: Step) -> Step:
+        """The concrete ops of the row the pair just took, then the refinement check.
+        (The lab applies them itself rather than as an ``after`` observer: a failed
+        refinement check must reach the caller.)"""
         ops = self.spec.rules[step.rule].transition.ops
         for op in ops:
             if op != "mirror":  # a modifier of edit and copy
                 self._ops[op](step.node, "mirror" in ops)
         self.check()
+        return step
 
     def _reboot(self, node: int, mirrored: bool) -> None:
         self.start_cnt[node] = list(self._base)

@@ -183,18 +183,29 @@ def test_unknown_property_names_the_available_ones(capsys):
 def test_the_machine_stays_inside_what_the_checker_explored(vsg, explicit):
     import random
 
-    from hapair.model.runtime import Pair
+    from hapair.model.runtime import InvalidState, Pair
     from hapair.spec import EventNotAllowed
 
     pair, rng = Pair(vsg, explored=explicit.explored()), random.Random(7)
     for _ in range(2000):
-        node, trigger = rng.choice(pair.allowed())
-        pair.fire(trigger, node)  # never refused: every reachable step was explored
+        pair.fire(*rng.choice(pair.allowed()))  # never refused: every step was explored
     values = dict(Pair(vsg).values, **{"n1.state": "ha_standby", "n2.state": "ha_standby"})
     nowhere = Pair(vsg, state=vsg.encode(values), explored=explicit.explored())
     with pytest.raises(EventNotAllowed, match="leaves the explored state space"):
         nowhere.fire("power_off", 1)
     assert nowhere.values == values
+    with pytest.raises(InvalidState, match="AtMostOneHAStandby"):
+        pair.restore({"spec": vsg.name, "state": values})
+    # Every invariant holds, but no run reaches it (role standalone, administrative
+    # role primary: standalone -> primary takes effect at once): refused too.
+    saved = pair.save()
+    pair.restore(saved)
+    odd = dict(Pair(vsg).values, **{"n1.role": "standalone", "n1.admin_role": "primary"})
+    with pytest.raises(InvalidState, match="outside the checked reachable set"):
+        pair.restore({"spec": vsg.name, "state": odd})
+    assert pair.save() == saved
+    with pytest.raises(InvalidState, match="outside its domain"):
+        pair.restore({"spec": vsg.name, "state": dict(saved["state"], **{"n1.restarts": 9})})
 
 
 def test_assumptions_can_be_dropped_to_see_why_they_are_there(tmp_path, capsys):

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+import hapair.model.node
 import hapair.model.product
 import hapair.model.runtime
 import hapair.spec
@@ -18,7 +19,8 @@ def test_readme_examples_run():
     assert tried > 0 and failed == 0
 
 
-@pytest.mark.parametrize("module", [hapair.spec, hapair.model.product, hapair.model.runtime])
+@pytest.mark.parametrize("module", [hapair.spec, hapair.model.product, hapair.model.runtime,
+                                    hapair.model.node])
 def test_docstring_examples_run(module):
     failed, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert tried > 0 and failed == 0

@@ -273,8 +273,8 @@ def test_the_switchover_log_and_clock():
 
 def test_callbacks_see_each_step_with_its_row():
     pair, seen, boots = Pair(), [], []
-    pair.on(seen.append)
-    pair.on(boots.append, trigger="boot")
+    pair.after(seen.append)
+    pair.after(boots.append, trigger="boot")
     pair.fire("power_on", 1)
     pair.settle()
     assert [s.trigger for s in seen] == ["power_on", "boot"]
@@ -287,10 +287,10 @@ def test_callbacks_see_each_step_with_its_row():
 def test_allowed_lists_what_can_happen_now():
     pair = Pair.settled()
     allowed = pair.allowed()
-    assert (1, "system_switchover") in allowed and (2, "system_switchover") not in allowed
-    assert all(pair.can(t, n) for n, t in allowed)
-    assert set(pair.allowed(kinds=("physical",))) == {(1, "power_off"), (2, "power_off"),
-                                                      (None, "link_down")}
+    assert ("system_switchover", 1) in allowed and ("system_switchover", 2) not in allowed
+    assert all(pair.can(t, n) for t, n in allowed)
+    assert set(pair.allowed(kinds=("physical",))) == {("power_off", 1), ("power_off", 2),
+                                                      ("link_down", None)}
 
 
 @pytest.mark.parametrize("trigger, node", [("power_on", 1), ("boot", 1), ("link_up", None),
@@ -298,7 +298,7 @@ def test_allowed_lists_what_can_happen_now():
                                            ("power_off", None), ("config_edit", 2)])
 def test_typed_errors_change_nothing(trigger, node):
     pair, seen = Pair.settled(), []
-    pair.on(seen.append)
+    pair.after(seen.append)
     before = pair.state
     with pytest.raises(EventNotAllowed) as info:
         pair.fire(trigger, node)
@@ -325,8 +325,8 @@ def _walk(lab: Lab, rng: random.Random, steps: int, counts: Counter) -> None:
     for i in range(steps):
         actions = lab.pair.allowed()
         weights = [_RARE.get(t, _WEIGHT.get(lab.spec.triggers[t].kind, 1))
-                   for _, t in actions]
-        node, trigger = rng.choices(actions, weights)[0]
+                   for t, _ in actions]
+        trigger, node = rng.choices(actions, weights)[0]
         counts[trigger] += 1
         if trigger == "config_edit":
             lab.edit(node, f"description walk {i}")
@@ -357,3 +357,195 @@ def test_retyping_a_lost_line_is_a_new_version_with_the_same_text():
     lab.edit(1, "vlan 10")          # typed again: the same lines, a new version
     assert lab.running[1] == lab.running[2]
     assert lab.pair["run_eq"] is False
+
+
+# -- embedding: observers, save / restore, constants, threads, asyncio ------------------------
+
+def test_a_before_observer_vetoes_and_nothing_changes():
+    from hapair.model.runtime import Vetoed
+
+    pair, seen = Pair.settled(), []
+    pair.after(seen.append)
+    veto = pair.before(lambda step: step.trigger != "system_switchover")
+    with pytest.raises(Vetoed, match="vetoed by an observer"):
+        pair.fire("system_switchover", 1)
+    assert states(pair) == ("active_ha_standby", "ha_standby") and seen == []
+
+    def refuse(step):
+        raise ValueError("maintenance window")
+    pair.before(refuse, trigger="reload")
+    with pytest.raises(Vetoed, match="maintenance window"):
+        pair.fire("reload", 1)
+    veto.cancel()
+    pair.fire("system_switchover", 1)
+    assert [s.trigger for s in seen] == ["system_switchover"]
+
+
+def test_a_failing_after_observer_cannot_undo_or_half_apply_a_step(caplog):
+    pair, seen = Pair.settled(), []
+
+    def broken(step):
+        raise RuntimeError("observer bug")
+    pair.after(broken)
+    pair.after(seen.append)
+    step = pair.fire("power_off", 1)
+    assert pair.state == step.post and [s.trigger for s in seen] == ["power_off"]
+    assert "observer bug" in caplog.text
+    assert pair.model.next_state(step.pre, (1, "power_off")) == step.post
+
+
+def test_state_hooks_and_unsubscribe():
+    pair, entered = Pair.settled(), []
+    sub = pair.on_enter("n2.state", "active_no_standby", entered.append)
+    pair.fire("power_off", 1)
+    pair.settle()
+    assert [(s.trigger, s.node) for s in entered] == [("takeover", 2)]
+    pair.unsubscribe(sub)
+    with pytest.raises(HapairError, match="not subscribed"):
+        sub.cancel()
+    with pytest.raises(HapairError, match="unknown variable"):
+        pair.on_enter("n3.state", "off", print)
+    with pytest.raises(HapairError, match="must be callable"):
+        pair.after("print")
+
+
+def test_an_observer_cannot_step_the_pair_it_observes():
+    pair = Pair.settled()
+    pair.after(lambda step: pair.fire("reload", 2), trigger="power_off")
+    pair.fire("power_off", 1)  # the observer's own error is logged, the step stands
+    assert pair["n1.state"] == "off" and pair["n2.state"] == "ha_standby"
+
+
+def test_trigger_constants_and_argument_order():
+    from hapair.model.runtime import Triggers
+
+    pair = Pair.settled()
+    assert Triggers.SYSTEM_SWITCHOVER == "system_switchover"
+    assert set(Triggers) == set(pair.spec.triggers)
+    trigger, node = (Triggers.SYSTEM_SWITCHOVER, 1)
+    assert (trigger, node) in pair.allowed() and pair.can(trigger, node)
+    assert pair.fire(trigger, node).trigger == "system_switchover"
+
+
+@pytest.mark.parametrize("saved, message", [
+    (None, "takes what save"), ({"spec": "other", "state": {}}, "spec 'other'"),
+    ({"spec": "vsg", "state": [0] * 3}, "21 small ints"),
+    ({"spec": "vsg", "state": [99] * 21}, "outside its domain"),
+    ({"spec": "vsg", "state": {"link": "up"}}, "missing variable"),
+    ({"spec": "vsg", "state": {"nope": 1}}, "unknown variable 'nope'"),
+])
+def test_restore_refuses_malformed_states_in_one_line(saved, message):
+    from hapair.model.runtime import InvalidState
+
+    pair = Pair.settled()
+    before = pair.state
+    with pytest.raises(InvalidState, match=message) as info:
+        pair.restore(saved)
+    assert "\n" not in str(info.value) and pair.state == before
+
+
+def test_save_and_restore_round_trip_and_invariants():
+    from hapair.model.runtime import InvalidState
+
+    pair = Pair.settled()
+    saved = pair.save()
+    pair.fire("power_off", 1)
+    pair.restore(saved)
+    assert pair.save() == saved and pair.fire("system_switchover", 1)
+    broken = dict(saved["state"], **{"n1.state": "ha_standby"})  # both HA standby
+    with pytest.raises(InvalidState, match="AtMostOneHAStandby"):
+        pair.restore({"spec": "vsg", "state": broken})
+
+
+@pytest.mark.parametrize("call", [lambda p: p.allowed(kinds=("nonsense",)),
+                                  lambda p: p.settle(limit=0), lambda p: p.status(3),
+                                  lambda p: p["n9.state"], lambda p: p.can("nope", 1),
+                                  lambda p: p.fire(None, 1), lambda p: p.fire("reload", "1")])
+def test_every_bad_argument_is_a_hapair_error(call):
+    with pytest.raises(HapairError):
+        call(Pair.settled())
+
+
+def test_the_asyncio_face():
+    import asyncio
+
+    from hapair.model.runtime import AsyncPair
+
+    async def main():
+        pair = AsyncPair(Pair.settled())
+        await pair.fire("power_off", 1)
+        waiting = asyncio.ensure_future(pair.wait_for("n2.state", "active_no_standby", 5))
+        await asyncio.sleep(0)
+        await pair.settle()
+        await waiting
+        with pytest.raises(TimeoutError):
+            await pair.wait_for("n1.state", "booting", 0.01)
+        return pair.pair["failover_lock"]
+
+    assert asyncio.run(main()) is True
+
+
+def stress(fire, internal, actions, *, threads: int, events: int, seed: int) -> Counter:
+    """``threads`` threads each take ``events`` random events (and internal steps);
+    returns how the events ended (taken, refused, idle: no internal step enabled).
+    Anything but a refusal is counted as an internal error."""
+    import threading
+
+    outcomes: Counter = Counter()
+    lock = threading.Lock()
+
+    def worker(k: int) -> None:
+        rng, mine = random.Random(seed + k), Counter()
+        for _ in range(events):
+            try:
+                step = internal() if rng.random() < 0.3 else fire(*rng.choice(actions))
+                mine["taken" if step is not None else "idle"] += 1
+            except EventNotAllowed:
+                mine["refused"] += 1
+            except Exception as exc:  # noqa: BLE001 - what this test counts
+                mine["internal error: " + type(exc).__name__ + str(exc)[:80]] += 1
+        with lock:
+            outcomes.update(mine)
+
+    pool = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join(timeout=600)
+    assert not any(t.is_alive() for t in pool)
+    return outcomes
+
+
+def check_steps(model, steps: list, final: tuple) -> None:
+    """Every logged step is the model's step, and the steps chain without a gap."""
+    for i, s in enumerate(steps):
+        assert model.next_state(s.pre, (s.node, s.trigger)) == s.post, i
+        if i:
+            assert steps[i - 1].post == s.pre, f"lost update before step {i}"
+    assert steps and steps[-1].post == final
+
+
+def _pair_stress(events: int) -> Counter:
+    pair, steps = Pair(), []
+    pair.after(steps.append)
+    actions = [(t, n) for t, meta in pair.spec.triggers.items()
+               for n in ((1, 2) if meta.scope == "node" else (None,))]
+    outcomes = stress(pair.fire, pair.internal_step, actions, threads=8, events=events,
+                      seed=13)
+    assert not [k for k in outcomes if k.startswith("internal error")], outcomes
+    check_steps(pair.model, steps, pair.state)
+    assert outcomes["taken"] == len(steps)  # no lost update, no phantom step
+    for (node, mname), view in pair._views.items():  # the transitions machines agree
+        var = pair.spec.machines[mname].variable
+        assert view.state == pair[f"n{node}.{var}" if node else var]
+    return outcomes
+
+
+def test_eight_threads_on_one_pair():
+    _pair_stress(1_000)
+
+
+@pytest.mark.slow
+def test_eight_threads_times_ten_thousand_events_on_one_pair():
+    outcomes = _pair_stress(10_000)
+    assert sum(outcomes.values()) == 80_000

@@ -1,0 +1,211 @@
+"""The per-node runtime: one VSG that knows its peer only from messages, and the
+validation of its step logs against the model."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+from test_runtime import stress
+
+from hapair.checker.validate import validate
+from hapair.model.node import Node
+from hapair.spec import EventNotAllowed, HapairError, Refused
+
+
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def exchange(a: Node, b: Node, rounds: int = 4) -> None:
+    for _ in range(rounds):
+        b.receive(a.heartbeat())
+        a.receive(b.heartbeat())
+        a.settle()
+        b.settle()
+
+
+def paired(clock: Clock, steps: list | None = None) -> tuple[Node, Node]:
+    a, b = Node(1, clock=clock), Node(2, clock=clock)
+    if steps is not None:
+        for n in (a, b):
+            n.after(lambda s, n=n: steps.append((clock.now, n.seq, s)))
+    a.fire("power_on")
+    b.fire("power_on")
+    exchange(a, b)
+    assert (a.state, b.state) == ("active_ha_standby", "ha_standby")
+    return a, b
+
+
+def test_a_silent_peer_is_a_lost_link_and_the_stable_standby_takes_over():
+    clock = Clock()
+    a, b = paired(clock)
+    with pytest.raises(EventNotAllowed):
+        b.fire("config_edit", line="telnet server enable")  # configuration: active only
+    clock.now = 0.4
+    b.tick()
+    assert b.settle() == [] and b.link == "up"
+    clock.now = 0.6
+    b.tick()  # 0.6 s without a message, timeout 0.5 s
+    assert [s.trigger for s in b.settle()] == ["takeover"]
+    assert b.status().this[2] == "Active with no standby"
+    assert b.status().other == ("Not present", None, None)
+
+
+def test_an_edit_on_the_active_is_mirrored_and_survives_the_failover():
+    clock = Clock()
+    a, b = paired(clock)
+    a.fire("config_edit", line="telnet server enable")
+    exchange(a, b, 1)
+    assert b.running == a.running and b["n2.saved"] is False
+    clock.now = 1.0
+    b.tick()
+    b.settle()
+    assert b.state == "active_no_standby" and b.running[1][-1] == "telnet server enable"
+
+
+def test_switchover_is_taken_in_by_the_standby():
+    clock = Clock()
+    a, b = paired(clock)
+    a.fire("system_switchover")
+    exchange(a, b)
+    assert (a.state, b.state) == ("ha_standby", "active_ha_standby")
+    assert b.syslog[2][-1].endswith("Module 1 removed (Serial\nnumber )")
+    with pytest.raises(Refused, match="standby not ready"):
+        _refused_switchover(clock)
+
+
+def _refused_switchover(clock: Clock) -> None:
+    """A VSG alone (its peer never heard) is active with no standby: no switchover."""
+    a = Node(1, clock=clock)
+    a.fire("power_on")
+    clock.now += 1
+    a.settle()
+    assert a.state == "active_no_standby"
+    a.fire("system_switchover")
+
+
+_GOOD = Node(2).heartbeat()
+
+
+@pytest.mark.parametrize("message", [None, {}, {"module": 1}, "heartbeat",
+                                     dict(_GOOD, seq="1"), dict(_GOOD, running=[1]),
+                                     dict(_GOOD, steps=[{"seq": 1, "rule": 10 ** 6,
+                                                         "pre": [0] * 21, "post": [0] * 21}]),
+                                     dict(_GOOD, steps=[{"seq": 1, "rule": 0,
+                                                         "pre": [0] * 21, "post": [0] * 21}]),
+                                     {"module": 2, "incarnation": "x", "seq": 0, "ack": 0,
+                                      "own": {"state": "nowhere"}, "pair_id": 1,
+                                      "running": ["0", []], "startup": ["0", []],
+                                      "steps": []}])
+def test_a_malformed_message_is_refused_and_changes_nothing(message):
+    a = Node(1, clock=Clock())
+    before = a.save()
+    with pytest.raises(HapairError, match="heartbeat"):
+        a.receive(message)
+    assert a.save() == before
+
+
+def test_a_checkpoint_round_trips_and_a_wrong_one_is_refused():
+    clock = Clock()
+    a, b = paired(clock)
+    a.fire("config_edit", line="ip domain-lookup")
+    saved = json.loads(json.dumps(a.save()))
+    c = Node(1, clock=clock)
+    c.restore(saved)
+    assert c.state == "off" and c.running == a.running and c["n1.role"] == "primary"
+    for bad in (None, {}, dict(saved, module=2), dict(saved, own={"state": "x"})):
+        with pytest.raises(HapairError):
+            Node(1, clock=clock).restore(bad)
+
+
+@pytest.mark.parametrize("call", [lambda: Node(3), lambda: Node(1, timeout=0),
+                                  lambda: Node(1).fire("link_down"),
+                                  lambda: Node(1).fire("nope"),
+                                  lambda: Node(1).fire("power_on", pair_id=-1),
+                                  lambda: Node(1)["n9.state"]])
+def test_every_bad_argument_is_a_hapair_error(call):
+    with pytest.raises(HapairError):
+        call()
+
+
+def _logs(tmp_path, steps: list) -> list:
+    paths = []
+    for module in (1, 2):
+        path = tmp_path / f"n{module}.jsonl"
+        path.write_text("".join(json.dumps({
+            "time": t, "node": s.node, "seq": seq, "trigger": s.trigger, "rule": s.rule,
+            "before": s.before, "after": s.after}) + "\n"
+            for t, seq, s in steps if s.node == module))
+        paths.append(path)
+    return paths
+
+
+def test_validate_accepts_the_logs_of_a_failover_and_reports_a_forged_step(tmp_path):
+    clock, steps = Clock(), []
+    a, b = paired(clock, steps)
+    clock.now = 1.0
+    a.fire("config_edit", line="telnet server enable")
+    exchange(a, b, 1)
+    clock.now = 3.0
+    b.tick()
+    b.settle()  # module 1 went silent: module 2 takes over
+    assert validate(_logs(tmp_path, steps)).ok
+    t, seq, s = steps[-1]
+    forged = type(s)(s.trigger, s.node, s.rule, dict(s.before, **{"n2.state": "standby_syncing"}),
+                     s.after, {}, s.pre, s.post)
+    steps[-1] = (t, seq, forged)
+    report = validate(_logs(tmp_path, steps))
+    assert not report.ok and "'takeover' on module 2 is not a step" in report.text()
+
+
+def _node_stress(events: int) -> None:
+    clock = Clock()
+    a, b = paired(clock)
+    steps, seq0 = [], a.seq
+    a.after(steps.append)
+    actions = [(t, {}) for t, meta in a.spec.triggers.items() if meta.scope == "node"]
+    actions += [("config_edit", {"line": "description stress"})]
+
+    def fire(trigger, args):
+        return a.fire(trigger, **args)
+
+    def internal():
+        choice = random.random()
+        if choice < 0.2:
+            b.receive(a.heartbeat())
+            b.settle()
+            a.receive(b.heartbeat())
+            return None
+        if choice < 0.25:
+            clock.now += 0.3
+            a.tick()
+            return None
+        return a.internal_step()
+
+    outcomes = stress(fire, internal, actions, threads=8, events=events, seed=31)
+    assert not [k for k in outcomes if k.startswith("internal error")], outcomes
+    assert outcomes["taken"] == len(steps) == a.seq - seq0  # no step lost, none twice
+    for s in steps:
+        assert a.model.next_state(s.pre, (s.node, s.trigger)) == s.post
+
+
+def test_eight_threads_on_one_node():
+    _node_stress(1_000)
+
+
+@pytest.mark.slow
+def test_eight_threads_times_ten_thousand_events_on_one_node():
+    _node_stress(10_000)
+
+
+def test_events_not_allowed_change_nothing():
+    a = Node(1, clock=Clock())
+    with pytest.raises(EventNotAllowed):
+        a.fire("reload")
+    assert a.state == "off" and a.seq == 0
