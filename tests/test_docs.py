@@ -9,6 +9,7 @@ import hapair.model.node
 import hapair.model.product
 import hapair.model.runtime
 import hapair.spec
+import hapair.specs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,8 +20,8 @@ def test_readme_examples_run():
     assert tried > 0 and failed == 0
 
 
-@pytest.mark.parametrize("module", [hapair.spec, hapair.model.product, hapair.model.runtime,
-                                    hapair.model.node])
+@pytest.mark.parametrize("module", [hapair.spec, hapair.specs, hapair.model.product,
+                                    hapair.model.runtime, hapair.model.node])
 def test_docstring_examples_run(module):
     failed, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert tried > 0 and failed == 0
@@ -48,3 +49,12 @@ def test_readme_console_transcript_is_what_the_console_prints():
     out = io.StringIO()
     assert main([], stdin=io.StringIO(script), stdout=out) == 0
     assert out.getvalue() == expected
+
+
+def test_readme_lists_the_specs_hapair_specs_prints(capsys):
+    from hapair.cli import main
+
+    assert main(["specs"]) == 0
+    text = (ROOT / "README.md").read_text()
+    block = text.split("`hapair specs` lists the built-in ones:\n\n```\n", 1)[1]
+    assert block.split("```", 1)[0] == capsys.readouterr().out
