@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from mutants_specs import MUTANTS, build
 
 from hapair import specs
 from hapair.checker import trace
@@ -15,8 +16,6 @@ from hapair.checker.promela import export, run_spin, spin_available
 from hapair.checker.run import check
 from hapair.model import Model
 from hapair.spec import Spec
-
-from mutants_specs import MUTANTS, build
 
 
 @pytest.mark.parametrize("m", MUTANTS, ids=[f"{m.spec}-{m.name}" for m in MUTANTS])
