@@ -51,23 +51,23 @@ def picture_slice(spec: Spec, picture: str) -> tuple[Slice, str]:
 
 def explore_slice(spec: Spec, sl: Slice):
     from hapair.checker.explicit import explore
-    from hapair.model.product import Model
-    from hapair.model.slicing import cone_of_influence
 
-    keep = cone_of_influence(spec, {spec.by_name[n].index for n in sl.reads}, sl.assume)
-    return explore(Model(spec, sl.assume, keep))
+    return explore(x.slice_model(spec, sl.assume, sl.reads))
 
 
-def machine_coverage(spec: Spec, name: str) -> x.Coverage:
-    """Coverage of one machine, from the cone of influence of its own variable."""
-    m = spec.machines[name]
-    reads = tuple(f"n{n}.{m.variable}" for n in spec.nodes) if m.scope == "node" \
-        else (m.variable,)
-    # and what its rows write, so that a row that keeps the state (dest "=") still counts
-    writes = tuple(spec.variables[i].name for r in spec.rules if r.transition.machine == name
-                   for i, _ in r.effects)
-    cov = x.coverage_of(explore_slice(spec, Slice((), tuple(dict.fromkeys(reads + writes)))))
-    return x.Coverage(frozenset(r for r in cov.reached if r[0] == name), cov.fired)
+def machine_coverage(spec: Spec, name: str | None = None) -> x.Coverage:
+    """What the checker reaches of each machine (or of ``name`` only), from one packed
+    exploration of the cone of the machines' own variables and of what their rows write
+    (so a row that keeps its state, ``dest: "="``, still counts): exact for every
+    machine, since every row's guard is in that cone."""
+    machines = [name] if name else list(spec.machines)
+    reads = [f"n{n}.{spec.machines[m].variable}" for m in machines if
+             spec.machines[m].scope == "node" for n in spec.nodes]
+    reads += [spec.machines[m].variable for m in machines if spec.machines[m].scope != "node"]
+    writes = [spec.variables[i].name for r in spec.rules if r.transition.machine in machines
+              for i, _ in r.effects]
+    cov = x.coverage_fast(spec, Slice((), tuple(dict.fromkeys(reads + writes))))
+    return x.Coverage(frozenset(r for r in cov.reached if r[0] in machines), cov.fired)
 
 
 def _violations(spec: Spec, graph) -> tuple:
@@ -123,8 +123,9 @@ def diagram_sources(spec: Spec | None = None, cfg: RenderConfig = DEFAULT) -> di
 
     spec = spec or load()
     out = {}
+    coverage = machine_coverage(spec)
     for name in spec.machines:
-        ir = x.machine_ir(spec, name, machine_coverage(spec, name))
+        ir = x.machine_ir(spec, name, coverage)
         out[f"machine-{name}"] = machine_dot(ir, cfg)
     out.update(product_sources(spec, cfg))
     for name, trace in expected_counterexamples(spec).items():
