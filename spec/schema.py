@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .checks import check_property_decl
 from .errors import SpecError
 from .lang import BOOL_T, Node, Type, const, typed, var
 
@@ -345,6 +346,7 @@ class Spec:
         """The name, keys, assumptions and expectation of a property declaration."""
         if not isinstance(decl, dict) or "name" not in decl:
             raise SpecError(f"a property needs a 'name' (got {decl!r:.60})")
+        check_property_decl(decl)
         name = decl["name"]
         unknown = sorted(set(decl) - PROPERTY_KEYS)
         if unknown:
