@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import hapair.checker.explicit
@@ -58,6 +58,7 @@ def _run_cli(argv: list[str]) -> tuple[int | None, str, str]:
 
 
 def _assert_documented(code, out: str, err: str, allowed=(0, 1, 2)) -> None:
+    event("work reached" if code is None else f"exit {code}")
     assert "Traceback" not in out + err, err
     if code is None:  # the work was reached
         return
@@ -69,14 +70,16 @@ def _assert_documented(code, out: str, err: str, allowed=(0, 1, 2)) -> None:
 @pytest.fixture
 def quick(monkeypatch):
     """The built-in spec loaded once (each load is a copy), and no long work."""
-    cached = hapair.spec.load()
-    real = hapair.spec.load
+    real, cache = hapair.spec.load, {}
 
     def load(bounds=None, data=None):
-        if bounds or data is not None:
+        if data is not None or not isinstance(bounds, (dict, type(None))):
             return real(bounds, data)
-        sp = copy.copy(cached)
-        sp.properties = dict(cached.properties)
+        key = tuple(sorted((bounds or {}).items()))
+        if key not in cache:
+            cache[key] = real(bounds)
+        sp = copy.copy(cache[key])
+        sp.properties = dict(cache[key].properties)
         return sp
 
     monkeypatch.setattr(hapair.spec, "load", load)
@@ -110,13 +113,14 @@ odd_numbers = st.sampled_from(["²", "١", "６", "-1", "1e3", "0x10", "1_000", 
 
 def _file_bytes(document) -> st.SearchStrategy:
     """A document as JSON bytes, or as bytes that are nearly JSON, or garbage."""
-    return st.one_of(
-        document.map(lambda d: json.dumps(d).encode()),
+    odd = st.one_of(
         document.map(lambda d: json.dumps(d).encode()[:-1]),
         st.binary(max_size=200),
         st.integers(1, 5000).map(lambda n: b"[" * n + b"]" * n),
         digits.map(str.encode),
         st.text(max_size=50).map(lambda t: t.encode("utf-8", "surrogatepass")))
+    return st.integers(0, 3).flatmap(
+        lambda i: odd if i == 0 else document.map(lambda d: json.dumps(d).encode()))
 
 
 # -- the console ------------------------------------------------------------------------------
@@ -233,17 +237,27 @@ steps = st.lists(st.fixed_dictionaries(
      "state": st.dictionaries(st.sampled_from(["n1.state", "n2.state", "link", "zz"]),
                               st.sampled_from(["off", "booting", "up", 1, None]) | json_values,
                               max_size=3) | json_values}), max_size=4)
+def maybe(valid, *others) -> st.SearchStrategy:
+    """Mostly ``valid``, sometimes one of ``others`` (so that deep paths are reached)."""
+    other = st.one_of(*others)
+    return st.integers(0, 9).flatmap(lambda i: other if i == 0 else st.just(valid))
+
+
 traces = st.fixed_dictionaries(
-    {"format": st.sampled_from(["hapair-trace/1", "hapair-trace/2"]) | json_values},
-    optional={"spec": st.sampled_from(["vsg", "other"]) | json_values,
-              "bounds": st.dictionaries(st.sampled_from(["MAX_RESTARTS", "NOPE"]),
-                                        st.integers(-2, 2000) | json_values, max_size=2)
-              | json_values,
-              "property": st.sampled_from(["InternalStepsNeverPowerOff", "NoDualActive",
-                                           "DualActiveResolved", "Nope"]) | json_values,
-              "assume": json_values, "tracked": st.just(["n1.state"]) | json_values,
-              "loop": st.integers(-1, 3) | json_values, "steps": st.just(GOOD_STEPS) | steps,
-              "definition": json_values, "run_id": json_values})
+    {"format": maybe("hapair-trace/1", st.just("hapair-trace/2"), json_values),
+     "spec": maybe("vsg", st.just("other"), json_values),
+     "bounds": maybe({"MAX_RESTARTS": 1}, st.dictionaries(
+         st.sampled_from(["MAX_RESTARTS", "NOPE"]), st.integers(-2, 2000) | json_values,
+         max_size=2), json_values),
+     "property": maybe("InternalStepsNeverPowerOff", st.sampled_from(
+         ["NoDualActive", "DualActiveResolved", "BootEnds", "Nope"]), json_values),
+     "tracked": maybe(["n1.state"], st.just([]), json_values),
+     "loop": maybe(None, st.integers(-1, 3), json_values),
+     "steps": maybe(GOOD_STEPS, st.just(GOOD_STEPS[:1]), steps)},
+    optional={"assume": json_values, "run_id": json_values,
+              "definition": maybe({"name": "BootEnds", "kind": "leads_to",
+                                   "p": "n1.state == 'booting'", "q": "n1.state != 'booting'"},
+                                  json_values)})
 
 
 @FAST
@@ -260,10 +274,14 @@ itf_states = st.lists(st.one_of(
                                      {"event": "boot", "node": 1}, {"node": 3}]) | json_values,
                     max_size=3),
     json_values), max_size=4)
-itfs = st.fixed_dictionaries({"states": itf_states | json_values},
-                             optional={"vars": st.just(["n1.state"]) | json_values,
-                                       "loop": st.integers(-1, 4) | json_values,
-                                       "#meta": json_values,
+GOOD_ITF = [{"#meta": {"index": 0, "event": None, "node": None}, "n1.state": "off",
+             "n1.restarts": {"#bigint": "0"}},
+            {"#meta": {"index": 1, "event": "power_on", "node": 1}, "n1.state": "booting",
+             "n1.restarts": {"#bigint": "0"}}]
+itfs = st.fixed_dictionaries({"states": maybe(GOOD_ITF, itf_states, json_values)},
+                             optional={"vars": maybe(["n1.state", "n1.restarts"], json_values),
+                                       "loop": maybe(1, st.integers(-1, 4), json_values),
+                                       "#meta": maybe({"format": "ITF"}, json_values),
                                        "format": st.just("hapair-trace/1") | json_values})
 
 
@@ -293,7 +311,23 @@ VALUES = ["", "NoDualActive", "Nope", "explicit", "z3", "spin", "no_partition", 
           "{dir}/" + "x" * 300, "a\x00b", "\udcff", "{dir}/props.json", "{dir}/t.trace.json"]
 tokens = st.one_of(st.sampled_from(FLAGS), st.sampled_from(VALUES), odd_numbers, digits,
                    st.text(max_size=6))
-argvs = st.tuples(st.sampled_from(COMMANDS), st.lists(tokens, max_size=8))
+FLAGS_OF = {"check": ["--property", "--properties", "--engine", "--strict", "--assume",
+                      "--no-assumptions", "--liveness-depth", "--reference", "--bound",
+                      "--json", "--junit", "--html", "--out", "--emit-pytest", "--diagrams"],
+            "explore": ["--bound", "--assume", "--reference"],
+            "export": ["--promela", "--promela", "--assume", "--bound"],
+            "replay": ["{dir}/t.trace.json", "--bound"], "diagrams": ["--out", "--png"],
+            "diagram": ["--trace", "--out"], "console": ["--standalone", "--script"],
+            "bogus": FLAGS}
+
+
+def _argv(command: str) -> st.SearchStrategy:
+    pairs = st.tuples(st.sampled_from(FLAGS_OF[command]), st.sampled_from(VALUES))
+    return st.lists(st.one_of(pairs, pairs, pairs, tokens.map(lambda t: (t,))), max_size=5).map(
+        lambda groups: [command, *(t for g in groups for t in g)])
+
+
+argvs = st.sampled_from(COMMANDS).flatmap(_argv)
 
 
 def _flag_workdir(base: Path) -> Path:
@@ -313,8 +347,7 @@ def _flag_workdir(base: Path) -> Path:
 def test_fuzz_flags(quick, tmp_path, argv):
     d = _flag_workdir(tmp_path)
     before = _listing(d)
-    command, rest = argv
-    code, out, err = _run_cli([command, *(t.replace("{dir}", str(d)) for t in rest)])
+    code, out, err = _run_cli([t.replace("{dir}", str(d)) for t in argv])
     _assert_documented(code, out, err)
     assert _listing(d) == before  # nothing written, no probe or staging file left
     assert (d / "file").read_text() == "x" and (d / "link").is_symlink()
