@@ -428,7 +428,7 @@ def test_an_interrupted_write_leaves_the_old_set_whole(tmp_path, capsys, monkeyp
 
 def _start_check(tmp_path):
     pids = tmp_path / "workers"
-    env = {**os.environ, "HAPAIR_WORKER_PIDS": str(pids), "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "HAPAIR_WORKER_PIDS": str(pids)}
     proc = subprocess.Popen([sys.executable, "-m", "hapair", "check", "--out",
                              str(tmp_path / "o"), "--json", str(tmp_path / "c.json")],
                             cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
@@ -482,7 +482,7 @@ def test_workers_die_with_the_parent(tmp_path, sig):
 def test_ctrl_c_on_the_whole_process_group_prints_no_traceback(tmp_path):
     """A terminal's Ctrl-C goes to every process of the foreground group, workers too."""
     pids = tmp_path / "workers"
-    env = {**os.environ, "HAPAIR_WORKER_PIDS": str(pids), "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "HAPAIR_WORKER_PIDS": str(pids)}
     proc = subprocess.Popen([sys.executable, "-m", "hapair", "check", "--out",
                              str(tmp_path / "o")], cwd=tmp_path, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
