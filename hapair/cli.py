@@ -175,7 +175,7 @@ def cmd_diagram(args) -> int:
     if data.get("format") == trace.FORMAT:  # a hapair trace must also replay; ITF is drawn
         trace.replay(data)
     if out.is_dir():
-        out = out / Path(args.trace).name.split(".")[0]
+        out = out / (Path(args.trace).name.split(".")[0] or "trace")
     written = render_trace_file(args.trace, out)
     for path in written:
         print(f"wrote {path}")
