@@ -144,9 +144,9 @@ def cmd_replay(args) -> int:
     from hapair import spec
     from hapair.checker import report, trace
 
-    bounds = _bounds(args.bound)  # flags first, then the file
+    _bounds(args.bound)  # flags first, then the file
     data = trace.load(args.file)
-    sp = spec.load(bounds=bounds) if bounds else spec.load(bounds=data.get("bounds") or None)
+    sp = load_spec(args) if args.bound else spec.load(bounds=data.get("bounds") or None)
     run = trace.replay(data, sp)
     print("\n".join(report.trace_lines(sp, data)))
     print(f"replayed {len(data['steps']) - 1} steps of {args.file} on the embeddable machine")
