@@ -5,7 +5,6 @@ ignores SIGINT (a terminal's Ctrl-C goes to the whole process group; the parent 
 handles it, exits 130 and terminates the pool), takes SIGTERM's default action (the
 pool's ``terminate``), and on Linux asks the kernel to SIGKILL it when its parent dies
 (``prctl(PR_SET_PDEATHSIG)``), so that a SIGKILL of ``hapair check`` leaves no orphan.
-``HAPAIR_WORKER_PIDS=FILE`` makes each worker append its pid to FILE (for tests).
 """
 
 from __future__ import annotations
@@ -29,7 +28,3 @@ def init(parent: int) -> None:
             pass
     if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)
-    record = os.environ.get("HAPAIR_WORKER_PIDS")
-    if record:
-        with open(record, "a") as f:
-            f.write(f"{os.getpid()}\n")

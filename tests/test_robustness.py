@@ -22,8 +22,6 @@ import pytest
 from hapair.cli import main
 from hapair.console import main as console_main
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 def _run(args, capsys):
     code = main(args)
@@ -426,21 +424,31 @@ def test_an_interrupted_write_leaves_the_old_set_whole(tmp_path, capsys, monkeyp
 
 # -- signals ---------------------------------------------------------------------------------
 
-def _start_check(tmp_path):
-    pids = tmp_path / "workers"
-    env = {**os.environ, "HAPAIR_WORKER_PIDS": str(pids)}
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (from /proc)."""
+    out = []
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat_file.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat_file.parent.name))
+    return out
+
+
+def _start_check(tmp_path, **popen):
+    """``hapair check`` in a child process, once its two z3 workers run."""
     proc = subprocess.Popen([sys.executable, "-m", "hapair", "check", "--out",
                              str(tmp_path / "o"), "--json", str(tmp_path / "c.json")],
-                            cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+                            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True, **popen)
     deadline = time.monotonic() + 8
-    while time.monotonic() < deadline:
-        workers = [int(x) for x in pids.read_text().split()] if pids.exists() else []
+    while time.monotonic() < deadline and proc.poll() is None:
+        workers = _children(proc.pid)
         if len(workers) >= 2:
             time.sleep(0.3)  # let them start proving
             return proc, workers
-        if proc.poll() is not None:
-            break
         time.sleep(0.05)
     proc.kill()
     pytest.fail("no z3 workers started")
@@ -463,7 +471,8 @@ def _gone(pids, seconds: float = 3.0) -> bool:
     return False
 
 
-@pytest.mark.skipif(sys.platform != "linux", reason="prctl and /proc are Linux's")
+@pytest.mark.skipif(sys.platform != "linux" or (os.cpu_count() or 1) < 2,
+                    reason="prctl and /proc are Linux's; one core runs z3 without workers")
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
 def test_workers_die_with_the_parent(tmp_path, sig):
     proc, workers = _start_check(tmp_path)
@@ -478,22 +487,13 @@ def test_workers_die_with_the_parent(tmp_path, sig):
     assert not (tmp_path / "c.json").exists()
 
 
-@pytest.mark.skipif(sys.platform != "linux", reason="process groups and /proc")
+@pytest.mark.skipif(sys.platform != "linux" or (os.cpu_count() or 1) < 2,
+                    reason="process groups and /proc; one core runs z3 without workers")
 def test_ctrl_c_on_the_whole_process_group_prints_no_traceback(tmp_path):
     """A terminal's Ctrl-C goes to every process of the foreground group, workers too."""
-    pids = tmp_path / "workers"
-    env = {**os.environ, "HAPAIR_WORKER_PIDS": str(pids)}
-    proc = subprocess.Popen([sys.executable, "-m", "hapair", "check", "--out",
-                             str(tmp_path / "o")], cwd=tmp_path, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
-    deadline = time.monotonic() + 8
-    while not (pids.exists() and len(pids.read_text().split()) >= 2):
-        assert time.monotonic() < deadline and proc.poll() is None
-        time.sleep(0.05)
-    time.sleep(0.3)
+    proc, workers = _start_check(tmp_path, start_new_session=True)
     os.killpg(proc.pid, signal.SIGINT)
     proc.wait(timeout=8)
     err = proc.stderr.read()
     assert proc.returncode == 130 and "Traceback" not in err and err.count("\n") <= 1, err
-    assert _gone([int(x) for x in pids.read_text().split()])
+    assert _gone(workers)
