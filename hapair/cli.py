@@ -324,14 +324,15 @@ def _main(argv: list[str]) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except OSError as exc:
-        print(f"hapair: error: {exc.filename or ''}: {exc.strerror}", file=sys.stderr)
+        where = validate_args.one_line(str(exc.filename or ""))
+        print(f"hapair: error: {where}: {exc.strerror}", file=sys.stderr)
         return 2
     except SystemExit as exc:  # --help (argparse has printed it)
         return exc.code if isinstance(exc.code, int) else 0
 
 
 def _one_line(exc: Exception) -> str:
-    return " ".join(str(exc).split("\n"))
+    return validate_args.one_line(str(exc))
 
 
 if __name__ == "__main__":

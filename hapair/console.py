@@ -449,7 +449,9 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None,
         return exc.code if isinstance(exc.code, int) else 0
     except HapairError as exc:
         stdout.flush()
-        print(f"hapair console: {exc}", file=stderr)
+        from hapair.validate_args import one_line
+
+        print(f"hapair console: {one_line(str(exc))}", file=stderr)
         return 2
 
 

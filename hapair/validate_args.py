@@ -29,6 +29,16 @@ LIVENESS_DEPTHS = range(0, 65)
 _BOUND = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=([0-9]{1,4})")
 
 
+def one_line(text: str) -> str:
+    """``text`` with every character that is not printable escaped (a newline in an
+    argument cannot break an error message in two).
+
+    >>> one_line("unrecognized arguments: \\n")
+    'unrecognized arguments: \\\\n'
+    """
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 class UsageError(HapairError):
     """A command line that cannot be parsed (argparse's complaint, on one line)."""
 

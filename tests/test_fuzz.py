@@ -355,6 +355,9 @@ def test_fuzz_flags(quick, tmp_path, argv):
 
 # -- an output set cut short ------------------------------------------------------------------
 
+SET_NAMES = ["c.json", "j.xml", "r.html", "sub/a.trace.json", "sub/a.itf.json"]
+
+
 def _check_output_set(names: list, stop: int, where: Path) -> None:
     """Write a set as run 'old', then as run 'new' interrupted at the ``stop``-th rename:
     every file says which run wrote it, and no temporary file is left."""
@@ -390,8 +393,8 @@ def _check_output_set(names: list, stop: int, where: Path) -> None:
 
 
 @FAST
-@given(st.lists(st.sampled_from(["c.json", "j.xml", "r.html"]), min_size=1, max_size=3,
-                unique=True), st.integers(0, 5))
+@given(st.lists(st.sampled_from(SET_NAMES), min_size=1, max_size=5,
+                unique=True), st.integers(0, 7))
 def test_fuzz_interrupted_output_set(tmp_path, names, stop):
     _check_output_set(names, stop, _workdir(tmp_path))
 
@@ -418,7 +421,17 @@ def test_fuzz_10000_examples_a_surface(request, surface, tmp_path):
                                                                             data)),
         "flags": given(argvs)(
             lambda argv: test_fuzz_flags.hypothesis.inner_test(None, tmp_path, argv)),
-        "outputs": given(st.lists(st.sampled_from(["c.json", "j.xml", "r.html"]), min_size=1,
-                                  max_size=3, unique=True), st.integers(0, 5))(
+        "outputs": given(st.lists(st.sampled_from(SET_NAMES), min_size=1, max_size=5,
+                                  unique=True), st.integers(0, 7))(
             lambda names, stop: _check_output_set(names, stop, _workdir(tmp_path)))}
-    SLOW(bodies[surface])()
+    counted = []
+    body = bodies[surface]
+    inner = body.hypothesis.inner_test
+
+    def counting(*args, **kwargs):
+        counted.append(1)
+        inner(*args, **kwargs)
+
+    body.hypothesis.inner_test = counting
+    SLOW(body)()
+    print(f"fuzz {surface}: {len(counted)} examples run (10,000 asked), none failed")

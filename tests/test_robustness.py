@@ -320,6 +320,14 @@ def _stuck_spec() -> dict:
         "triggers": {"go": {"kind": "internal"}}}
 
 
+def test_a_newline_in_an_argument_keeps_the_error_on_one_line(capsys):
+    _one_line_error(*_run(["check", "--frob\nnicate"], capsys)[::2], "--frob\\nnicate")
+    _one_line_error(*_run(["check", "--json", "a\nb/\x00"], capsys)[::2], "--json")
+    err = io.StringIO()
+    code = console_main(["\n"], stdout=io.StringIO(), stderr=err)
+    _one_line_error(code, err.getvalue(), "unrecognized arguments")
+
+
 def test_an_unknown_engine_or_bad_flag_is_one_line(capsys):
     _one_line_error(*_run(["check", "--engine", "spin"], capsys)[::2], "--engine")
     _one_line_error(*_run(["check", "--frobnicate"], capsys)[::2], "--frobnicate")
