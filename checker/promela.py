@@ -5,8 +5,9 @@ the ``Model`` (``(node, trigger)``): the guard of each row is its ``Rule.fires``
 guard and the negation of the guards of the rows before it: first match, decided once
 in the spec), and the effects all read the state before the step (every value that reads
 a written variable goes through a ``hidden`` temporary first).  Each variable is one
-``byte`` named after the spec (``n1.state`` -> ``n1_state``); enum values are
-``#define``\\ d (``state_off``); a variable outside the slice ``keep`` is a ``#define``
+``byte`` (``short`` or ``int`` when its domain needs it: SPIN wraps a ``byte`` silently)
+named after the spec (``n1.state`` -> ``n1_state``); enum values are ``#define``\\ d
+(``state_off``); a variable outside the slice ``keep`` is a ``#define``
 of its initial value.  The ``do`` loop head is the only control point, so SPIN's stored
 states correspond one to one with hapair's reachable states.
 
@@ -56,6 +57,13 @@ def ident(name: str) -> str:
     """A Promela identifier for a spec name: ``n1.state`` -> ``n1_state``."""
     out = re.sub(r"[^A-Za-z0-9_]", "_", name)
     return f"v_{out}" if out in _KEYWORDS or out[0].isdigit() else out
+
+
+def ctype(t: Type) -> str:
+    """The smallest Promela type that holds every value of ``t`` (SPIN would wrap a
+    ``byte`` silently): ``byte`` to 255, ``short`` to 32767, else ``int``."""
+    top = t.size - 1
+    return "byte" if top <= 255 else "short" if top <= 32767 else "int"
 
 
 class _Writer:
@@ -135,7 +143,7 @@ def _declarations(model: Model, w: _Writer, parts: _Parts) -> None:
         init = spec.initial[v.index]
         shown = w.enum_or_int(v.type, init)
         if v.index in model.keep:
-            parts.decls.append(f"byte {w.var_names[v.index]} = {shown};  "
+            parts.decls.append(f"{ctype(v.type)} {w.var_names[v.index]} = {shown};  "
                                f"/* {v.name}: 0..{v.type.size - 1} */")
         else:
             parts.decls.append(f"#define {w.var_names[v.index]} {shown}  "
@@ -238,6 +246,7 @@ def export(spec: Spec, *, assume: tuple = (), keep: frozenset | None = None,
 
 def _assemble(model: Model, props: list, parts: _Parts) -> str:
     spec = model.spec
+    widest = ctype(max((v.type for v in spec.variables), key=lambda t: t.size))
     bounds = ", ".join(f"{k}={v}" for k, v in sorted(spec.bounds.items())) or "none"
     sliced = "all variables" if len(model.keep) == model.width else \
         ", ".join(spec.variables[i].name for i in sorted(model.keep))
@@ -251,10 +260,9 @@ def _assemble(model: Model, props: list, parts: _Parts) -> str:
         "with hapair's */",
         "",
         *parts.decls,
-        *(f"hidden byte tmp{k};" for k in range(parts.temps)),
-        *(f"hidden byte pre_{ident(spec.variables[i].name)};  /* {spec.variables[i].name} before "
-          "the step */"
-          for i in sorted(parts.pre)),
+        *(f"hidden {widest} tmp{k};" for k in range(parts.temps)),
+        *(f"hidden {ctype(spec.variables[i].type)} pre_{ident(spec.variables[i].name)};  "
+          f"/* {spec.variables[i].name} before the step */" for i in sorted(parts.pre)),
         "",
         "active proctype product() {",
         "end:",

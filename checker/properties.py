@@ -204,8 +204,37 @@ def _lasso(g: StateGraph, back: dict, entry: int, cycle_ids: list, cycle_rules: 
 
 
 def deadlocks(g: StateGraph) -> list:
-    """States with no enabled action at all (in the full action set, not the slice)."""
+    """States with no enabled action at all (in the full action set, not the slice).
+
+    A slice drops the actions that write no tracked variable; a state of the slice with no
+    successor is a deadlock only if each dropped action is disabled there too, which the
+    slice can tell only when that action's guards read tracked variables alone.  So a
+    slice reports a deadlock only where the whole product has one (a property that reads
+    no variable has an empty slice: one state, no action, and no deadlock)."""
     has_successor = set(g.src)
-    return [i for i, s in enumerate(g.states)
-            if i not in has_successor and not any(g.model.fired_rule(s, a) is not None
-                                                  for a in g.model.action_rules)]
+    stuck = [i for i, s in enumerate(g.states)
+             if i not in has_successor and not any(g.model.fired_rule(s, a) is not None
+                                                   for a in g.model.action_rules)]
+    if not stuck:
+        return stuck
+    dropped = _dropped_guards(g.model)
+    if dropped is None:
+        return []
+    return [i for i in stuck if not any(guard(g.states[i]) for guard in dropped)]
+
+
+def _dropped_guards(model) -> list | None:
+    """The guards of the actions the slice dropped, or None if one reads an untracked
+    variable (the slice cannot decide it)."""
+    from hapair.spec.lang import names
+
+    spec = model.spec
+    excluded = spec.without(model.assume)
+    out = []
+    for i, r in enumerate(spec.rules):
+        if r.action in model.action_rules or r.transition.trigger in excluded:
+            continue
+        if not names(r.guard) <= model.keep:
+            return None
+        out.append(model.guards[i])
+    return out

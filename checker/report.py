@@ -6,6 +6,7 @@ JSON schema ``hapair-check/1``::
     {"schema": "hapair-check/1", "spec": str, "bounds": {str: int}, "ok": bool,
      "seconds": float, "certificate": str, "dead_transitions": [str],
      "disagreements": [str],
+     "run_id": str (hapair check: the same in every file of the run's output set),
      "slices": [{"assume": [str], "variables": [str], "states": int, "edges": int,
                  "depth": int, "seconds": float, "deadlocks": int}],
      "properties": [{"name": str, "kind": str, "meaning": str, "assume": [str],
@@ -48,12 +49,15 @@ def _prop_json(r: PropertyResult, spec: Spec) -> dict:
             "trace": traces.to_json(spec, r.trace, r.name, r.assume) if r.trace else None}
 
 
-def to_junit(result: CheckResult) -> str:
+def to_junit(result: CheckResult, *, run_id: str | None = None) -> str:
     """One ``testcase`` per property and engine; a failure when the verdict is not the
-    expected one."""
+    expected one.  ``run_id`` (the run's output set) goes in a ``property``."""
     suite = ET.Element("testsuite", name=f"hapair.{result.spec}", tests=str(len(result.results)),
                        failures=str(sum(not r.ok for r in result.results)),
                        time=f"{result.seconds:.3f}")
+    if run_id:
+        ET.SubElement(ET.SubElement(suite, "properties"), "property", name="hapair.run_id",
+                      value=run_id)
     for r in result.results:
         case = ET.SubElement(suite, "testcase", classname=f"hapair.{result.spec}.{r.engine}",
                              name=r.name, time=f"{r.seconds:.4f}")

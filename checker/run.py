@@ -20,6 +20,7 @@ from hapair.model.slicing import Slice, slice_of
 from hapair.spec import Property, Spec, SpecError
 
 from . import properties as props
+from . import workers
 from .explicit import StateGraph, explore, explore_packed
 from .results import CheckResult, PropertyResult, SliceStats
 
@@ -189,7 +190,8 @@ class _Z3Work:
         self.pool = None
         _SPEC[:] = [spec]
         if self.active and jobs > 1 and "fork" in mp.get_all_start_methods():
-            self.pool = mp.get_context("fork").Pool(jobs)
+            self.pool = mp.get_context("fork").Pool(jobs, initializer=workers.init,
+                                                    initargs=(os.getpid(),))
         self.proofs: list = []
         self.certificates: list = []
 

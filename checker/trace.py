@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from hapair.spec import EventNotAllowed, HapairError, Spec, TraceError
+from hapair.spec.checks import check_bounds, short
 
+from .files import read_json, refuse_special
 from .results import Trace
 
 FORMAT = "hapair-trace/1"
@@ -56,7 +59,8 @@ def to_itf(data: dict) -> dict:
     out = {"#meta": {"format": "ITF", "format-description":
                      "https://apalache-mc.org/docs/adr/015adr-trace.html",
                      "source": f"hapair {data['spec']}", "description":
-                     f"counterexample to {data['property']}"},
+                     f"counterexample to {data['property']}",
+                     **({"run_id": data["run_id"]} if data.get("run_id") else {})},
            "vars": list(data["tracked"]), "states": states}
     if data.get("loop") is not None:
         out["loop"] = data["loop"]
@@ -75,8 +79,7 @@ def write_bytes(path: Path, data: bytes) -> None:
     """Write atomically (a reader never sees half a file, a failure leaves nothing
     behind), with the permissions a plain ``open`` would give; a problem is one line."""
     path = Path(path)
-    if path.is_dir():
-        raise HapairError(f"{path}: is a directory, expected a file name")
+    refuse_special(path)
     tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -95,33 +98,97 @@ def write_bytes(path: Path, data: bytes) -> None:
 
 def load(path: str | Path) -> dict:
     """Read and validate a trace file; problems are one-line ``TraceError``s."""
-    try:
-        text = Path(path).read_text()
-    except OSError as exc:
-        raise TraceError(f"{path}: cannot read trace: {exc.strerror}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise TraceError(f"{path}: not JSON (line {exc.lineno}, column {exc.colno}: "
-                         f"{exc.msg})") from None
-    return validate(data, str(path))
+    return validate(read_json(path, "a trace", TraceError), str(path))
+
+
+# Optional top-level fields and their types (``steps`` and ``loop`` are checked apart).
+_FIELDS = {"spec": str, "property": str, "tracked": list, "assume": list, "definition": dict,
+           "run_id": str}
 
 
 def validate(data, where: str = "trace") -> dict:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise TraceError(f"{where}: not a hapair trace (expected \"format\": \"{FORMAT}\")")
+    _check_fields(data, where)
     steps = data.get("steps")
     if not isinstance(steps, list) or not steps:
         raise TraceError(f"{where}: 'steps' must be a non-empty list")
     for i, s in enumerate(steps):
-        if not isinstance(s, dict) or not isinstance(s.get("state"), dict):
-            raise TraceError(f"{where}: step {i} has no 'state' mapping")
-        if i and not isinstance(s.get("event"), str):
-            raise TraceError(f"{where}: step {i} has no 'event'")
+        _check_step(s, i, where)
     loop = data.get("loop")
-    if loop is not None and not (isinstance(loop, int) and 0 <= loop < len(steps)):
-        raise TraceError(f"{where}: 'loop' must be a step index or null")
+    if loop is not None and not (type(loop) is int and 0 <= loop < len(steps)):
+        raise TraceError(f"{where}: 'loop' must be a step index or null, got {short(loop)}")
     return data
+
+
+def _check_fields(data: dict, where: str) -> None:
+    for key, kind in _FIELDS.items():
+        value = data.get(key)
+        if value is not None and not isinstance(value, kind):
+            raise TraceError(f"{where}: '{key}' must be a {kind.__name__}, got {short(value)}")
+    for key in ("tracked", "assume"):
+        if not all(isinstance(v, str) for v in data.get(key) or ()):
+            raise TraceError(f"{where}: '{key}' must be a list of names")
+    if data.get("bounds") is not None:
+        try:
+            check_bounds(data["bounds"], where)
+        except HapairError as exc:
+            raise TraceError(str(exc)) from None
+
+
+def _check_step(s, i: int, where: str) -> None:
+    if not isinstance(s, dict) or not isinstance(s.get("state"), dict):
+        raise TraceError(f"{where}: step {i} has no 'state' mapping")
+    if i and not isinstance(s.get("event"), str):
+        raise TraceError(f"{where}: step {i} has no 'event'")
+    node = s.get("node")
+    if node is not None and (type(node) is not int or node not in (1, 2)):
+        raise TraceError(f"{where}: step {i}: 'node' must be 1, 2 or null, got {short(node)}")
+
+
+def load_any(path: str | Path) -> dict:
+    """Read a trace file of either format (``hapair-trace/1`` or ITF) and validate it."""
+    data = read_json(path, "a trace", TraceError)
+    if isinstance(data, dict) and str(data.get("format", "")).startswith("hapair-trace"):
+        return validate(data, str(path))
+    return validate_itf(data, str(path))
+
+
+def validate_itf(data, where: str = "ITF trace") -> dict:
+    """An ITF trace as ``hapair diagram`` draws it: ``states`` a non-empty list of
+    objects, ``vars`` names, ``loop`` a state index, ``#meta`` objects."""
+    if not isinstance(data, dict) or not isinstance(data.get("states"), list) \
+            or not data["states"]:
+        raise TraceError(f"{where}: not a trace: expected a '{FORMAT}' file with 'steps', "
+                         "or an ITF trace with a non-empty list 'states'")
+    if not isinstance(data.get("#meta", {}), dict):
+        raise TraceError(f"{where}: '#meta' must be an object")
+    if not isinstance(data.get("vars", []), list) or \
+            not all(isinstance(v, str) for v in data.get("vars", [])):
+        raise TraceError(f"{where}: 'vars' must be a list of names")
+    for i, state in enumerate(data["states"]):
+        _check_itf_state(state, i, where)
+    loop = data.get("loop")
+    if loop is not None and not (type(loop) is int and 0 <= loop < len(data["states"])):
+        raise TraceError(f"{where}: 'loop' must be a state index or null, got {short(loop)}")
+    return data
+
+
+def _check_itf_state(state, i: int, where: str) -> None:
+    if not isinstance(state, dict):
+        raise TraceError(f"{where}: state {i} is not an object (got {short(state)})")
+    meta = state.get("#meta", {})
+    if not isinstance(meta, dict) or not isinstance(meta.get("event", ""), (str, type(None))) \
+            or meta.get("node") not in (None, 1, 2) or isinstance(meta.get("node"), bool):
+        raise TraceError(f"{where}: state {i}: '#meta' must be an object with 'event' a name "
+                         "and 'node' 1, 2 or null")
+    for key, value in state.items():
+        big = value.get("#bigint") if isinstance(value, dict) else None
+        if big is not None and not (isinstance(big, str) and _BIGINT.fullmatch(big)):
+            raise TraceError(f"{where}: state {i}: '{key}' holds a malformed #bigint")
+
+
+_BIGINT = re.compile(r"-?[0-9]{1,40}")
 
 
 @dataclass
@@ -180,6 +247,10 @@ def replay(data: dict, spec: Spec | None = None) -> Replay:
     name, definition = data.get("property"), data.get("definition")
     if name and name not in spec.properties and isinstance(definition, dict):
         spec.add_property(definition)
+    prop = spec.properties.get(name) if isinstance(name, str) else None
+    if prop is not None and prop.kind == "action" and len(data["steps"]) < 2:
+        raise TraceError(f"a trace of the action property '{name}' needs at least 2 steps "
+                         "(a step to judge)")
     pair = Pair(spec)
     tracked = data.get("tracked") or [v.name for v in spec.variables]
     states = [pair.state]

@@ -25,11 +25,10 @@ What each picture explores (slices keep the checks fast, see ``model.cone_of_inf
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from hapair.spec import Spec, TraceError
+from hapair.spec import Spec
 
 from . import extract as x
 from .render import DEFAULT, RenderConfig, Written, machine_dot, product_dot, trace_dot, write
@@ -162,14 +161,10 @@ def render_trace_file(path, out=None, *, formats: tuple = ("dot", "svg"), png: b
                       config: RenderConfig = DEFAULT) -> Written:
     """``hapair diagram --trace FILE``: draw a trace file (``hapair-trace/1`` JSON or
     ITF) as ``out`` (default: beside the file, same name) .dot / .svg / .png."""
+    from hapair.checker.trace import load_any
+
     path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise TraceError(f"cannot read trace file {path}: {exc}") from None
-    if not isinstance(data, dict):
-        raise TraceError(f"{path}: a trace file holds one JSON object")
-    ir = x.trace_ir_from_json(data)
+    ir = x.trace_ir_from_json(load_any(path))
     out = Path(out) if out is not None else path.with_suffix("")
     if out.suffix in (".dot", ".svg", ".png"):
         out = out.with_suffix("")

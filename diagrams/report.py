@@ -117,19 +117,25 @@ def write_html(check_result, path, *, spec: Spec, diagrams: bool = True,
                config: RenderConfig = DEFAULT) -> Path:
     """Write the report of ``check_result`` (a ``checker.results.CheckResult``) to
     ``path`` and return the path.  ``diagrams=False`` leaves the pictures out (fast)."""
+    from hapair.checker.trace import write_text
+
     path = Path(path)
+    write_text(path, html_text(check_result, spec=spec, diagrams=diagrams, config=config))
+    return path
+
+
+def html_text(check_result, *, spec: Spec, diagrams: bool = True,
+              config: RenderConfig = DEFAULT, run_id: str | None = None) -> str:
+    """The report page as text; ``run_id`` (the run's output set) goes in a ``meta``."""
     parts = [_head(check_result, spec), _table(check_result), _problems(check_result)]
     cexs = [r for r in check_result.results if r.trace is not None]
     parts.append(_counterexamples(cexs, spec, config, diagrams))
     if diagrams:
         parts.append(_diagrams(check_result, spec, config))
-    doc = ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-           f"<title>hapair check: {_e(check_result.spec)}</title><style>{CSS}</style></head>"
-           f"<body>{''.join(parts)}<script>{JS}</script></body></html>\n")
-    from hapair.checker.trace import write_text
-
-    write_text(path, doc)
-    return path
+    run = f'<meta name="hapair-run-id" content="{_e(run_id)}">' if run_id else ""
+    return ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+            f"{run}<title>hapair check: {_e(check_result.spec)}</title><style>{CSS}</style>"
+            f"</head><body>{''.join(parts)}<script>{JS}</script></body></html>\n")
 
 
 def _e(text) -> str:

@@ -9,21 +9,17 @@ diverges); 2 bad usage, a malformed spec, property or trace (one line on stderr)
 from __future__ import annotations
 
 import argparse
-import json
+import signal
 import sys
+import threading
 from pathlib import Path
 
+from hapair import validate_args
 from hapair.spec import HapairError, SpecError
 
 
 def _bounds(items: list[str]) -> dict:
-    out = {}
-    for item in items or []:
-        key, _, value = item.partition("=")
-        if not value.isdigit():
-            raise SpecError(f"--bound {item!r}: expected NAME=NUMBER, e.g. MAX_RESTARTS=2")
-        out[key] = int(value)
-    return out
+    return validate_args.bounds(items)
 
 
 def load_spec(args):
@@ -38,15 +34,9 @@ def load_spec(args):
 
 def add_properties(sp, path: str) -> None:
     """User properties: a JSON list of property objects, the same form as the spec's."""
-    try:
-        text = Path(path).read_text()
-        if not text.strip():
-            raise SpecError(f"{path}: empty file, expected a JSON list of properties")
-        decls = json.loads(text)
-    except OSError as exc:
-        raise SpecError(f"{path}: cannot read properties: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise SpecError(f"{path}: not JSON (line {exc.lineno}: {exc.msg})") from None
+    from hapair.checker.files import read_json
+
+    decls = read_json(path, "a JSON list of properties", SpecError)
     if not isinstance(decls, list):
         raise SpecError(f"{path}: expected a JSON list of properties")
     for i, d in enumerate(decls):
@@ -61,9 +51,11 @@ def add_properties(sp, path: str) -> None:
 def cmd_check(args) -> int:
     from rich.console import Console
 
-    from hapair.checker import report, trace
+    from hapair.checker import report
+    from hapair.checker.files import OutputSet
     from hapair.checker.run import check
 
+    validate_args.check_outputs("check", args)
     sp = load_spec(args)
     if args.assume is not None or args.no_assumptions:
         from hapair.checker.run import with_assumptions
@@ -78,14 +70,17 @@ def cmd_check(args) -> int:
                        progress=lambda msg: status.update(msg))
     out.print(report.table(result))
     _print_stats(out, result)
-    written = _write_traces(sp, result, Path(args.out), args.emit_pytest, out)
-    if args.json:
-        trace.write_json(Path(args.json), report.to_json(result, sp))
-    if args.junit:
-        trace.write_text(Path(args.junit), report.to_junit(result))
-    if args.html:
-        from hapair.diagrams.report import write_html
-        write_html(result, Path(args.html), spec=sp)
+    with OutputSet() as outputs:  # one set, one run id, renamed into place together
+        written = _write_traces(sp, result, Path(args.out), args.emit_pytest, out, outputs)
+        if args.json:
+            outputs.write_json(args.json, {**report.to_json(result, sp),
+                                           "run_id": outputs.run_id})
+        if args.junit:
+            outputs.write_text(args.junit, report.to_junit(result, run_id=outputs.run_id))
+        if args.html:
+            from hapair.diagrams.report import html_text
+            outputs.write_text(args.html, html_text(result, spec=sp, run_id=outputs.run_id))
+        outputs.commit()
     if args.diagrams:
         _diagrams(Path(args.diagrams), out, png=False, spec=sp)
     for line in written:
@@ -109,29 +104,32 @@ def _print_stats(out, result) -> None:
     out.print(f"total {result.seconds:.2f}s")
 
 
-def _write_traces(sp, result, out_dir: Path, emit_dir, out) -> list[str]:
+def _write_traces(sp, result, out_dir: Path, emit_dir, out, outputs) -> list[str]:
     from hapair.checker import report, trace
 
     lines, done = [], set()
+    stage = emit = None
     for r in result.results:
         if r.trace is None or r.name in done:
             continue
         done.add(r.name)
-        data = trace.to_json(sp, r.trace, r.name, r.assume)
+        stage = stage or outputs.directory(out_dir)
+        data = {**trace.to_json(sp, r.trace, r.name, r.assume), "run_id": outputs.run_id}
         tag = "expected violation" if r.expect == "violated" else "VIOLATION"
         out.print(f"\n{tag}: {r.name} ({r.meaning}), shortest counterexample "
                   f"({len(r.trace)} steps, {r.engine}):", markup=False)
         out.print("\n".join(report.trace_lines(sp, data)), markup=False, highlight=False)
-        trace.write_json(out_dir / f"{r.name}.trace.json", data)
-        trace.write_json(out_dir / f"{r.name}.itf.json", trace.to_itf(data))
+        trace.write_json(stage / f"{r.name}.trace.json", data)
+        trace.write_json(stage / f"{r.name}.itf.json", trace.to_itf(data))
         lines.append(f"wrote {out_dir / (r.name + '.trace.json')} and .itf.json")
         from hapair.diagrams import trace_picture
-        pictures = trace_picture(r.trace, sp, out_dir / f"{r.name}.trace",
+        pictures = trace_picture(r.trace, sp, stage / f"{r.name}.trace",
                                  title=f"{r.name}: {r.meaning}")
-        lines += [f"wrote {p}" for p in pictures] + ([pictures.message] if pictures.message
-                                                     else [])
+        lines += [f"wrote {out_dir / p.name}" for p in pictures] + (
+            [pictures.message] if pictures.message else [])
         if emit_dir:
-            lines.append(f"wrote {trace.emit_pytest(data, r.meaning, Path(emit_dir))}")
+            emit = emit or outputs.directory(Path(emit_dir))
+            lines.append(f"wrote {Path(emit_dir) / trace.emit_pytest(data, r.meaning, emit).name}")
     return lines
 
 
@@ -148,6 +146,7 @@ def cmd_replay(args) -> int:
     """Run a trace on the embeddable machine, step by step, and say what it shows."""
     from hapair.checker import report, trace
 
+    _bounds(args.bound)  # flags first, then the file
     data = trace.load(args.file)
     sp = load_spec(args) if args.bound or args.spec else trace.spec_of(data)
     run = trace.replay(data, sp)
@@ -165,7 +164,9 @@ def cmd_diagrams(args) -> int:
     from rich.console import Console
 
     sp = load_spec(args)
-    _diagrams(Path(args.out or f"diagrams/{sp.name}"), Console(), png=args.png, spec=sp)
+    args.out = f"diagrams/{sp.name}" if args.out is None else args.out
+    validate_args.check_outputs("diagrams", args)
+    _diagrams(Path(args.out), Console(), png=args.png, spec=sp)
     return 0
 
 
@@ -184,12 +185,12 @@ def cmd_diagram(args) -> int:
     from hapair.checker import trace
     from hapair.diagrams import render_trace_file
 
-    text = Path(args.trace).read_text() if Path(args.trace).is_file() else ""
-    if '"hapair-trace/1"' in text:  # a hapair trace must also replay; ITF is drawn as is
-        trace.replay(trace.load(args.trace))
-    out = Path(args.out)
+    out = validate_args.diagram_target(args.out)
+    data = trace.load_any(args.trace)
+    if data.get("format") == trace.FORMAT:  # a hapair trace must also replay; ITF is drawn
+        trace.replay(data)
     if out.is_dir():
-        out = out / Path(args.trace).name.split(".")[0]
+        out = out / (Path(args.trace).name.split(".")[0] or "trace")
     written = render_trace_file(args.trace, out)
     for path in written:
         print(f"wrote {path}")
@@ -201,6 +202,7 @@ def cmd_diagram(args) -> int:
 def cmd_export(args) -> int:
     from hapair.checker import promela, trace
 
+    validate_args.check_outputs("export", args)
     sp = load_spec(args)
     trace.write_text(Path(args.promela), promela.export(sp, assume=tuple(args.assume or ())))
     print(f"wrote {args.promela}")
@@ -259,7 +261,7 @@ def _spec_arg(p: argparse.ArgumentParser) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = validate_args.Parser(
         prog="hapair", description="A formally checked specification of a Cisco VSG HA pair: "
         "check it, drive it on a vsg# console, replay and draw its traces, export it.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -275,9 +277,9 @@ def parser() -> argparse.ArgumentParser:
                        help="check every property under these assumptions instead of its own")
     given.add_argument("--no-assumptions", action="store_true",
                        help="check every property with no assumption at all")
-    c.add_argument("--liveness-depth", type=int, default=6, metavar="N",
-                   help="z3 searches leads-to counterexamples (fair lassos) up to N steps "
-                        "(default 6; the explicit engine decides them exhaustively)")
+    c.add_argument("--liveness-depth", type=validate_args.liveness_depth, default=6,
+                   metavar="N", help="z3 searches leads-to counterexamples (fair lassos) up to "
+                   "N steps, 0..64 (default 6; the explicit engine decides them exhaustively)")
     c.add_argument("--reference", action="store_true",
                    help="explore with the plain BFS engine instead of the packed one")
     c.add_argument("--bound", action="append", metavar="NAME=N",
@@ -336,25 +338,54 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+class _Terminated(BaseException):
+    """SIGTERM, turned into an exception so that the z3 workers are stopped on the way out."""
+
+
+def _on_sigterm(signum, frame):
+    raise _Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if main_thread else None
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # Ctrl-C: the workers ignore it, the pool is terminated
+        print("hapair: interrupted", file=sys.stderr)
+        return 130
+    except _Terminated:
+        print("hapair: terminated", file=sys.stderr)
+        return 143
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: list[str]) -> int:
     try:
         if argv[:1] == ["console"]:
             return cmd_console(None, argv[1:])
         args = parser().parse_args(argv)
         return args.func(args)
     except HapairError as exc:
-        print(f"hapair: error: {exc}", file=sys.stderr)
+        print(f"hapair: error: {_one_line(exc)}", file=sys.stderr)
         return 2
-    except OSError as exc:
-        print(f"hapair: error: {exc.filename or ''}: {exc.strerror}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
     except BrokenPipeError:  # e.g. piped into `head`: the reader has gone, stop quietly
         import os
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:
+        where = validate_args.one_line(str(exc.filename or ""))
+        print(f"hapair: error: {where}: {exc.strerror}", file=sys.stderr)
+        return 2
+    except SystemExit as exc:  # --help (argparse has printed it)
+        return exc.code if isinstance(exc.code, int) else 0
+
+
+def _one_line(exc: Exception) -> str:
+    return validate_args.one_line(str(exc))
 
 
 if __name__ == "__main__":

@@ -10,17 +10,27 @@ the bare prompt.  Device commands print exactly what the guide prints (``spec/gu
     [#####] 100%
     vsg#
 
-Limits: keywords are matched whole (no NX-OS abbreviations such as ``sh``), and only the
-guide's commands exist.
+As on NX-OS, a command word may be shortened to any prefix that no other word at that
+point shares (``sh sys red st`` is ``show system redundancy status``); a prefix that two
+words share gets ``% Ambiguous command at '^' marker.``, and ``?`` at the end of a line
+lists what may come next (``sh ?``) or the words that a prefix may finish (``sh?``), with
+``<CR>`` where the command may end.  Every command is in one table of trees (``EXEC``,
+``CONFIG``, ``LAB``), which parsing, abbreviations and help all read.
+
+Input that is not a terminal (``--script FILE`` or a pipe) is read the same way: lines
+end at a newline (a form feed or a carriage return inside a line is whitespace, a
+trailing carriage return is dropped), and a line that is not UTF-8 is one error line on
+stderr and exit 2 (a script is checked whole before it runs).
+
+Limits: only the guide's commands exist.
 """
 
 from __future__ import annotations
 
-import argparse
 import difflib
 import re
 import sys
-from typing import Callable, Iterable, TextIO
+from typing import Callable, Iterable, Iterator, TextIO
 
 from hapair.model.lab import Lab, RefinementError
 from hapair.spec import HapairError, Refused, guide
@@ -39,7 +49,10 @@ def _module(word: str) -> int | None:
 
 
 def _number(word: str) -> int | None:
-    return int(word) if word.isdigit() and int(word) in HA_PAIR_IDS else None
+    """An HA pair ID: ASCII digits (``str.isdigit`` would take '²' and '١'), in range."""
+    if not re.fullmatch(r"[0-9]{1,4}", word):
+        return None
+    return int(word) if int(word) in HA_PAIR_IDS else None
 
 
 def _word(word: str) -> str:
@@ -74,6 +87,10 @@ LAB = {"lab": {
 }}
 
 
+ARG_HELP = {_module: "<1-2>", _number: f"<{HA_PAIR_IDS[0]}-{HA_PAIR_IDS[-1]}>",
+            _word: "<process>"}  # how '?' shows an argument
+
+
 class _Refusal(HapairError):
     """The device's own refusal line (already in its words), printed as it is."""
 
@@ -85,23 +102,75 @@ class _Syntax(Exception):
         self.column = column
 
 
-def parse(tree: dict, line: str) -> tuple[str, list, list[str]]:
-    """``(action, arguments, words)`` for a line, or ``_Syntax`` at the first bad word."""
-    spans = [(m.group(), m.start()) for m in re.finditer(r"\S+", line)]
-    node, args = tree, []
+class _Ambiguous(_Syntax):
+    """A prefix of more than one command word."""
+
+
+def _keywords(node: dict, prefix: str = "") -> list[str]:
+    return sorted(k for k in node if k not in (_DO, _ARG) and k.startswith(prefix.lower()))
+
+
+def _step(node: dict, word: str, column: int) -> tuple[dict, object, bool]:
+    """The tree below ``word``: ``(subtree, keyword or argument value, is_argument)``.
+    A whole keyword wins, then a prefix of one keyword, then an argument."""
+    if word.lower() in _keywords(node):
+        return node[word.lower()], word.lower(), False
+    matches = _keywords(node, word)
+    if len(matches) == 1:
+        return node[matches[0]], matches[0], False
+    check, after = node.get(_ARG, (None, None))
+    value = check(word) if check else None
+    if value is not None:
+        return after, value, True
+    raise (_Ambiguous if matches else _Syntax)(column)
+
+
+def _walk(tree: dict, spans: list) -> tuple[dict, list, list[str]]:
+    node, args, words = tree, [], []
     for word, column in spans:
-        if word.lower() in node and word not in (_DO, _ARG):
-            node = node[word.lower()]
-            continue
-        check, after = node.get(_ARG, (None, None))
-        value = check(word) if check else None
-        if value is None:
-            raise _Syntax(column)
-        args.append(value)
-        node = after
+        node, value, is_arg = _step(node, word, column)
+        words.append(word if is_arg else value)
+        if is_arg:
+            args.append(value)
+    return node, args, words
+
+
+def parse(tree: dict, line: str) -> tuple[str, list, list[str]]:
+    """``(action, arguments, words)`` for a line (``words``: each keyword in full), or
+    ``_Syntax`` (``_Ambiguous``) at the first bad word.
+
+    >>> parse(EXEC, "sh sys red st")
+    ('show_status', [], ['show', 'system', 'redundancy', 'status'])
+    """
+    node, args, words = _walk(tree, [(m.group(), m.start()) for m in re.finditer(r"\S+", line)])
     if _DO not in node:
         raise _Syntax(len(line.rstrip()) + 1)
-    return node[_DO], args, [w for w, _ in spans]
+    return node[_DO], args, words
+
+
+def complete(tree: dict, line: str) -> list[str]:
+    """What ``?`` at the end of ``line`` lists: the words (and argument) that may come
+    next, or, right after a word, the keywords that word may finish.
+
+    >>> complete(EXEC, "show running-config ?")
+    ['diff', '<CR>']
+    >>> complete(EXEC, "s?")
+    ['show', 'system']
+    """
+    text = line.rstrip()[:-1]
+    spans = [(m.group(), m.start()) for m in re.finditer(r"\S+", text)]
+    prefix = ""
+    if spans and not text[-1:].isspace():
+        prefix = spans.pop()[0]
+    node = _walk(tree, spans)[0]
+    out = _keywords(node, prefix)
+    if _ARG in node and not prefix:
+        out.append(ARG_HELP[node[_ARG][0]])
+    if _DO in node and not prefix:
+        out.append(guide.HELP_END)
+    if not out:
+        raise _Syntax(len(text) - len(prefix))
+    return out
 
 
 def diff(startup: list[str], running: list[str]) -> list[str]:
@@ -154,7 +223,9 @@ class Console:
         try:
             self._dispatch(line)
         except _Syntax as bad:
-            self.say(" " * (len(prompt) + bad.column) + "^", guide.INVALID_COMMAND)
+            why = guide.AMBIGUOUS_COMMAND if isinstance(bad, _Ambiguous) else \
+                guide.INVALID_COMMAND
+            self.say(" " * (len(prompt) + bad.column) + "^", why)
         except _Refusal as exc:
             self.say(str(exc))
         except RefinementError as exc:
@@ -168,13 +239,14 @@ class Console:
             self.config = False
 
     def _dispatch(self, line: str) -> None:
-        first = line.split()[0].lower()
-        if first == "lab":
-            action, args, words = parse(LAB, line)
-        elif self.config and first not in CONFIG:
+        tree = {**(CONFIG if self.config else EXEC), **LAB}
+        if line.rstrip().endswith("?"):  # help, in every mode and state
+            self.say(*(f"  {word}" for word in complete(tree, line)))
+            return
+        if self.config and not _keywords(tree, line.split()[0]):
             action, args, words = "config_line", [line.strip()], []
         else:
-            action, args, words = parse(CONFIG if self.config else EXEC, line)
+            action, args, words = parse(tree, line)
         if not action.startswith("lab_"):
             self._gate(action)
         self._actions[action](args, words)
@@ -316,6 +388,9 @@ class Console:
             except KeyboardInterrupt:  # Ctrl-C drops the line, as on the device
                 self.out.write("\n")
                 continue
+            except UnicodeDecodeError:  # typed bytes that are not UTF-8: drop the line
+                self.say(guide.INVALID_COMMAND)
+                continue
             if not line:
                 self.out.write("\n")
                 break
@@ -327,35 +402,68 @@ class Console:
         return 1 if self.internal_errors else 0
 
 
-def main(argv: list[str] | None = None, stdin: TextIO | None = None,
-         stdout: TextIO | None = None) -> int:
-    """``hapair console [--standalone] [--script FILE]``; returns the exit status."""
-    parser = argparse.ArgumentParser(
-        prog="hapair console", description="A vsg# console over a simulated HA pair.")
+class InputError(HapairError):
+    """Console input that is not text (a line that is not UTF-8)."""
+
+
+def lines_of(stream, where: str) -> Iterator[str]:
+    """The lines of a console input: bytes split at newlines and decoded as UTF-8 (a
+    trailing carriage return dropped), or the lines of a text stream, checked the same;
+    a line that is not UTF-8 raises ``InputError``."""
+    binary = getattr(stream, "buffer", None)
+    for number, raw in enumerate(binary if binary is not None else stream, 1):
+        try:
+            line = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+            line.encode("utf-8")  # a text stream may hold escaped bytes (surrogates)
+        except UnicodeError as exc:
+            raise InputError(f"{where}: line {number} is not UTF-8 ({exc.reason})") from None
+        yield line.removesuffix("\n").removesuffix("\r")
+
+
+def _parser():
+    from hapair.validate_args import Parser
+
+    parser = Parser(prog="hapair console",
+                    description="A vsg# console over a simulated HA pair.")
     parser.add_argument("--standalone", action="store_true",
                         help="one VSG with role standalone (module 2 not installed)")
     parser.add_argument("--script", metavar="FILE",
                         help="run the commands in FILE and print a transcript")
+    return parser
+
+
+def main(argv: list[str] | None = None, stdin: TextIO | None = None,
+         stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """``hapair console [--standalone] [--script FILE]``; returns the exit status."""
+    stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
     try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # --help, or a bad option (argparse has said why)
-        return int(exc.code or 0)
-    stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
-    lines: Iterable[str] | None = None
-    if args.script:
-        try:
-            with open(args.script, encoding="utf-8") as f:
-                lines = f.read().splitlines()
-        except (OSError, UnicodeDecodeError) as exc:
-            print(f"hapair console: cannot read script {args.script}: {exc}",
-                  file=sys.stderr)
-            return 2
-    console = Console(Lab.standalone() if args.standalone else Lab(), stdout)
-    if lines is None and stdin.isatty():
-        return console.interactive(stdin)
-    if lines is None:
-        lines = (line.rstrip("\n") for line in stdin)
-    return console.transcript(lines)
+        args = _parser().parse_args(argv)
+        lines: Iterable[str] | None = None
+        if args.script:
+            lines = list(lines_of(_read_script(args.script), args.script))
+        console = Console(Lab.standalone() if args.standalone else Lab(), stdout)
+        if lines is None and stdin.isatty():
+            return console.interactive(stdin)
+        return console.transcript(lines if lines is not None else lines_of(stdin, "<stdin>"))
+    except SystemExit as exc:  # --help (argparse has printed it)
+        return exc.code if isinstance(exc.code, int) else 0
+    except HapairError as exc:
+        stdout.flush()
+        from hapair.validate_args import one_line
+
+        print(f"hapair console: {one_line(str(exc))}", file=stderr)
+        return 2
+
+
+def _read_script(path: str):
+    import io
+
+    try:
+        with open(path, "rb") as f:
+            return io.BytesIO(f.read())
+    except (OSError, ValueError) as exc:
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise InputError(f"cannot read script {path}: {why}") from None
 
 
 if __name__ == "__main__":

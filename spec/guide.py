@@ -25,6 +25,8 @@ ATTACH_BANNER = ("Attaching to module {module} ...", "To exit type 'exit', to ab
 ATTACH_SELF = "% Cannot attach to the local module"
 ATTACH_ABSENT = "% Module {module} is not present"
 NOT_ACTIVE = "% Command not allowed: this supervisor is not active"
+AMBIGUOUS_COMMAND = "% Ambiguous command at '^' marker."  # NX-OS's, for a prefix of two
+HELP_END = "<CR>"  # in the '?' list: the command may end here (NX-OS)
 
 # (seconds after the switchover starts, syslog text) on the supervisor becoming active.
 SWITCHOVER_LOG = (

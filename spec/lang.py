@@ -83,12 +83,36 @@ _ARITH = {ast.Add: "+", ast.Sub: "-"}
 Resolver = Callable[[str], "Node | None"]
 
 
+MAX_CHARS = 10_000  # an expression's text
+MAX_DEPTH = 50  # nesting: 'not not ... x', '((((x))))', 'a if (b if ...) ...'
+
+
 def parse(text: str, where: str) -> ast.expr:
-    """Parse ``text`` as one expression; errors name ``where`` (machine/transition)."""
+    """Parse ``text`` as one expression; errors name ``where`` (machine/transition).
+    An expression is at most ``MAX_CHARS`` characters and ``MAX_DEPTH`` levels deep."""
+    if len(text) > MAX_CHARS:
+        raise SpecError(f"{where}: expression of {len(text)} characters, at most "
+                        f"{MAX_CHARS}")
     try:
-        return ast.parse(text.strip(), mode="eval").body
+        tree = ast.parse(text.strip(), mode="eval").body
     except SyntaxError as exc:
-        raise SpecError(f"{where}: cannot parse {text!r}: {exc.msg}") from None
+        raise SpecError(f"{where}: cannot parse {text[:60]!r}: {exc.msg}") from None
+    except (RecursionError, MemoryError, ValueError):  # the parser's own limits, NUL bytes
+        raise SpecError(f"{where}: expression nested too deeply or not text (at most "
+                        f"{MAX_DEPTH} levels)") from None
+    if _depth(tree) > MAX_DEPTH:
+        raise SpecError(f"{where}: expression nested more than {MAX_DEPTH} levels deep")
+    return tree
+
+
+def _depth(tree: ast.AST) -> int:
+    """The depth of a syntax tree, without recursion."""
+    deepest, todo = 0, [(tree, 1)]
+    while todo:
+        node, depth = todo.pop()
+        deepest = max(deepest, depth)
+        todo += [(child, depth + 1) for child in ast.iter_child_nodes(node)]
+    return deepest
 
 
 def dotted(node: ast.expr) -> str | None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import views
+from .checks import MAX_BOUND, check_property_decl
 from .errors import SpecError
 from .lang import BOOL_T, INT_T, Node, Type, const, interval, typed, var
 
@@ -35,7 +36,6 @@ ASSUMPTION_KEYS = {"doc", "without"}
 CALLBACKS = {"before", "after", "prepare", "on_enter", "on_exit", "on_exception",
              "finalize_event", "callbacks"}
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-MAX_BOUND = 255  # every domain fits a byte: the packed engine, z3 and Promela agree
 
 
 def digest(data: dict) -> str:
@@ -672,6 +672,7 @@ class Spec:
         """The name, keys, assumptions and expectation of a property declaration."""
         if not isinstance(decl, dict) or "name" not in decl:
             raise SpecError(f"a property needs a 'name' (got {decl!r:.60})")
+        check_property_decl(decl)
         name = decl["name"]
         known_keys(f"property {name!r}", decl, PROPERTY_KEYS)
         if not name or not re.match(r"^[A-Za-z][A-Za-z0-9_]*$", str(name)):

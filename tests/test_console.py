@@ -339,3 +339,51 @@ def test_console_class_over_a_given_lab():
     console = Console(Lab.standalone(), out)
     console.run("show running-config diff")
     assert out.getvalue() == "" and console.prompt == guide.PROMPT
+
+
+# -- abbreviations and '?' (issue 11), from the one command table ----------------------------
+
+def test_unique_prefixes_of_command_words_are_the_words():
+    assert outputs("sh sys red st\n") == outputs("show system redundancy status\n")
+    assert outputs("conf t\nha id 7\nend\nsh run\n") == \
+        outputs("configure terminal\nha-pair id 7\nend\nshow running-config\n")
+    assert prompts("conf\nex\n") == ["vsg# ", "vsg(config)# ", "vsg#"]
+
+
+def test_an_abbreviated_role_and_lab_command_act_like_the_whole_words():
+    text = run("sys red role sec\nla po off 2\nsh sys red st\n")
+    assert "administrative: secondary" in text
+    assert "Redundancy state: Not present" in text
+
+
+def test_a_prefix_of_two_words_is_ambiguous_with_a_caret_under_it():
+    assert outputs("s\n") == [" " * len("vsg# ") + "^\n" + guide.AMBIGUOUS_COMMAND]
+    assert outputs("show sys red x\n") == \
+        [" " * len("vsg# show sys red ") + "^\n" + guide.INVALID_COMMAND]
+    assert outputs("configure\ne\n") == \
+        ["", " " * len("vsg(config)# ") + "^\n" + guide.AMBIGUOUS_COMMAND]
+
+
+def test_a_question_mark_lists_what_may_come_next():
+    assert outputs("?\n") == ["\n".join(f"  {w}" for w in sorted(
+        ["show", "copy", "end", "exit", "system", "configure", "reload", "attach", "lab"]))]
+    assert outputs("show ?\n") == ["  processes\n  running-config\n  system"]
+    assert outputs("sh run ?\n") == ["  diff\n  <CR>"]
+    assert outputs("configure\nha-pair id ?\n") == ["", "  <1-4095>"]
+    assert outputs("attach module ?\n") == ["  <1-2>"]
+
+
+def test_a_question_mark_after_a_prefix_lists_its_completions():
+    assert outputs("s?\n") == ["  show\n  system"]
+    assert outputs("show r?\n") == ["  running-config"]
+    assert outputs("show x?\n") == [" " * len("vsg# show ") + "^\n" + guide.INVALID_COMMAND]
+
+
+def test_help_changes_nothing_and_works_on_the_standby():
+    assert outputs("lab console 2\nsh ?\n")[-1] == "  processes\n  running-config\n  system"
+    assert outputs("configure\n?\nend\nshow running-config diff\n")[-1] == ""
+
+
+def test_a_configuration_line_that_is_no_prefix_of_a_command_is_still_configuration():
+    diff = outputs("configure\ntelnet server enable\nend\nshow running-config diff\n")[-1]
+    assert diff.endswith("\n+ telnet server enable")

@@ -233,7 +233,7 @@ def test_conditions_and_unless_as_lists_work_as_in_pytransitions():
      "'without' names 'link_dwn', which is no trigger (did you mean 'link_down'?)"),
     (lambda d: d["initial"]["n1"].update(rol="primary"), "unknown key 'rol' (did you mean "
                                                          "'role'?)"),
-    (lambda d: d["bounds"].update(MAX_RESTARTS=10**6), "whole number 0..255"),
+    (lambda d: d["bounds"].update(MAX_RESTARTS=10**6), "whole number 0..1000"),
     (lambda d: d["diagrams"]["quotient"].update(by=["n1.stat"]), "did you mean 'n1.state'?"),
 ])
 def test_every_key_is_known_or_refused(edit, expect):
