@@ -19,8 +19,8 @@ from hapair.model.product import Model
 from hapair.model.slicing import Slice, slice_of
 from hapair.spec import Property, Spec, SpecError
 
+from . import cache, workers
 from . import properties as props
-from . import workers
 from .explicit import StateGraph, explore, explore_packed
 from .results import CheckResult, PropertyResult, SliceStats
 
@@ -50,14 +50,16 @@ def select(spec: Spec, only: tuple | None) -> list[Property]:
 
 def check(spec: Spec, *, only: tuple | None = None, engines: tuple = ENGINES,
           strict: bool = False, bmc_depth: int = 30, liveness_depth: int = 6,
-          jobs: int | None = None, reference: bool = False, progress=None) -> CheckResult:
+          jobs: int | None = None, reference: bool = False, progress=None,
+          use_cache: bool = True) -> CheckResult:
     """Check ``spec``'s properties (or ``only`` these) and return every verdict.
 
     z3's proofs and certificates run in ``jobs`` worker processes (default: up to two)
     while the explicit engine explores; ``jobs=1`` keeps everything in this process.
     The explicit engine explores with the packed NumPy search, or with the plain BFS
     (``reference=True``); both give the same graph.  ``progress(message)`` is called as
-    slices are explored and proofs run.
+    slices are explored and proofs run.  z3's answers come from the proof cache
+    (``checker.cache``) when nothing they depend on changed, unless ``use_cache=False``.
     """
     for e in engines:
         if e not in ENGINES:
@@ -68,7 +70,7 @@ def check(spec: Spec, *, only: tuple | None = None, engines: tuple = ENGINES,
     groups: dict[Slice, list[Property]] = {}
     for p in chosen:
         groups.setdefault(slice_of(spec, p), []).append(p)
-    with _Z3Work(spec, jobs if "z3" in engines else 0) as z3work:
+    with _Z3Work(spec, jobs if "z3" in engines else 0, use_cache) as z3work:
         inside = {sl: _widest_above(sl, groups) for sl in groups}
         graphs = {}
         # Explore everything first (it is quick) so that the certificates, the longest
@@ -184,12 +186,15 @@ def _certify(assume: tuple, keep: frozenset, states: list) -> tuple[bool, str, i
 class _Z3Work:
     """z3 tasks, run in forked workers (or here, with one job); results in order."""
 
-    def __init__(self, spec: Spec, jobs: int | None):
+    def __init__(self, spec: Spec, jobs: int | None, use_cache: bool = True):
         self.active = jobs != 0
+        self.use_cache = use_cache
+        self.to_store: list = []  # (key, job, encode) of the answers not in the cache
         jobs = min(2, os.cpu_count() or 1) if jobs is None else jobs
         self.pool = None
         _SPEC[:] = [spec]
         if self.active and jobs > 1 and "fork" in mp.get_all_start_methods():
+            import z3  # noqa: F401 - loaded once here, shared by the forked workers
             self.pool = mp.get_context("fork").Pool(jobs, initializer=workers.init,
                                                     initargs=(os.getpid(),))
         self.proofs: list = []
@@ -203,10 +208,16 @@ class _Z3Work:
             self.pool.terminate()
         _SPEC.clear()
 
-    def _submit(self, fn, args):
-        if self.pool is None:
-            return _Done(fn(*args))
-        return self.pool.apply_async(fn, args)
+    def _submit(self, fn, args, key: str | None = None, decode=None, encode=None):
+        """Run ``fn(*args)`` in a worker, or answer it from the proof cache."""
+        if key is not None and self.use_cache:
+            hit = cache.get(key)
+            if hit is not None:
+                return _Done(decode(hit))
+        job = _Done(fn(*args)) if self.pool is None else self.pool.apply_async(fn, args)
+        if key is not None and self.use_cache:
+            self.to_store.append((key, job, encode))
+        return job
 
     def prove(self, groups: dict, depth: int, liveness_depth: int) -> None:
         """Every property: safety ones proved (or refuted), leads-to ones searched for a
@@ -217,12 +228,22 @@ class _Z3Work:
         cost = {"always": 0, "leads_to": 1, "action": 2}
         tasks = sorted(((sl, p) for sl, ps in groups.items() for p in ps),
                        key=lambda t: cost[t[1].kind])
-        self.proofs = [self._submit(_prove, (p.name, sl.assume, sl.keep, depth,
-                                             liveness_depth)) for sl, p in tasks]
+        spec = _SPEC[0]
+        self.proofs = [self._submit(_prove, (p.name, sl.assume, sl.keep, depth, liveness_depth),
+                                    cache.key("prove", spec.digest, spec.bounds, repr(p),
+                                              sl.assume, sorted(sl.keep), depth,
+                                              liveness_depth),
+                                    lambda hit: cache.decode_result(hit), cache.encode_result)
+                       for sl, p in tasks]
 
     def certify(self, sl: Slice, states: list) -> None:
         if self.active:
-            self.certificates.append(self._submit(_certify, (sl.assume, sl.keep, states)))
+            spec = _SPEC[0]
+            k = cache.key("certify", spec.digest, spec.bounds, sl.assume, sorted(sl.keep),
+                          cache.states_hash(states))
+            self.certificates.append(self._submit(
+                _certify, (sl.assume, sl.keep, states), k,
+                lambda hit: (hit[0], hit[1] + " (cached)", hit[2]), list))
 
     def collect(self, result: CheckResult) -> None:
         if not self.active:
@@ -235,11 +256,14 @@ class _Z3Work:
             if r.name in explicit and _disagree(explicit[r.name], r):
                 result.disagreements.append(r.name)
         done = [job.get() for job in self.certificates]
+        for k, job, encode in self.to_store:
+            cache.put(k, encode(job.get()))
         bad = [m for ok, m, _ in done if not ok]
         total = sum(n for _, _, n in done)
+        cached = sum(m.endswith("(cached)") for _, m, _ in done)
         result.certificate = ("FAILED: " + bad[0]) if bad else \
             f"z3 certified {len(done)} state graphs ({total} states) closed under the " \
-            "symbolic transition relation"
+            "symbolic transition relation" + (f" ({cached} of them cached)" if cached else "")
 
 
 @dataclass

@@ -601,16 +601,26 @@ def _spacer(enc: Encoding, prop: Property) -> str:
 
 class _SetFormula:
     """A set of states as a z3 formula: its multi-valued decision diagram (a trie with
-    equal sub-tries merged), each node a z3 Bool shared by all its parents."""
+    equal sub-tries merged), each node a z3 Bool shared by all its parents.  The
+    variables come in the spec's order or greedily (each next one the variable that
+    splits the set into the fewest distinct prefixes), whichever gives fewer nodes: on
+    one VSG slice the greedy diagram is a third of the other, and the query as faster."""
 
     def __init__(self, enc: Encoding, rows: list[tuple]):
         """``rows``: sorted, distinct tuples of the kept variables' values."""
         self.enc = enc
-        self.unique: dict[tuple, int] = {}  # (level, ((value, child), ...)) -> node id
-        self.root = self._build(rows, 0, 0, len(rows))
+        best = None
+        for order in (list(range(len(enc.keep))),
+                      _greedy_order(rows, [enc.spec.variables[i].type.size for i in enc.keep])):
+            self.order, self.unique = order, {}  # (level, ((value, child), ...)) -> node id
+            ordered = sorted(tuple(r[k] for k in order) for r in rows)
+            self.root = self._build(ordered, 0, 0, len(ordered))
+            if best is None or len(self.unique) < len(best[1]):
+                best = (order, self.unique, self.root)
+        self.order, self.unique, self.root = best
 
     def _build(self, rows: list, level: int, lo: int, hi: int) -> int:
-        if level == len(self.enc.keep):
+        if level == len(self.order):
             return -1  # the accepting leaf
         children, i = [], lo
         while i < hi:
@@ -627,9 +637,26 @@ class _SetFormula:
         z3 = self.enc.z3
         formulas: dict[int, Any] = {-1: z3.BoolVal(True)}
         for (level, children), nid in sorted(self.unique.items(), key=lambda kv: kv[1]):
-            x = s[self.enc.keep[level]]
+            x = s[self.enc.keep[self.order[level]]]
             formulas[nid] = z3.Or([z3.And(x == self.enc.num(v), formulas[c]) for v, c in children])
         return formulas[self.root]
+
+
+def _greedy_order(rows: list, sizes: list) -> list[int]:
+    """Column positions, the fewest distinct prefixes first (ties: the spec's order)."""
+    import numpy as np
+
+    if not rows or not sizes:
+        return list(range(len(sizes)))
+    table = np.asarray(rows, dtype=np.int64)
+    code = np.zeros(len(table), np.int64)
+    order, rest = [], list(range(len(sizes)))
+    while rest:
+        best = min(rest, key=lambda c: (len(np.unique(code * sizes[c] + table[:, c])), c))
+        code = np.unique(code * sizes[best] + table[:, best], return_inverse=True)[1]
+        order.append(best)
+        rest.remove(best)
+    return order
 
 
 def certify(spec: Spec, states, *, assume=(), keep=None, bits: bool = True,

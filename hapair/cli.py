@@ -67,6 +67,7 @@ def cmd_check(args) -> int:
     with err.status("checking", spinner="dots") as status:
         result = check(sp, only=tuple(args.property or ()), engines=engines, strict=args.strict,
                        reference=args.reference, liveness_depth=args.liveness_depth,
+                       use_cache=not args.no_cache,
                        progress=lambda msg: status.update(msg))
     out.print(report.table(result))
     _print_stats(out, result)
@@ -282,6 +283,9 @@ def parser() -> argparse.ArgumentParser:
                    "N steps, 0..64 (default 6; the explicit engine decides them exhaustively)")
     c.add_argument("--reference", action="store_true",
                    help="explore with the plain BFS engine instead of the packed one")
+    c.add_argument("--no-cache", action="store_true",
+                   help="prove everything again with z3 (by default z3's answers for an "
+                        "unchanged spec, property and hapair come from the proof cache)")
     c.add_argument("--bound", action="append", metavar="NAME=N",
                    help="change a bound of the model, e.g. MAX_RESTARTS=2")
     c.add_argument("--json", metavar="FILE")
