@@ -78,7 +78,7 @@ def check(spec: Spec, *, only: tuple | None = None, engines: tuple = ENGINES,
         for sl in sorted(groups, key=lambda s: -len(s.keep)):
             graphs[sl] = _explore(spec, sl, progress, reference)
             if inside[sl] is None:
-                z3work.certify(sl, graphs[sl].states)
+                z3work.certify(sl, graphs[sl].states, _by_invariant(sl, groups, inside))
         z3work.prove(groups, bmc_depth, liveness_depth)
         result.graphs = [graphs[sl] for sl in groups]
         result.slices = [_stats(spec, sl, graphs[sl]) for sl in groups]
@@ -94,6 +94,21 @@ def check(spec: Spec, *, only: tuple | None = None, engines: tuple = ENGINES,
             result.certificate += _projections(spec, inside, graphs)
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _root(sl: Slice, inside: dict) -> Slice:
+    while inside[sl] is not None:
+        sl = inside[sl]
+    return sl
+
+
+def _by_invariant(root: Slice, groups: dict, inside: dict) -> tuple:
+    """The safety properties z3 first tries to prove with ``root``'s certified state set
+    as the inductive invariant: those of ``root`` and of every slice nested in it (a
+    nested cone's variables are all tracked in ``root``, and ``root``'s steps include
+    every step of the nested slice, so a proof there is a proof of the property)."""
+    return tuple(p.name for sl, ps in groups.items() if _root(sl, inside) == root
+                 for p in ps if p.kind in ("always", "action") and p.expect == "holds")
 
 
 def _widest_above(sl: Slice, groups: dict) -> Slice | None:
@@ -176,11 +191,15 @@ def _prove(name: str, assume: tuple, keep: frozenset, depth: int,
     return r
 
 
-def _certify(assume: tuple, keep: frozenset, states: list) -> tuple[bool, str, int]:
+def _certify(assume: tuple, keep: frozenset, states: list, names: tuple) -> tuple:
+    """The certificate of an explored state set and, with it as the invariant, the
+    proofs of the properties ``names``: ``(ok, message, states, {name: result})``."""
     from . import symbolic
 
-    ok, message = symbolic.certify(_SPEC[0], states, assume=assume, keep=keep)
-    return ok, message, len(states)
+    spec = _SPEC[0]
+    ok, message, proved = symbolic.certify_and_prove(
+        spec, states, assume=assume, keep=keep, props=tuple(spec.properties[n] for n in names))
+    return ok, message, len(states), proved
 
 
 class _Z3Work:
@@ -199,6 +218,7 @@ class _Z3Work:
                                                     initargs=(os.getpid(),))
         self.proofs: list = []
         self.certificates: list = []
+        self.handed: dict = {}  # property name -> the slice whose certificate proves it
 
     def __enter__(self):
         return self
@@ -228,42 +248,62 @@ class _Z3Work:
         cost = {"always": 0, "leads_to": 1, "action": 2}
         tasks = sorted(((sl, p) for sl, ps in groups.items() for p in ps),
                        key=lambda t: cost[t[1].kind])
-        spec = _SPEC[0]
-        self.proofs = [self._submit(_prove, (p.name, sl.assume, sl.keep, depth, liveness_depth),
-                                    cache.key("prove", spec.digest, spec.bounds, repr(p),
-                                              sl.assume, sorted(sl.keep), depth,
-                                              liveness_depth),
-                                    lambda hit: cache.decode_result(hit), cache.encode_result)
-                       for sl, p in tasks]
+        self.depths = (depth, liveness_depth)
+        self.own_slice = {p.name: sl for sl, p in tasks}
+        self.proofs = [self._proof(sl, p) for sl, p in tasks if p.name not in self.handed]
 
-    def certify(self, sl: Slice, states: list) -> None:
+    def _proof(self, sl: Slice, p: Property):
+        spec, (depth, liveness_depth) = _SPEC[0], self.depths
+        return self._submit(_prove, (p.name, sl.assume, sl.keep, depth, liveness_depth),
+                            cache.key("prove", spec.digest, spec.bounds, repr(p), sl.assume,
+                                      sorted(sl.keep), depth, liveness_depth),
+                            cache.decode_result, cache.encode_result)
+
+    def certify(self, sl: Slice, states: list, names: tuple) -> None:
+        """Certify ``states`` and prove ``names`` with them (``_certify``)."""
         if self.active:
             spec = _SPEC[0]
             k = cache.key("certify", spec.digest, spec.bounds, sl.assume, sorted(sl.keep),
-                          cache.states_hash(states))
+                          cache.states_hash(states),
+                          [repr(spec.properties[n]) for n in names])
+            self.handed.update({n: sl for n in names})
             self.certificates.append(self._submit(
-                _certify, (sl.assume, sl.keep, states), k,
-                lambda hit: (hit[0], hit[1] + " (cached)", hit[2]), list))
+                _certify, (sl.assume, sl.keep, states, names), k, _decode_certificate,
+                _encode_certificate))
 
     def collect(self, result: CheckResult) -> None:
         if not self.active:
             return
         explicit = {r.name: r for r in result.results}
-        proved = {r.name: r for r in (job.get() for job in self.proofs)}
+        done = [job.get() for job in self.certificates]
+        proved = {name: r for *_, by_set in done for name, r in by_set.items()}
+        # What the certified sets did not prove (a violation, say): z3 on its own.
+        rest = [self._proof(self.own_slice[n], _SPEC[0].properties[n]) for n in self.handed
+                if n not in proved]
+        proved.update({r.name: r for r in (job.get() for job in self.proofs + rest)})
         for name in (p for p in _SPEC[0].properties if p in proved):  # the spec's order
             r = proved[name]
             result.results.append(r)
             if r.name in explicit and _disagree(explicit[r.name], r):
                 result.disagreements.append(r.name)
-        done = [job.get() for job in self.certificates]
         for k, job, encode in self.to_store:
             cache.put(k, encode(job.get()))
-        bad = [m for ok, m, _ in done if not ok]
-        total = sum(n for _, _, n in done)
-        cached = sum(m.endswith("(cached)") for _, m, _ in done)
+        bad = [m for ok, m, *_ in done if not ok]
+        total = sum(n for _, _, n, _ in done)
+        cached = sum(m.endswith("(cached)") for _, m, *_ in done)
         result.certificate = ("FAILED: " + bad[0]) if bad else \
             f"z3 certified {len(done)} state graphs ({total} states) closed under the " \
             "symbolic transition relation" + (f" ({cached} of them cached)" if cached else "")
+
+
+def _encode_certificate(done: tuple) -> list:
+    ok, message, n, proved = done
+    return [ok, message, n, {k: cache.encode_result(r) for k, r in proved.items()}]
+
+
+def _decode_certificate(hit: list) -> tuple:
+    ok, message, n, proved = hit
+    return ok, message + " (cached)", n, {k: cache.decode_result(r) for k, r in proved.items()}
 
 
 @dataclass

@@ -660,7 +660,7 @@ def _greedy_order(rows: list, sizes: list) -> list[int]:
 
 
 def certify(spec: Spec, states, *, assume=(), keep=None, bits: bool = True,
-            per_rule: bool = False) -> tuple[bool, str]:
+            per_rule: bool = False, props: tuple = ()) -> tuple[bool, str]:
     """Prove with z3 that ``states`` (full-width tuples) hold the initial state and are
     closed under every rule of ``Model(spec, assume, keep)``.
 
@@ -673,23 +673,49 @@ def certify(spec: Spec, states, *, assume=(), keep=None, bits: bool = True,
     >>> certify(spec.load(), [spec.load().initial], assume=(), keep=frozenset())
     (True, 'certified: 1 states closed under 0 rules (0 variables)')
     """
+    ok, message, _ = certify_and_prove(spec, states, assume=assume, keep=keep, bits=bits,
+                                       per_rule=per_rule, props=props)
+    return ok, message
+
+
+def certify_and_prove(spec: Spec, states, *, assume=(), keep=None, bits: bool = True,
+                      per_rule: bool = False, props: tuple = ()) -> tuple[bool, str, dict]:
+    """``certify``, and then, with the certified set as an inductive invariant (it holds
+    initially and is closed under every step, so it contains every reachable state),
+    an unbounded proof of each ``always`` / ``action`` property of ``props`` that holds
+    on it: ``In(s) /\\ not P(s)``, or ``In(s) /\\ T(s, r, s') /\\ bad step``, unsat.
+    Returns ``(ok, message, {name: PropertyResult})``: a property that fails on the set
+    is left out, for BMC to find its counterexample."""
+    start = time.perf_counter()
     enc = encoding(spec, tuple(assume), None if keep is None else frozenset(keep), bits)
     rows, why = _project(enc, states)
     if why:
-        return False, why
+        return False, why, {}
     z3 = enc.z3
     pre, post, sel = enc.state("c"), enc.state("d"), enc.selector("c")
     dd = _SetFormula(enc, rows)
     solver = z3.SolverFor(enc.logic)
     inside = dd.member(pre)  # built once, then renamed for the successor
     outside = z3.Not(z3.substitute(inside, *[(pre[i], post[i]) for i in enc.keep]))
-    solver.add(inside, outside, enc.step(pre, sel, post))
+    solver.add(inside, enc.step(pre, sel, post))
     for group in ([[i] for i in enc.live] if per_rule else [enc.live]):
-        res = solver.check(z3.Or([sel == i for i in group]))
+        res = solver.check(outside, z3.Or([sel == i for i in group]))
         if res != z3.unsat:
-            return False, _missed(enc, solver, res, pre, sel, post)
-    return True, (f"certified: {len(rows)} states closed under {len(enc.live)} rules "
-                  f"({len(enc.keep)} variables)")
+            return False, _missed(enc, solver, res, pre, sel, post), {}
+    message = (f"certified: {len(rows)} states closed under {len(enc.live)} rules "
+               f"({len(enc.keep)} variables)")
+    proved = {}
+    for prop in props:
+        t = time.perf_counter()
+        bad = enc.bad_state(prop, pre) if prop.kind == "always" else \
+            enc.bad_step(prop, pre, sel, post) if prop.kind == "action" else None
+        if bad is not None and solver.check(bad) == z3.unsat:
+            proved[prop.name] = _result(
+                prop, enc, "proved", t, note=f"inductive invariant: the certified "
+                f"reachable set ({len(rows)} states) holds it")
+    log.debug("certified and proved %d properties in %.2fs", len(proved),
+              time.perf_counter() - start)
+    return True, message, proved
 
 
 def _project(enc: Encoding, states) -> tuple[list, str]:
