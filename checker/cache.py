@@ -62,10 +62,11 @@ def key(*parts) -> str:
 
 
 def states_hash(states) -> str:
-    digest = hashlib.sha256()
-    for s in sorted(states):
-        digest.update(bytes(s))
-    return digest.hexdigest()
+    """A hash of an explored state list (in its deterministic BFS order: the same set
+    found in another order is only a miss)."""
+    import numpy as np
+
+    return hashlib.sha256(np.asarray(states, dtype=np.int16).tobytes()).hexdigest()
 
 
 def get(k: str):
