@@ -274,3 +274,12 @@ def test_a_misspelt_property_key_is_refused(tmp_path, capsys):
     f = _props(tmp_path, {"name": "A", "kind": "always", "expr": "True", "expext": "violated"})
     code, _, err = _run(["check", "--properties", f], capsys)
     assert code == 2 and "unknown key 'expext'" in err
+
+
+def test_a_nested_slice_must_be_the_projection_of_the_certified_one():
+    from hapair.checker.run import _same_projection
+
+    wide = [(0, 1, 0), (1, 1, 1), (1, 0, 1)]
+    assert _same_projection(wide, [(0, 0, 0), (1, 0, 1)], [0, 2])
+    assert not _same_projection(wide, [(0, 0, 0)], [0, 2])
+    assert not _same_projection(wide, [(0, 0, 0), (1, 0, 0)], [0, 2])
