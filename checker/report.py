@@ -11,8 +11,11 @@ JSON schema ``hapair-check/1``::
      "properties": [{"name": str, "kind": str, "meaning": str, "assume": [str],
                      "expect": "holds"|"violated", "verdict": str, "engine": str,
                      "ok": bool, "states": int, "edges": int, "seconds": float,
-                     "depth": int|null, "witnesses": int, "note": str,
-                     "trace": hapair-trace/1 | null}]}
+                     "depth": int|null, "witnesses": int, "note": str, "guide": str,
+                     "trace": hapair-trace/1 | null, "witness": hapair-trace/1 | null}]}
+
+``guide`` quotes the guide's sentence the property states; ``witness`` is the shortest
+run that shows a ``reachable`` or ``scenario`` property.
 """
 
 from __future__ import annotations
@@ -45,7 +48,10 @@ def _prop_json(r: PropertyResult, spec: Spec) -> dict:
             "expect": r.expect, "verdict": r.verdict, "engine": r.engine, "ok": r.ok,
             "states": r.states, "edges": r.edges, "seconds": round(r.seconds, 4),
             "depth": r.depth, "witnesses": r.witnesses, "note": r.note,
-            "trace": traces.to_json(spec, r.trace, r.name, r.assume) if r.trace else None}
+            "guide": spec.properties[r.name].guide if r.name in spec.properties else "",
+            "trace": traces.to_json(spec, r.trace, r.name, r.assume) if r.trace else None,
+            "witness": traces.to_json(spec, r.witness, r.name, r.assume) if r.witness
+            else None}
 
 
 def to_junit(result: CheckResult) -> str:

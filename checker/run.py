@@ -47,6 +47,12 @@ def reads(spec: Spec, prop: Property) -> set:
             if spec.watches(prop, r.transition.trigger):
                 own = spec.machines[r.transition.machine].variable
                 out.add(spec.by_name[f"n{r.node}.{own}" if r.node else own].index)
+    if prop.kind == "scenario":  # a listed step must stay a step in the slice
+        listed = {(node, trigger) for node, trigger, _ in prop.steps}
+        for r in spec.rules:
+            if r.action in listed:
+                out |= {i for i, _ in r.effects}
+        out |= {i % n for _, _, c in prop.steps if c is not None for i in names(c)}
     return out
 
 
@@ -166,7 +172,8 @@ def _explicit(g: StateGraph, p: Property) -> PropertyResult:
     found = props.decide(g, p)
     return PropertyResult(p.name, p.kind, p.meaning, p.assume, p.expect, found.verdict,
                           "explicit", len(g.states), len(g.src), time.perf_counter() - t,
-                          trace=found.trace, witnesses=found.witnesses, note=found.note)
+                          trace=found.trace, witnesses=found.witnesses, note=found.note,
+                          witness=found.witness)
 
 
 def dead_transitions(spec: Spec, fired: set) -> list[str]:
@@ -186,6 +193,8 @@ def _prove(name: str, assume: tuple, keep: frozenset, depth: int,
 
     spec = _SPEC[0]
     prop = spec.properties[name]
+    if prop.kind in ("reachable", "scenario"):  # BMC: the shortest witness
+        return symbolic.witness(spec, prop, depth, assume=assume, keep=keep)
     if prop.kind == "leads_to":  # bounded: the shortest fair lasso, if one is that short
         return symbolic.lasso_bmc(spec, prop, liveness_depth, assume=assume, keep=keep)
     if prop.expect == "violated":  # a witness: BMC finds its shortest run directly
@@ -240,9 +249,9 @@ class _Z3Work:
         if not self.active:
             return
         # Invariants (Spacer) and leads-to (lasso search) take longest: queue them first.
-        cost = {"always": 0, "leads_to": 1, "action": 2}
+        cost = {"always": 0, "enabled": 0, "leads_to": 1}
         tasks = sorted(((sl, p) for sl, ps in groups.items() for p in ps),
-                       key=lambda t: cost[t[1].kind])
+                       key=lambda t: cost.get(t[1].kind, 2))
         self.proofs = [self._submit(_prove, (p.name, sl.assume, sl.keep, depth,
                                              liveness_depth)) for sl, p in tasks]
 
