@@ -1,0 +1,517 @@
+"""Mutation testing: derive broken variants of any spec, row by row, and see whether the
+checker catches them.
+
+``mutants(data)`` reads a declared spec (the plain data ``Spec.load`` takes) and returns
+every mutant a careless edit could make, in a fixed order, each with a stable id
+``<machine>/<trigger>#<k>:<edit>`` (``k`` counts the rows of that trigger in that
+machine), ``macro/<name>:<edit>`` or ``initial/<variable>=<value>``:
+
+* a row's destination changed to every other state (or ``=``);
+* its source states widened by one state or narrowed by one;
+* its conditions dropped, negated, or edited inside: each operand of an ``and`` / ``or``
+  dropped or negated, a ``not`` removed, a comparison flipped (``==``/``!=``,
+  ``in``/``not in``), a compared constant replaced by another value of its domain, a
+  member of an ``in`` tuple removed or another value added, ``True``/``False`` flipped;
+* each effect dropped, set to every other value of its variable's domain, negated (a
+  condition), or edited inside as a condition is;
+* the row deleted (the loader may then reject the spec: a kill by the loader);
+* two neighbouring rows of one trigger swapped (the first enabled row wins);
+* each macro negated and edited inside as a condition;
+* each initial value changed to every other value of its domain.
+
+``classify`` runs one mutant: "rejected" (the loader refused it), "killed" (a property
+does not get its expected verdict, or a slice deadlocks, exactly when ``hapair check``
+with the explicit engine would exit 1; ``by`` names the first such property or check),
+or "survived".  ``equivalent`` decides whether a survivor is behaviourally the same: the
+same successor for every reachable state of the unmutated full product and every action
+(hence the same reachable states, and the same product).  Limits: trigger kinds (hence
+fairness), assumptions, bounds and properties are not mutated; "equivalent" is exact
+equality of the product, not equality up to a quotient of unobservable values.
+
+>>> from hapair.spec import vsg
+>>> ms = mutants(vsg.SPEC)
+>>> ms[0].id
+'redundancy/power_on#0:dest=off'
+>>> len({m.id for m in ms}) == len(ms)
+True
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from hapair.spec import Spec, SpecError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Mutant:
+    id: str
+    edit: Callable[[dict], None] = field(repr=False, compare=False)
+
+    def build(self, data: dict) -> dict:
+        """A mutated deep copy of ``data`` (``data`` itself is never touched)."""
+        out = copy.deepcopy(data)
+        self.edit(out)
+        return out
+
+
+# -- domains ----------------------------------------------------------------------------
+
+
+class Domains:
+    """The literal values each declared variable can take, as expression text."""
+
+    def __init__(self, data: dict):
+        self.values: dict[str, list[str]] = {}
+        self.scope: dict[str, str] = {}
+        bounds = data.get("bounds", {})
+        for m in data.get("machines", []):
+            self.values[m["variable"]] = [repr(s) for s in m["states"]]
+            self.scope[m["variable"]] = m.get("scope", "node")
+        for scope, decls in data.get("variables", {}).items():
+            for local, decl in decls.items():
+                self.values[local] = _literals(decl, bounds)
+                self.scope[local] = scope
+
+    def of(self, name: str) -> list[str]:
+        """Values of a variable named as in an expression (``self.x``, ``n1.x``, ``x``)."""
+        parts = name.split(".")
+        while parts and parts[0] in ("self", "peer", "n1", "n2", "pre", "post"):
+            parts = parts[1:]
+        return self.values.get(".".join(parts), [])
+
+    def enum_holding(self, literal: str) -> list[str]:
+        for values in self.values.values():
+            if literal in values and len(values) > 2:
+                return values
+        return []
+
+
+def _literals(decl, bounds: dict) -> list[str]:
+    if decl == "bool":
+        return ["True", "False"]
+    if isinstance(decl, list):
+        return [repr(v) for v in decl]
+    if isinstance(decl, str) and decl.startswith("0.."):
+        hi = decl[3:]
+        top = int(hi) if hi.isdigit() else bounds.get(hi, 0)
+        return [str(i) for i in range(top + 1)]
+    return []
+
+
+# -- edits of one expression -----------------------------------------------------------
+
+
+def _preorder(node: ast.AST):
+    yield node
+    for child in ast.iter_child_nodes(node):
+        yield from _preorder(child)
+
+
+def _short(node: ast.AST) -> str:
+    text = ast.unparse(node)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+_FLIP = {ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.In: ast.NotIn, ast.NotIn: ast.In,
+         ast.Lt: ast.GtE, ast.GtE: ast.Lt, ast.Gt: ast.LtE, ast.LtE: ast.Gt}
+
+
+def expression_edits(text: str, domains: Domains) -> list[tuple[str, str]]:
+    """Every one-place edit of an expression: ``[(tag, new text), ...]``, in order."""
+    try:
+        tree = ast.parse(str(text).strip(), mode="eval")
+    except SyntaxError:
+        return []
+    out: list[tuple[str, str]] = []
+    for index, node in enumerate(_preorder(tree.body)):
+        for tag, replace in _node_edits(node, domains):
+            new = copy.deepcopy(tree)
+            target = list(_preorder(new.body))[index]
+            result = replace(target)
+            new_body = result if target is new.body else new.body
+            if target is not new.body:
+                _swap(new.body, target, result)
+            out.append((tag, ast.unparse(new_body)))
+    return out
+
+
+def _swap(root: ast.AST, old: ast.AST, new: ast.AST) -> None:
+    for parent in _preorder(root):
+        for name, value in ast.iter_fields(parent):
+            if value is old:
+                setattr(parent, name, new)
+                return
+            if isinstance(value, list) and any(v is old for v in value):
+                value[[v is old for v in value].index(True)] = new
+                return
+
+
+def _not(node: ast.AST) -> ast.AST:
+    return ast.UnaryOp(ast.Not(), node)
+
+
+def _node_edits(node: ast.AST, domains: Domains):
+    """(tag, function turning the node into its edited copy) for one node."""
+    if isinstance(node, ast.BoolOp):
+        yield from _boolop_edits(node)
+    elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        yield f"unnot[{_short(node)}]", lambda n: n.operand
+    elif isinstance(node, ast.Compare) and len(node.ops) == 1:
+        yield from _compare_edits(node, domains)
+    elif isinstance(node, ast.Constant) and isinstance(node.value, bool):
+        yield f"flip[{node.value}]", lambda n: ast.Constant(not n.value)
+    elif isinstance(node, ast.IfExp):
+        yield f"swap[{_short(node)}]", lambda n: ast.IfExp(n.test, n.orelse, n.body)
+
+
+def _boolop_edits(node: ast.BoolOp):
+    for j, operand in enumerate(node.values):
+        snippet = _short(operand)
+
+        def drop(n, j=j):
+            rest = n.values[:j] + n.values[j + 1:]
+            return rest[0] if len(rest) == 1 else ast.BoolOp(n.op, rest)
+
+        def negate(n, j=j):
+            return ast.BoolOp(n.op, n.values[:j] + [_not(n.values[j])] + n.values[j + 1:])
+
+        yield f"drop[{snippet}]", drop
+        yield f"negate[{snippet}]", negate
+
+
+def _compare_edits(node: ast.Compare, domains: Domains):
+    op = type(node.ops[0])
+    if op in _FLIP:
+        yield f"flip[{_short(node)}]", \
+            lambda n: ast.Compare(n.left, [_FLIP[type(n.ops[0])]()], n.comparators)
+    right = node.comparators[0]
+    left = ast.unparse(node.left)
+    if isinstance(right, ast.Constant) and isinstance(right.value, str):
+        values = domains.of(left) or domains.enum_holding(repr(right.value))
+        for v in values:
+            if v != repr(right.value):
+                yield f"value[{_short(node)}->{v}]", \
+                    lambda n, v=v: ast.Compare(n.left, n.ops, [ast.parse(v, mode="eval").body])
+    elif isinstance(right, ast.Tuple) and all(isinstance(e, ast.Constant) for e in right.elts):
+        have = [repr(e.value) for e in right.elts]
+        values = domains.of(left) or (domains.enum_holding(have[0]) if have else [])
+        for j, v in enumerate(have):
+            if len(have) > 1:
+                yield f"without[{left} {v}]", lambda n, j=j: ast.Compare(
+                    n.left, n.ops, [ast.Tuple(n.comparators[0].elts[:j]
+                                              + n.comparators[0].elts[j + 1:], ast.Load())])
+        for v in values:
+            if v not in have:
+                yield f"with[{left} {v}]", lambda n, v=v: ast.Compare(
+                    n.left, n.ops, [ast.Tuple(n.comparators[0].elts
+                                              + [ast.parse(v, mode="eval").body], ast.Load())])
+
+
+# -- the generator ---------------------------------------------------------------------
+
+
+def _states_of(machine: dict, source) -> list:
+    if source == "*":
+        return list(machine["states"])
+    return list(source) if isinstance(source, list) else [source]
+
+
+class _Generator:
+    def __init__(self, data: dict):
+        self.data = data
+        self.domains = Domains(data)
+        self.out: list[Mutant] = []
+        self.ids: set[str] = set()
+
+    def add(self, mid: str, edit: Callable[[dict], None]) -> None:
+        base, n = mid, 2
+        while mid in self.ids:  # two edits that print alike still get their own ids
+            mid, n = f"{base}~{n}", n + 1
+        self.ids.add(mid)
+        self.out.append(Mutant(mid, edit))
+
+    def run(self) -> list[Mutant]:
+        for mi, m in enumerate(self.data.get("machines", [])):
+            seen: dict[str, int] = {}
+            for ri, row in enumerate(m.get("transitions", [])):
+                k = seen[row.get("trigger")] = seen.get(row.get("trigger"), -1) + 1
+                self.row(mi, ri, f"{m['name']}/{row.get('trigger')}#{k}")
+            self.reorders(mi)
+        for name, text in self.data.get("macros", {}).items():
+            self.macro(name, text)
+        self.initial()
+        return self.out
+
+    # rows
+
+    def row(self, mi: int, ri: int, rid: str) -> None:
+        m = self.data["machines"][mi]
+        row = m["transitions"][ri]
+
+        def setter(key, value):
+            def edit(d):
+                d["machines"][mi]["transitions"][ri][key] = copy.deepcopy(value)
+            return edit
+
+        sources = _states_of(m, row.get("source"))
+        dest = row.get("dest")
+        for s in [*m["states"], "="]:
+            same = s == dest or (len(sources) == 1 and {s, dest} == {"=", sources[0]})
+            if not same:
+                self.add(f"{rid}:dest={s if s != '=' else '(stay)'}", setter("dest", s))
+        for s in m["states"]:
+            if s not in sources:
+                widened = [x for x in m["states"] if x in sources or x == s]
+                self.add(f"{rid}:source+{s}", setter("source", widened))
+        if len(sources) > 1:
+            for s in sources:
+                self.add(f"{rid}:source-{s}", setter("source", [x for x in sources if x != s]))
+        self.conditions(rid, row.get("conditions"), setter)
+        self.effects(mi, ri, rid, row.get("effects") or {})
+        self.add(f"{rid}:delete", lambda d: d["machines"][mi]["transitions"].pop(ri))
+
+    def conditions(self, rid: str, text, setter) -> None:
+        if text is None or str(text).strip() == "True":
+            self.add(f"{rid}:cond=False", setter("conditions", "False"))
+            return
+        self.add(f"{rid}:cond=True", setter("conditions", "True"))
+        self.add(f"{rid}:cond=negate", setter("conditions", f"not ({text})"))
+        for tag, new in expression_edits(text, self.domains):
+            self.add(f"{rid}:cond.{tag}", setter("conditions", new))
+
+    def effects(self, mi: int, ri: int, rid: str, effects: dict) -> None:
+        def put(target, value):
+            def edit(d):
+                row = d["machines"][mi]["transitions"][ri]
+                new = dict(row.get("effects") or {})
+                if value is None:
+                    new.pop(target)
+                else:
+                    new[target] = value
+                row["effects"] = new
+            return edit
+
+        for target, text in effects.items():
+            self.add(f"{rid}:effect-{target}", put(target, None))
+            values = self.domains.of(target)
+            for v in values:
+                if v != str(text).strip():
+                    self.add(f"{rid}:effect.{target}={v}", put(target, v))
+            if values == ["True", "False"] and str(text).strip() not in values:
+                self.add(f"{rid}:effect.{target}=negate", put(target, f"not ({text})"))
+            for tag, new in expression_edits(text, self.domains):
+                if new not in values:
+                    self.add(f"{rid}:effect.{target}.{tag}", put(target, new))
+
+    def reorders(self, mi: int) -> None:
+        m = self.data["machines"][mi]
+        by_trigger: dict[str, list[int]] = {}
+        for ri, row in enumerate(m["transitions"]):
+            by_trigger.setdefault(row.get("trigger"), []).append(ri)
+        for trigger, rows in by_trigger.items():
+            for k in range(len(rows) - 1):
+                a, b = rows[k], rows[k + 1]
+
+                def edit(d, a=a, b=b):
+                    ts = d["machines"][mi]["transitions"]
+                    ts[a], ts[b] = ts[b], ts[a]
+
+                self.add(f"{m['name']}/{trigger}#{k}:swap#{k + 1}", edit)
+
+    # macros and initial values
+
+    def macro(self, name: str, text: str) -> None:
+        def setter(value):
+            def edit(d):
+                d["macros"][name] = value
+            return edit
+
+        self.add(f"macro/{name}:negate", setter(f"not ({text})"))
+        for tag, new in expression_edits(text, self.domains):
+            self.add(f"macro/{name}:{tag}", setter(new))
+
+    def initial(self) -> None:
+        init = self.data.get("initial", {})
+        for m in self.data.get("machines", []):
+            for s in m["states"]:
+                if s != m["initial"]:
+                    self.add(f"initial/{m['variable']}={s}", _initial_machine(m["name"], s))
+        for key, value in init.items():
+            if isinstance(value, dict):
+                for local, v in value.items():
+                    self._initial_value(f"{key}.{local}", (key, local), v)
+            else:
+                self._initial_value(key, (key,), value)
+
+    def _initial_value(self, name: str, path: tuple, value) -> None:
+        for lit in self.domains.of(name):
+            new = ast.literal_eval(lit)
+            if new != value:
+                self.add(f"initial/{name}={lit}", _initial_set(path, new))
+
+
+def _initial_machine(name: str, state: str):
+    def edit(d):
+        next(m for m in d["machines"] if m["name"] == name)["initial"] = state
+    return edit
+
+
+def _initial_set(path: tuple, value):
+    def edit(d):
+        target = d["initial"]
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+    return edit
+
+
+def mutants(data: dict) -> list[Mutant]:
+    """Every mutant of a declared spec, in a fixed order with unique, stable ids."""
+    return _Generator(data).run()
+
+
+# -- running one mutant ----------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    id: str
+    status: str  # rejected | killed | survived | equivalent | silent
+    by: str = ""  # the property or check that killed it ("loader" when rejected)
+    note: str = ""
+    seconds: float = 0.0
+
+
+def classify(data: dict, mutant: Mutant, *, bounds: dict | None = None,
+             all_killers: bool = False) -> Outcome:
+    """Load the mutant and check it with the explicit engine, slice by slice (smallest
+    first), stopping at the first property that does not get its expected verdict (or
+    every one with ``all_killers``)."""
+    start = time.perf_counter()
+    try:
+        spec = Spec.load(mutant.build(data), bounds)
+    except SpecError as exc:
+        return Outcome(mutant.id, "rejected", "loader", str(exc),
+                       time.perf_counter() - start)
+    except (RecursionError, ValueError, TypeError, KeyError) as exc:
+        return Outcome(mutant.id, "rejected", "loader", f"{type(exc).__name__}: {exc}",
+                       time.perf_counter() - start)
+    killers = failures(spec, first=not all_killers)
+    status = "killed" if killers else "survived"
+    return Outcome(mutant.id, status, ", ".join(killers), "", time.perf_counter() - start)
+
+
+def failures(spec: Spec, *, first: bool = True) -> list[str]:
+    """What would make ``hapair check --engine explicit`` fail on ``spec``: property
+    names, or ``deadlock (assuming ...)``."""
+    from . import properties as props
+    from .run import _explore, _explicit, slice_of
+
+    groups: dict = {}
+    for p in spec.properties.values():
+        groups.setdefault(slice_of(spec, p), []).append(p)
+    out: list[str] = []
+    for sl in sorted(groups, key=lambda s: (len(s.keep), sorted(s.keep), s.assume)):
+        g = _explore(spec, sl, None, False)
+        if props.deadlocks(g):
+            out.append(f"deadlock (assuming {', '.join(sl.assume) or 'nothing'})")
+        out += [p.name for p in groups[sl] if not _explicit(g, p).ok]
+        if out and first:
+            return out[:1]
+    return out
+
+
+# -- equivalence -----------------------------------------------------------------------
+
+
+class Reference:
+    """The unmutated spec's full product, explored once: every reachable state (packed)
+    and, chunk by chunk, its successors per action, to compare mutants against."""
+
+    def __init__(self, spec: Spec, chunk: int = 1 << 15):
+        from hapair.model import Model
+
+        from .fast import Layout, explore_fast
+
+        self.spec, self.chunk = spec, chunk
+        self.model = Model(spec)
+        self.layout = Layout(self.model)
+        self.codes = explore_fast(self.model).codes
+        self.actions: dict = {}
+        self.step = self._step(self.model)
+
+    def _step(self, model):
+        import numpy as np
+
+        from .fast import compile_step
+
+        fn, _ = compile_step(model, self.layout)
+        for r in model.spec.rules:  # one numbering of actions for every spec compared
+            self.actions.setdefault(r.action, len(self.actions))
+        return fn, np.array([self.actions[r.action] for r in model.spec.rules], np.int64)
+
+    def successors(self, step, lo: int):
+        """(state index, action id, successor code) of a chunk, sorted."""
+        import numpy as np
+
+        fn, act = step
+        chunk = self.codes[lo:lo + self.chunk]
+        found = fn(chunk, len(chunk))
+        if not found:
+            return np.zeros((0, 3), np.int64)
+        rows = np.concatenate([np.stack([idx.astype(np.int64), np.full(len(idx), act[r]),
+                                         np.asarray(new, np.int64)], axis=1)
+                               for idx, r, new in found])
+        return rows[np.lexsort((rows[:, 1], rows[:, 0]))]
+
+    def differs(self, other: Spec) -> str:
+        """Where ``other`` steps differently from the reference on a reachable state
+        ("" when it never does: the same successor function, the same product)."""
+        import numpy as np
+
+        from hapair.model import Model
+
+        from .fast import Layout
+
+        if [v.type for v in other.variables] != [v.type for v in self.spec.variables]:
+            return "the variables differ"
+        if other.initial != self.spec.initial:
+            return "the initial state differs"
+        model = Model(other)
+        if Layout(model).shift != self.layout.shift:
+            return "the state layout differs"
+        mine = self._step(model)
+        for lo in range(0, len(self.codes), self.chunk):
+            a, b = self.successors(self.step, lo), self.successors(mine, lo)
+            if not np.array_equal(a, b):
+                return self._first_difference(lo, a, b)
+        return ""
+
+    def _first_difference(self, lo: int, a, b) -> str:
+        names = {i: act for act, i in self.actions.items()}
+        left = {(int(s), int(x)): int(c) for s, x, c in a}
+        right = {(int(s), int(x)): int(c) for s, x, c in b}
+        key = min(k for k in set(left) | set(right) if left.get(k) != right.get(k))
+        state = self.spec.decode(self.layout.unpack(int(self.codes[lo + key[0]])))
+        shown = ", ".join(f"{k}={v}" for k, v in state.items())
+        node, trigger = names[key[1]]
+        return f"{trigger} on {f'n{node}' if node else 'the pair'} from {{{shown}}}"
+
+
+def equivalent(reference: Reference, data: dict, mutant: Mutant,
+               bounds: dict | None = None) -> tuple[bool, str]:
+    """Is the mutant the same product as the reference?  (True, "") or (False, where)."""
+    try:
+        spec = Spec.load(mutant.build(data), bounds)
+    except SpecError as exc:
+        return False, f"rejected at load: {exc}"
+    where = reference.differs(spec)
+    return not where, where
