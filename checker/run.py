@@ -47,12 +47,24 @@ def reads(spec: Spec, prop: Property) -> set:
             if spec.watches(prop, r.transition.trigger):
                 own = spec.machines[r.transition.machine].variable
                 out.add(spec.by_name[f"n{r.node}.{own}" if r.node else own].index)
-    if prop.kind == "scenario":  # a listed step must stay a step in the slice
-        listed = {(node, trigger) for node, trigger, _ in prop.steps}
-        for r in spec.rules:
-            if r.action in listed:
-                out |= {i for i, _ in r.effects}
-        out |= {i % n for _, _, c in prop.steps if c is not None for i in names(c)}
+    if prop.kind == "scenario":
+        out |= scenario_reads(spec, prop)
+    return out
+
+
+def scenario_reads(spec: Spec, prop: Property) -> set:
+    """What keeps a scenario's listed steps steps in a slice (a row that writes nothing
+    kept is dropped as a stutter): the machine's state for a row that changes it, its
+    effects' targets for one that does not; and the steps' preconditions."""
+    n = len(spec.variables)
+    listed = {(node, trigger) for node, trigger, _ in prop.steps}
+    out = {i % n for _, _, c in prop.steps if c is not None for i in names(c)}
+    for r in spec.rules:
+        if r.action in listed:
+            t = r.transition
+            own = spec.machines[t.machine].variable
+            out |= ({spec.by_name[f"n{r.node}.{own}" if r.node else own].index}
+                    if t.source != t.dest else {i for i, _ in r.effects})
     return out
 
 

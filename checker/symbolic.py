@@ -157,8 +157,8 @@ def property_reads(spec: Spec, prop: Property) -> set[int]:
              }.get(prop.kind, [])
     out = {i % n for t in trees for i in names(t)}
     if prop.kind == "scenario":  # a listed step must stay a step in the slice
-        listed = {(node, trigger) for node, trigger, _ in prop.steps}
-        out |= {i for r in spec.rules if r.action in listed for i, _ in r.effects}
+        from .run import scenario_reads
+        out |= scenario_reads(spec, prop)
     return out
 
 
