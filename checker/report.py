@@ -139,3 +139,16 @@ def table(result: CheckResult):
                   cells["z3"], first.expect, f"{states:,}" if states else "-",
                   f"{seconds:.2f}s", style="green" if ok else "bold red")
     return t
+
+
+def properties_markdown(spec: Spec) -> str:
+    """The README's property table: each property, its kind, assumptions, meaning and
+    the guide's sentence it states."""
+    kinds = {"leads_to": "leads-to"}
+    rows = ["| property | kind | assumes | meaning | the guide says |", "|---|---|---|---|---|"]
+    for p in spec.properties.values():
+        kind = kinds.get(p.kind, p.kind) + (", expected violated" if p.expect == "violated"
+                                            else "")
+        rows.append(f"| {p.name} | {kind} | {', '.join(p.assume)} | {p.meaning} | "
+                    f"{p.guide.replace('|', '&#124;')} |")
+    return "\n".join(rows)

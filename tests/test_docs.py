@@ -45,3 +45,10 @@ def test_readme_console_transcript_is_what_the_console_prints():
     out = io.StringIO()
     assert main([], stdin=io.StringIO(script), stdout=out) == 0
     assert out.getvalue() == expected
+
+
+def test_readme_property_table_is_the_spec_s_with_its_guide_sentences():
+    from hapair.checker.report import properties_markdown
+
+    text = (ROOT / "README.md").read_text()
+    assert properties_markdown(hapair.spec.load()) in text
