@@ -409,13 +409,18 @@ class Checker:
             raise SpecError(f"the unmutated spec fails ({bad[0]}): mutation testing needs a "
                             "spec that passes")
 
-    def _source(self, spec: Spec, sl) -> str:
-        from hapair.model import Model
-
-        from .fast import Layout, compile_step
-
-        model = Model(spec, sl.assume, sl.keep)
-        return compile_step(model, Layout(model))[1]
+    @staticmethod
+    def _rows(spec: Spec, sl) -> dict:
+        """What ``Model(spec, sl.assume, sl.keep)`` is made of: per action, its rows'
+        guards and kept effects in order (an action that writes nothing kept is not in
+        the model).  Equal rows make the same generated successor function."""
+        excluded = spec.without(sl.assume)
+        rows: dict = {}
+        for r in spec.rules:
+            if r.transition.trigger not in excluded:
+                kept = tuple((i, e) for i, e in r.effects if i in sl.keep)
+                rows.setdefault(r.action, []).append((r.guard, kept))
+        return {a: rs for a, rs in rows.items() if any(k for _, k in rs)}
 
     def _unchanged(self, spec: Spec, sl, props: list) -> bool:
         if spec is self.base or spec.initial != self.base.initial or \
@@ -424,8 +429,8 @@ class Checker:
             return False
         key = (sl.assume, sl.keep)
         if key not in self._sources:
-            self._sources[key] = self._source(self.base, sl)
-        return self._sources[key] == self._source(spec, sl)
+            self._sources[key] = self._rows(self.base, sl)
+        return self._sources[key] == self._rows(spec, sl)
 
     def failures(self, spec: Spec, *, first: bool = True) -> list[str]:
         """What would make ``hapair check --engine explicit`` fail on ``spec``: property
