@@ -24,9 +24,13 @@ does not get its expected verdict, or a slice deadlocks, exactly when ``hapair c
 with the explicit engine would exit 1; ``by`` names the first such property or check),
 or "survived".  ``equivalent`` decides whether a survivor is behaviourally the same: the
 same successor for every reachable state of the unmutated full product and every action
-(hence the same reachable states, and the same product).  Limits: trigger kinds (hence
-fairness), assumptions, bounds and properties are not mutated; "equivalent" is exact
-equality of the product, not equality up to a quotient of unobservable values.
+(hence the same reachable states, and the same product), where a step that changes
+nothing (a self-loop: a command accepted that does nothing) counts as no step.
+
+Limits: trigger kinds (hence fairness), assumptions, bounds and properties are not
+mutated; "equivalent" is equality of the product up to self-loops, not up to a quotient
+of unobservable values (a mutant that differs only there, such as the role a VSG holds
+before it first boots, is listed by hand with the guide's line).
 
 >>> from hapair.spec import vsg
 >>> ms = mutants(vsg.SPEC)
@@ -503,7 +507,7 @@ class Reference:
         return fn, np.array([self.actions[r.action] for r in model.spec.rules], np.int64)
 
     def successors(self, step, lo: int):
-        """(state index, action id, successor code) of a chunk, sorted."""
+        """(state index, action id, successor code) of a chunk, sorted; self-loops left out."""
         import numpy as np
 
         fn, act = step
@@ -514,6 +518,7 @@ class Reference:
         rows = np.concatenate([np.stack([idx.astype(np.int64), np.full(len(idx), act[r]),
                                          np.asarray(new, np.int64)], axis=1)
                                for idx, r, new in found])
+        rows = rows[rows[:, 2] != chunk[rows[:, 0]]]  # a step that changes nothing is none
         return rows[np.lexsort((rows[:, 1], rows[:, 0]))]
 
     def differs(self, other: Spec) -> str:

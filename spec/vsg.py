@@ -511,6 +511,11 @@ PROPERTIES += [
                 "startup-config, ha-pair id, a role command) changes no redundancy state, "
                 "no link and no failover in progress",
      "require": _unchanged("n1.state", "n2.state", "link", "failover_lock")},
+    {"name": "CommandsNeedARunningVSG", "kind": "action",
+     "on": [t for t, meta in TRIGGERS.items() if meta["kind"] == "operator"],
+     "guide": "You are logged into the CLI in EXEC mode.",
+     "meaning": "a command is typed on a VSG that runs (not powered off, not booting)",
+     "require": "pre.self.state not in ('off', 'booting')"},
     {"name": "ConfigCommandsOnlyOnActive", "kind": "action", "on": CONFIG_COMMANDS,
      "guide": "The console for the standby Cisco VSG is available through the vSphere client "
               "or by entering the attach module [1 | 2] command depending on whether the "
@@ -570,8 +575,19 @@ PROPERTIES += [
      "require": _untouched("peer")},
     {"name": "PowerOffPowersOff", "kind": "action", "on": ["power_off"],
      "guide": "Power the Cisco VSG off and then on from the vSphere Client.",
-     "meaning": "a VSG powered off is off",
-     "require": "post.self.state == 'off'"},
+     "meaning": "a running VSG powered off is off, and its peer stays powered as it was",
+     "require": "pre.self.state != 'off' and post.self.state == 'off' "
+                "and (post.peer.state == 'off') == (pre.peer.state == 'off')"},
+    {"name": "PowerOnOnlyWhenOff", "kind": "action", "on": ["power_on"],
+     "guide": "Power the Cisco VSG off and then on from the vSphere Client.",
+     "meaning": "only a powered-off VSG is powered on",
+     "require": "pre.self.state == 'off'"},
+    {"name": "OnlyPowerOffPowersOff", "kind": "action",
+     "on": [t for t in TRIGGERS if t != "power_off"],
+     "guide": "Power the Cisco VSG off and then on from the vSphere Client.",
+     "meaning": "no step but powering it off turns a running VSG off",
+     "require": " and ".join(f"(pre.{n}.state == 'off' or post.{n}.state != 'off')"
+                             for n in ("n1", "n2"))},
     {"name": "RestartsComeBackThroughBooting", "kind": "action",
      "on": ["power_on", "reload", "restart_pair", "resolve_dual_active", "fail_native",
             "system_switchover"],
@@ -598,12 +614,34 @@ PROPERTIES += [
      "meaning": "a failover makes the HA standby active",
      "require": "(pre.n1.state == 'ha_standby' and post.n1_active) "
                 "or (pre.n2.state == 'ha_standby' and post.n2_active)"},
+    {"name": "BootNegotiationOnlyWhileBooting", "kind": "action", "on": ["negotiation"],
+     "guide": "It takes precedence during bootup when negotiating the active/standby mode.",
+     "meaning": "boot negotiation ends a boot",
+     "require": "pre.self.state == 'booting'"},
+    {"name": "StandbyOnlyOfAnActive", "kind": "action", "on": ["negotiation"],
+     "guide": "An active Cisco VSG is paired with a standby Cisco VSG.",
+     "meaning": "a VSG that finishes booting as standby has an active peer",
+     "require": "post.self.state not in ('standby_syncing', 'ha_standby') "
+                "or pre.peer.state in ('active_no_standby', 'active_ha_standby')"},
+    {"name": "OnlyUnstableStandbyRestartsPair", "kind": "action", "on": ["restart_pair"],
+     "guide": "If a standby Cisco VSG that is not stable detects that an active Cisco VSG "
+              "has failed, then instead of initiating a failover, it tries to restart the "
+              "pair.",
+     "meaning": "the pair is restarted by a standby that is not stable",
+     "require": "pre.self.state == 'standby_syncing'"},
+    {"name": "StandbyBecomesActiveOnlyByFailover", "kind": "action", "on": ["*"],
+     "guide": "When a failover begins, another failover cannot be started until a stable "
+              "standby Cisco VSG is available.",
+     "meaning": "an HA standby becomes active only by a failover, which blocks the next one",
+     "require": " and ".join(f"(not (pre.{n}.state == 'ha_standby' and post.{n}_active) "
+                             "or post.failover_lock)" for n in ("n1", "n2"))},
     {"name": "SynchronizeWithActive", "kind": "action", "on": ["sync_done"],
      "guide": "The active and standby Cisco VSGs automatically synchronize when the internal "
               "state of one is active and the internal state of the other is standby.",
      "meaning": "a standby becomes HA standby only beside an active peer, which then has an "
                 "HA standby",
-     "require": "pre.peer_active and post.self.state == 'ha_standby' "
+     "require": "pre.self.state in ('standby_syncing', 'ha_standby') and pre.peer_active "
+                "and post.self.state == 'ha_standby' "
                 "and post.peer.state == 'active_ha_standby'"},
     {"name": "ActiveOnlyByBootOrFailover", "kind": "action", "on": ["*"],
      "guide": "The secondary Cisco VSG negotiates with the primary Cisco VSG and becomes the "
@@ -619,6 +657,17 @@ PROPERTIES += [
      "meaning": "a booting VSG leaves booting only by its boot negotiation (or powered off)",
      "require": " and ".join(f"(pre.{n}.state != 'booting' or post.{n}.state in "
                              "('booting', 'off'))" for n in ("n1", "n2"))},
+    {"name": "OnlyFailedServicesRestart", "kind": "action", "on": ["restart_service"],
+     "guide": "A restarting service can recover the last known operating state that "
+              "preceded a failure.",
+     "meaning": "System Manager restarts a service that failed, and it then runs",
+     "require": "pre.self.sysmgr == 'restarting' and post.self.sysmgr == 'ok'"},
+    {"name": "MessagesDeliveredToRunningService", "kind": "action", "on": ["mts_deliver"],
+     "guide": "The MTS can maintain persistent messages and logged messages in queues for "
+              "access even after a service restart.",
+     "meaning": "MTS delivers a queued message to a service that runs",
+     "require": "pre.self.mts_queued and not post.self.mts_queued "
+                "and pre.self.sysmgr == 'ok' and post.self.sysmgr == 'ok'"},
     {"name": "MtsQueuesForRestartingService", "kind": "action", "on": ["mts_message"],
      "guide": "The MTS handles message routing and queuing between services on and across "
               "modules and between supervisors.",
@@ -644,6 +693,40 @@ PROPERTIES += [
      "when": "self_active",
      "on": ["role_standalone", "role_primary", "role_secondary", "config_edit", "copy_rs",
             "ha_pair_id_same", "reload"]},
+    {"name": "UnstableStandbyRestartsWhenActiveLost", "kind": "enabled",
+     "guide": "If a standby Cisco VSG that is not stable detects that an active Cisco VSG "
+              "has failed, then instead of initiating a failover, it tries to restart the "
+              "pair.",
+     "meaning": "a standby that is not stable and sees no active restarts the pair",
+     "when": "self.state == 'standby_syncing' and (link == 'down' or not peer_active)",
+     "on": ["restart_pair"]},
+    {"name": "ProcessesCanFail", "kind": "enabled",
+     "guide": "Applications are started and initialized in standby mode on the standby "
+              "Cisco VSG.",
+     "meaning": "on a running VSG (active or standby) a native process, or a borrowed one "
+                "that runs, can fail",
+     "when": f"self.state in {UP} and self.sysmgr == 'ok'",
+     "on": ["fail_native", "fail_borrowed"]},
+    {"name": "FailedServiceRestarted", "kind": "enabled",
+     "guide": "The SM is responsible for launching, stopping, monitoring, restarting a "
+              "service, and for initiating and managing the synchronization of service "
+              "states and supervisor states.",
+     "meaning": "on a running VSG a failed borrowed service can be restarted",
+     "when": f"self.state in {UP} and self.sysmgr == 'restarting'",
+     "on": ["restart_service"]},
+    {"name": "MessageQueuedForRestartingService", "kind": "enabled",
+     "guide": "The MTS handles message routing and queuing between services on and across "
+              "modules and between supervisors.",
+     "meaning": "on a running VSG, a persistent message can come for a restarting service "
+                "(the model queues one)",
+     "when": f"self.state in {UP} and self.sysmgr == 'restarting' and not self.mts_queued",
+     "on": ["mts_message"]},
+    {"name": "QueuedMessageDeliverable", "kind": "enabled",
+     "guide": "The MTS can maintain persistent messages and logged messages in queues for "
+              "access even after a service restart.",
+     "meaning": "a queued message can be delivered once its service runs",
+     "when": f"self.state in {UP} and self.sysmgr == 'ok' and self.mts_queued",
+     "on": ["mts_deliver"]},
     {"name": "PowerAlwaysAvailable", "kind": "enabled",
      "guide": "Power the Cisco VSG off and then on from the vSphere Client.",
      "meaning": "a running VSG can always be powered off",
