@@ -39,7 +39,8 @@ def test_readme_console_transcript_is_what_the_console_prints():
     from hapair.console import main
 
     text = (ROOT / "README.md").read_text()
-    block = re.search(r"```\n\$ printf '(.*?)' \| \.venv/bin/python -m hapair console\n(.*?)```", text,
+    block = re.search(r"```\n\$ printf '(.*?)' \| \.venv/bin/python -m hapair console\n"
+                      r"(.*?)```", text,
                       re.S)
     script, expected = block.group(1).encode().decode("unicode_escape"), block.group(2)
     out = io.StringIO()
