@@ -19,7 +19,7 @@ machine), ``macro/<name>:<edit>`` or ``initial/<variable>=<value>``:
 * each macro negated and edited inside as a condition;
 * each initial value changed to every other value of its domain.
 
-``classify`` runs one mutant: "rejected" (the loader refused it), "killed" (a property
+``Checker.classify`` runs one mutant: "rejected" (the loader refused it), "killed" (a property
 does not get its expected verdict, or a slice deadlocks, exactly when ``hapair check``
 with the explicit engine would exit 1; ``by`` names the first such property or check),
 or "survived".  ``equivalent`` decides whether a survivor is behaviourally the same: the
