@@ -141,7 +141,9 @@ def test_a_stale_equivalent_is_reported():
 
 
 @pytest.mark.slow
-def test_every_mutant_of_the_vsg_spec():
+def test_every_mutant_of_the_vsg_spec(request):
+    if "slow" not in (request.config.getoption("-m") or ""):
+        pytest.skip("minutes of work: run with -m slow")
     report = mutate.run(vsg.SPEC, name="vsg", listed=LISTED, jobs=2)
     survivors = [(o.id, o.note) for o in report.outcomes if o.status == "survived"]
     assert report.score >= 0.98, survivors
