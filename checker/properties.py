@@ -8,6 +8,15 @@ weak fairness of each node's internal steps in an environment that eventually st
 acting (faults, power, link and operator commands may happen any finite number of
 times): a violation is a P-state from which the run can reach, without Q, a cycle of
 internal steps that is weakly fair, or a state where no internal step is enabled.
+
+The properties of what must be possible (TLC's ``ENABLED`` and reachability):
+``reachable``: some reachable state satisfies the condition (the witness is a shortest run
+to one); ``enabled``: in every reachable state where ``when`` holds for a node, each
+trigger in ``on`` is enabled for it (an invariant over the triggers' guards; vacuous when
+``when`` never holds); ``scenario``: the model admits the listed steps in order, with
+internal steps in between, ending in a state that satisfies ``expr`` (the witness is a
+shortest such run).  A ``reachable`` or ``scenario`` property that fails has no trace:
+the whole explored graph is the evidence.
 """
 
 from __future__ import annotations
@@ -27,6 +36,7 @@ class Finding:
     trace: Trace | None = None
     witnesses: int = 0
     note: str = ""
+    witness: Trace | None = None  # reachable / scenario: a shortest run that shows it
 
 
 class Evaluator:
@@ -34,8 +44,10 @@ class Evaluator:
 
     def __init__(self, spec: Spec, prop: Property):
         self.spec, self.prop = spec, prop
-        if prop.kind == "always":
+        if prop.kind in ("always", "reachable", "enabled", "scenario"):
             self.holds = predicate(prop.expr)
+            if prop.kind == "enabled":
+                self.when = predicate(prop.p)
         elif prop.kind == "action":
             self.require = [predicate(r) for r in prop.require]
             self.watched = {t for t in spec.triggers if spec.watches(prop, t)}
@@ -56,7 +68,69 @@ def decide(g: StateGraph, prop: Property) -> Finding:
         return _always(g, ev)
     if prop.kind == "action":
         return _action(g, ev)
+    if prop.kind == "reachable":
+        return _reachable(g, ev)
+    if prop.kind == "enabled":
+        return _enabled(g, ev)
+    if prop.kind == "scenario":
+        return _scenario(g, ev)
     return _leads_to(g, ev)
+
+
+def _reachable(g: StateGraph, ev: Evaluator) -> Finding:
+    for sid, s in enumerate(g.states):  # BFS order: the first is a shortest witness
+        if ev.holds(s):
+            return Finding("proved", witnesses=1, witness=g.trace_to(sid))
+    return Finding("violated", note="no reachable state satisfies it")
+
+
+def _enabled(g: StateGraph, ev: Evaluator) -> Finding:
+    seen = sum(1 for s in g.states if ev.when(s))
+    if not seen:
+        return Finding("vacuous", note="'when' never holds in the explored graph")
+    found = _always(g, ev)
+    found.witnesses = seen
+    return found
+
+
+def _scenario(g: StateGraph, ev: Evaluator) -> Finding:
+    """BFS over (state, steps done): internal steps keep the count, the next listed
+    action (from a state meeting its precondition) advances it."""
+    model, adj = g.model, _adjacency(g)
+    rules = model.spec.rules
+    steps = ev.prop.steps
+    conds = [predicate(c) if c is not None else None for _, _, c in steps]
+    start = (0, 0)
+    back: dict = {start: None}
+    frontier = [start]
+    while frontier:
+        nxt = []
+        for sid, k in frontier:
+            if k == len(steps) and ev.holds(g.states[sid]):
+                return Finding("proved", witnesses=1, witness=_unwind(g, back, (sid, k)))
+            for r, b in adj[sid]:
+                act = rules[r].action
+                if act in model.internal:
+                    to = (b, k)
+                elif k < len(steps) and act == steps[k][:2] and \
+                        (conds[k] is None or conds[k](g.states[sid])):
+                    to = (b, k + 1)
+                else:
+                    continue
+                if to not in back:
+                    back[to] = ((sid, k), r)
+                    nxt.append(to)
+        frontier = nxt
+    return Finding("violated", note="the model does not admit these steps")
+
+
+def _unwind(g: StateGraph, back: dict, at: tuple) -> Trace:
+    ids, rules = [at[0]], []
+    while back[at] is not None:
+        at, r = back[at]
+        ids.append(at[0])
+        rules.append(r)
+    return g.trace_of(ids[::-1], rules[::-1])
 
 
 def _always(g: StateGraph, ev: Evaluator) -> Finding:

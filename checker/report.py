@@ -12,8 +12,11 @@ JSON schema ``hapair-check/1``::
      "properties": [{"name": str, "kind": str, "meaning": str, "assume": [str],
                      "expect": "holds"|"violated", "verdict": str, "engine": str,
                      "ok": bool, "states": int, "edges": int, "seconds": float,
-                     "depth": int|null, "witnesses": int, "note": str,
-                     "trace": hapair-trace/1 | null}]}
+                     "depth": int|null, "witnesses": int, "note": str, "guide": str,
+                     "trace": hapair-trace/1 | null, "witness": hapair-trace/1 | null}]}
+
+``guide`` quotes the guide's sentence the property states; ``witness`` is the shortest
+run that shows a ``reachable`` or ``scenario`` property.
 """
 
 from __future__ import annotations
@@ -46,7 +49,10 @@ def _prop_json(r: PropertyResult, spec: Spec) -> dict:
             "expect": r.expect, "verdict": r.verdict, "engine": r.engine, "ok": r.ok,
             "states": r.states, "edges": r.edges, "seconds": round(r.seconds, 4),
             "depth": r.depth, "witnesses": r.witnesses, "note": r.note,
-            "trace": traces.to_json(spec, r.trace, r.name, r.assume) if r.trace else None}
+            "guide": spec.properties[r.name].guide if r.name in spec.properties else "",
+            "trace": traces.to_json(spec, r.trace, r.name, r.assume) if r.trace else None,
+            "witness": traces.to_json(spec, r.witness, r.name, r.assume) if r.witness
+            else None}
 
 
 def to_junit(result: CheckResult, *, run_id: str | None = None) -> str:
@@ -137,3 +143,16 @@ def table(result: CheckResult):
                   cells["z3"], first.expect, f"{states:,}" if states else "-",
                   f"{seconds:.2f}s", style="green" if ok else "bold red")
     return t
+
+
+def properties_markdown(spec: Spec) -> str:
+    """The README's property table: each property, its kind, assumptions, meaning and
+    the guide's sentence it states."""
+    kinds = {"leads_to": "leads-to"}
+    rows = ["| property | kind | assumes | meaning | the guide says |", "|---|---|---|---|---|"]
+    for p in spec.properties.values():
+        kind = kinds.get(p.kind, p.kind) + (", expected violated" if p.expect == "violated"
+                                            else "")
+        rows.append(f"| {p.name} | {kind} | {', '.join(p.assume)} | {p.meaning} | "
+                    f"{p.guide.replace('|', '&#124;')} |")
+    return "\n".join(rows)

@@ -34,7 +34,7 @@ class Trace:
 @dataclass
 class PropertyResult:
     name: str
-    kind: str  # always | action | leads_to | deadlock
+    kind: str  # always | action | leads_to | reachable | enabled | scenario
     meaning: str
     assume: tuple
     expect: str  # holds | violated
@@ -47,6 +47,7 @@ class PropertyResult:
     trace: Trace | None = None
     witnesses: int = 0  # how often the trigger / premise occurs in the explored graph
     note: str = ""
+    witness: Trace | None = None  # reachable / scenario: a shortest run that shows it
 
     @property
     def ok(self) -> bool:

@@ -108,7 +108,8 @@ def _by_invariant(root: Slice, groups: dict, inside: dict) -> tuple:
     nested cone's variables are all tracked in ``root``, and ``root``'s steps include
     every step of the nested slice, so a proof there is a proof of the property)."""
     return tuple(p.name for sl, ps in groups.items() if _root(sl, inside) == root
-                 for p in ps if p.kind in ("always", "action") and p.expect == "holds")
+                 for p in ps if p.kind in ("always", "action", "enabled")
+                 and p.expect == "holds")
 
 
 def _widest_above(sl: Slice, groups: dict) -> Slice | None:
@@ -165,7 +166,8 @@ def _explicit(g: StateGraph, p: Property) -> PropertyResult:
     found = props.decide(g, p)
     return PropertyResult(p.name, p.kind, p.meaning, p.assume, p.expect, found.verdict,
                           "explicit", len(g.states), len(g.src), time.perf_counter() - t,
-                          trace=found.trace, witnesses=found.witnesses, note=found.note)
+                          trace=found.trace, witnesses=found.witnesses, note=found.note,
+                          witness=found.witness)
 
 
 def dead_transitions(spec: Spec, fired: set) -> list[str]:
@@ -185,6 +187,8 @@ def _prove(name: str, assume: tuple, keep: frozenset, depth: int,
 
     spec = _SPEC[0]
     prop = spec.properties[name]
+    if prop.kind in ("reachable", "scenario"):  # BMC: the shortest witness
+        return symbolic.witness(spec, prop, depth, assume=assume, keep=keep)
     if prop.kind == "leads_to":  # bounded: the shortest fair lasso, if one is that short
         return symbolic.lasso_bmc(spec, prop, liveness_depth, assume=assume, keep=keep)
     if prop.expect == "violated":  # a witness: BMC finds its shortest run directly
@@ -254,9 +258,9 @@ class _Z3Work:
         if not self.active:
             return
         # Invariants (Spacer) and leads-to (lasso search) take longest: queue them first.
-        cost = {"always": 0, "leads_to": 1, "action": 2}
+        cost = {"always": 0, "enabled": 0, "leads_to": 1}
         tasks = sorted(((sl, p) for sl, ps in groups.items() for p in ps),
-                       key=lambda t: cost[t[1].kind])
+                       key=lambda t: cost.get(t[1].kind, 2))
         self.depths = (depth, liveness_depth)
         self.own_slice = {p.name: sl for sl, p in tasks}
         self.proofs = [self._proof(sl, p) for sl, p in tasks if p.name not in self.handed]

@@ -147,6 +147,12 @@ class Translator:
 # -- the transition relation ----------------------------------------------------------
 
 
+def is_state_property(prop: Property) -> bool:
+    """Checked state by state: an invariant, or an ``enabled`` property (an invariant
+    over the guards of its triggers)."""
+    return prop.kind in ("always", "enabled")
+
+
 class Encoding:
     """``Model(spec, assume, keep)`` as z3 formulas: states, ``init``, ``step``.
 
@@ -295,7 +301,7 @@ class Unrolling:
     def bad(self, k: int):
         """The property fails at position ``k`` (state k, or the step into it)."""
         enc, p = self.enc, self.prop
-        if p.kind == "always":
+        if is_state_property(p):
             return enc.bad_state(p, self.states[k])
         if k == 0:
             return enc.z3.BoolVal(False)
@@ -441,17 +447,19 @@ SPACER_BMC_LIMIT = 200  # steps BMC may take to replay a violation Spacer found
 
 
 def _safety(prop: Property) -> None:
-    if prop.kind == "leads_to":
-        raise HapairError(f"property '{prop.name}' is leads_to: prove and bmc check 'always' "
-                          "and 'action' properties; lasso_bmc searches leads_to ones")
+    if prop.kind in ("leads_to", "reachable", "scenario"):
+        raise HapairError(f"property '{prop.name}' is {prop.kind}: prove and bmc check "
+                          "'always', 'enabled' and 'action' properties; lasso_bmc searches "
+                          "leads_to ones, witness reachable and scenario ones")
 
 
 def _setup(spec: Spec, prop: Property, assume, keep, bits: bool = True) -> Encoding:
     from hapair.model.slicing import cone_of_influence, reads
 
-    if prop.kind not in ("always", "action", "leads_to"):
+    if prop.kind not in ("always", "action", "leads_to", "reachable", "enabled", "scenario"):
         raise HapairError(f"property '{prop.name}' is {prop.kind}; the z3 engine checks "
-                          "'always', 'action' and (bounded) 'leads_to' properties")
+                          "'always', 'action', 'enabled', 'reachable', 'scenario' and "
+                          "(bounded) 'leads_to' properties")
     assume = prop.assume if assume is None else tuple(assume)
     if keep is None:
         keep = cone_of_influence(spec, reads(spec, prop), assume)
@@ -550,7 +558,7 @@ def _induction(enc: Encoding, prop: Property, base: Unrolling, k_max: int):
         trace = _search(base, k)
         if trace is not None:
             return "violated", k, trace, f"k-induction base case: counterexample, {k} steps"
-        if (k or prop.kind == "always") and step.check(k) is None:
+        if (k or is_state_property(prop)) and step.check(k) is None:
             return "proved", k, None, f"k-induction, k={k} (simple paths)"
         step.solver.add(z3.Not(step.bad(k)))
     return None
@@ -586,7 +594,7 @@ def _spacer(enc: Encoding, prop: Property) -> str:
 
     fp.rule(reach(*[enc.num(enc.spec.initial[i]) for i in enc.keep]))
     fp.rule(at(post), [at(pre), enc.domain(pre), enc.step(pre, sel, post)])
-    if prop.kind == "always":
+    if is_state_property(prop):
         goal = z3.And(at(pre), enc.bad_state(prop, pre))
     else:
         goal = z3.And(at(pre), enc.step(pre, sel, post), enc.bad_step(prop, pre, sel, post))
@@ -594,6 +602,122 @@ def _spacer(enc: Encoding, prop: Property) -> str:
     if res == z3.unsat:
         return "proved"
     return "violated" if res == z3.sat else "unknown"
+
+
+def witness(spec: Spec, prop: Property, depth: int, *, assume=None, keep=None,
+            bits: bool = True) -> PropertyResult:
+    """A ``reachable`` or ``scenario`` property: BMC for the shortest run that shows it
+    ("proved", the run in ``witness``); if there is none of at most ``depth`` steps,
+    Spacer decides whether a longer one exists ("proved", no run) or none does
+    ("violated").  A scenario's run takes its listed steps in order (each from a state
+    meeting its precondition) and internal steps in between, as in the explicit engine.
+
+    >>> from hapair import spec
+    >>> sp = spec.load()
+    >>> sp.add_property({"name": "BothUp", "kind": "reachable",
+    ...                  "expr": "n1_active and n2.state == 'ha_standby'"}).kind
+    'reachable'
+    >>> r = witness(sp, sp.properties["BothUp"], 10)
+    >>> r.verdict, len(r.witness)
+    ('proved', 5)
+    """
+    start = time.perf_counter()
+    enc = _setup(spec, prop, assume, keep, bits)
+    search = _Witness(enc, prop)
+    try:
+        for k in range(depth + 1):
+            found = search.at(k)
+            if found is not None:
+                return _result(prop, enc, "proved", start, depth=k, witness=found,
+                               witnesses=1, note=f"BMC: a shortest witness, {k} steps")
+        verdict = search.spacer()
+    except Undecided as why:
+        return _result(prop, enc, "unknown", start, note=f"z3 gave up ({why})")
+    if verdict == "violated":
+        return _result(prop, enc, "violated", start, note="Spacer (CHC): no run shows it")
+    if verdict == "proved":
+        return _result(prop, enc, "proved", start,
+                       note=f"Spacer (CHC): only runs longer than {depth} steps show it")
+    return _result(prop, enc, "unknown", start, note=f"Spacer says {verdict}")
+
+
+class _Witness:
+    """A path with a phase counter: how many of a scenario's listed steps it has taken
+    (always 0 for a ``reachable`` property, whose path may take any step)."""
+
+    def __init__(self, enc: Encoding, prop: Property):
+        z3, rules = enc.z3, enc.spec.rules
+        self.enc, self.prop, self.z3 = enc, prop, z3
+        self.steps = prop.steps
+        self.psort = z3.BitVecSort(max(2, (len(self.steps) + 1).bit_length() + 1))
+        self.internal = [i for i in enc.live
+                         if enc.spec.triggers[rules[i].transition.trigger].kind == "internal"]
+        self.listed = [[i for i in enc.live if rules[i].action == (n, t)]
+                       for n, t, _ in self.steps]
+        self.path = Unrolling(enc, prop, "w", initial=True)
+        self.phases = [self._phase(0)]
+        self.path.solver.add(self.phases[0] == 0)
+
+    def _phase(self, k: int):
+        return self.z3.Const(f"w|phase{k}", self.psort)
+
+    def _any(self, sel, rules: list):
+        return self.z3.Or([sel == i for i in rules] or [self.z3.BoolVal(False)])
+
+    def moves(self, pre: list, sel, ph, nph):
+        """The phase goes from ``ph`` to ``nph`` as rule ``sel`` fires on ``pre``."""
+        z3 = self.z3
+        if not self.steps:
+            return nph == ph
+        tr = Translator(pre, self.enc.num)
+        opts = [z3.And(self._any(sel, self.internal), nph == ph)]
+        for i, ((_, _, cond), rs) in enumerate(zip(self.steps, self.listed)):
+            parts = [ph == i, self._any(sel, rs), nph == i + 1]
+            if cond is not None:
+                parts.append(tr.formula(cond))
+            opts.append(z3.And(parts))
+        return z3.Or(opts)
+
+    def goal(self, s: list, ph):
+        return self.z3.And(Translator(s, self.enc.num).formula(self.prop.expr),
+                           ph == len(self.steps))
+
+    def at(self, k: int) -> Trace | None:
+        path, z3 = self.path, self.z3
+        while len(path.states) <= k:
+            path.extend()
+            self.phases.append(self._phase(len(self.phases)))
+            path.solver.add(self.moves(path.states[-2], path.sels[-1], self.phases[-2],
+                                       self.phases[-1]))
+        path.solver.push()
+        path.solver.add(self.goal(path.states[k], self.phases[k]))
+        res = path.solver.check()
+        model = path.solver.model() if res == z3.sat else None
+        path.solver.pop()
+        if res == z3.unknown:
+            raise Undecided(path.solver.reason_unknown())
+        return None if model is None else path.trace(model, k)
+
+    def spacer(self) -> str:
+        z3, enc = self.z3, self.enc
+        pre, post, sel = enc.state("p"), enc.state("q"), enc.selector("p")
+        ph, nph = z3.Const("p|phase", self.psort), z3.Const("q|phase", self.psort)
+        reach = z3.Function("reach", *([enc.sort] * len(enc.keep)), self.psort,
+                            z3.BoolSort())
+        fp = z3.Fixedpoint()
+        fp.set(engine="spacer")
+        fp.register_relation(reach)
+        fp.declare_var(*[pre[i] for i in enc.keep], *[post[i] for i in enc.keep], sel,
+                       ph, nph)
+        fp.rule(reach(*[enc.num(enc.spec.initial[i]) for i in enc.keep],
+                      z3.BitVecVal(0, self.psort)))
+        fp.rule(reach(*[post[i] for i in enc.keep], nph),
+                [reach(*[pre[i] for i in enc.keep], ph), enc.domain(pre),
+                 enc.step(pre, sel, post), self.moves(pre, sel, ph, nph)])
+        res = fp.query(z3.And(reach(*[pre[i] for i in enc.keep], ph), self.goal(pre, ph)))
+        if res == z3.unsat:
+            return "violated"
+        return "proved" if res == z3.sat else "unknown"
 
 
 # -- certificate of the explicit engine -----------------------------------------------
@@ -707,7 +831,7 @@ def certify_and_prove(spec: Spec, states, *, assume=(), keep=None, bits: bool = 
     proved = {}
     for prop in props:
         t = time.perf_counter()
-        bad = enc.bad_state(prop, pre) if prop.kind == "always" else \
+        bad = enc.bad_state(prop, pre) if is_state_property(prop) else \
             enc.bad_step(prop, pre, sel, post) if prop.kind == "action" else None
         if bad is not None and solver.check(bad) == z3.unsat:
             proved[prop.name] = _result(

@@ -203,7 +203,7 @@ class Replay:
 
         prop = self.spec.properties[name or self.data["property"]]
         ev = Evaluator(self.spec, prop)
-        if prop.kind == "always":
+        if prop.kind in ("always", "enabled"):
             return not ev.holds(self.states[-1])
         if prop.kind == "action":
             last = self.data["steps"][-1]

@@ -1,6 +1,6 @@
-"""The command line: ``hapair check | specs | console | replay | diagrams | diagram |
-export | explore | node | validate``; ``--spec NAME|FILE`` picks the spec (default: the
-built-in VSG).
+"""The command line: ``hapair check | specs | mutate | console | replay | diagrams |
+diagram | export | explore | node | validate``; ``--spec NAME|FILE`` picks the spec
+(default: the built-in VSG).
 
 Exit codes: 0 every property has its expected verdict; 1 one does not (or a replay
 diverges); 2 bad usage, a malformed spec, property or trace (one line on stderr).
@@ -234,6 +234,88 @@ def cmd_explore(args) -> int:
     return 0
 
 
+def _mutation_spec(name: str) -> tuple[str, dict, Path | None]:
+    """``--spec``: a built-in spec's name or a spec file (``hapair.specs.read``); with the
+    file of its committed equivalent mutants (``<spec>.equivalents.json`` beside it)."""
+    from hapair import specs
+
+    data, source = specs.read(name)
+    if name in specs.BUILTIN:
+        if name == "vsg":
+            from hapair.spec import vsg
+            return name, data, Path(vsg.__file__).with_name("vsg.equivalents.json")
+        return name, data, Path(specs.__file__).with_name(f"{name}.equivalents.json")
+    path = Path(source)
+    stem = path.name.split(".")[0]
+    return str(data.get("name", stem)), data, path.with_name(f"{stem}.equivalents.json")
+
+
+def cmd_mutate(args) -> int:
+    """Mutation testing: every mutant (or a sample) checked; exit 0 when the score is
+    at least --min-score and every committed equivalent still is one."""
+    from rich.console import Console
+
+    from hapair.checker import mutate
+
+    if args.sample is not None and args.sample < 1 or args.jobs < 1 or args.z3_sample < 0 \
+            or not 0 <= args.min_score <= 1:
+        raise SpecError("--sample and --jobs must be at least 1, --z3-sample at least 0, "
+                        "--min-score between 0 and 1")
+    name, data, equivalents = _mutation_spec(args.spec or "vsg")
+    listed = mutate.load_equivalents(Path(args.equivalents) if args.equivalents
+                                     else equivalents)
+    out, err = Console() if sys.stdout.isatty() else Console(width=150), Console(stderr=True)
+    with err.status("mutating", spinner="dots") as status:
+        report = mutate.run(data, name=name, bounds=_bounds(args.bound), sample=args.sample,
+                            seed=args.seed, jobs=args.jobs, listed=listed,
+                            progress=lambda k, n: status.update(f"mutant {k}/{n}"))
+        if args.z3_sample:
+            status.update("z3 on a sample of the killed mutants")
+            report.z3 = mutate.agreement(data, report, args.z3_sample,
+                                         bounds=_bounds(args.bound), seed=args.seed)
+    out.print(_mutation_table(report, args.all))
+    _print_mutation_summary(out, report, args.min_score)
+    if args.json:
+        from hapair.checker import trace
+        trace.write_json(Path(args.json), report.to_json())
+    return 0 if report.ok(args.min_score) else 1
+
+
+def _mutation_table(report, every: bool):
+    from rich.markup import escape
+    from rich.table import Table
+
+    t = Table(title=f"mutants of {report.spec}" + ("" if every else " (not killed)"))
+    for col in ("mutant", "outcome", "by / why"):
+        t.add_column(col)
+    for o in report.outcomes:
+        if every or o.status not in ("killed", "rejected"):
+            t.add_row(escape(o.id), o.status, escape(o.by or o.note))
+    return t
+
+
+def _print_mutation_summary(out, report, min_score: float) -> None:
+    counts = ", ".join(f"{report.count(s)} {s}" for s in
+                       ("killed", "rejected", "equivalent", "silent", "survived"))
+    out.print(f"{len(report.outcomes)} of {report.total} mutants run: {counts} "
+              "(rejected: killed by the loader; silent: listed as a change the guide does "
+              "not constrain)")
+    for line in report.stale:
+        out.print(f"[bold red]stale equivalent[/bold red]: {line}")
+    if report.z3:
+        agree = sum(a.agree for a in report.z3)
+        found = sum(a.z3 == "violated" for a in report.z3)
+        out.print(f"z3 agrees on {agree} of {len(report.z3)} sampled kills (finds the "
+                  f"violation itself in {found})")
+        for a in report.z3:
+            if not a.agree:
+                out.print(f"[bold red]engines disagree[/bold red] on {a.id}: {a.property} "
+                          f"explicit {a.explicit}, z3 {a.z3}")
+    verdict = "OK" if report.ok(min_score) else "FAILED"
+    out.print(f"score {report.score:.1%} (minimum {min_score:.0%}) in {report.seconds:.1f}s: "
+              f"{verdict}")
+
+
 def cmd_console(args, rest) -> int:
     if rest[:1] == ["--connect"] or any(r.startswith("--connect=") for r in rest):
         from hapair.nodeproc import console_client
@@ -328,6 +410,7 @@ def parser() -> argparse.ArgumentParser:
                    help="the straightforward engine instead of the packed NumPy one")
     x.set_defaults(func=cmd_explore)
     sub.add_parser("specs", help="list the built-in specs").set_defaults(func=cmd_specs)
+    _mutate_parser(sub)
     sub.add_parser("console", help="a vsg# console over a simulated lab (--connect "
                    "HOST:PORT: a real node's)", add_help=False)
     from hapair.nodeproc import add_node_parser
@@ -348,6 +431,27 @@ class _Terminated(BaseException):
 
 def _on_sigterm(signum, frame):
     raise _Terminated
+
+
+def _mutate_parser(sub) -> None:
+    m = sub.add_parser("mutate", help="mutation testing: break the spec row by row and see "
+                                      "the checker catch it")
+    _spec_arg(m)
+    m.add_argument("--sample", type=int, metavar="N", help="only N mutants, drawn with --seed")
+    m.add_argument("--seed", type=int, default=0, metavar="S")
+    m.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes")
+    m.add_argument("--z3-sample", type=int, default=0, metavar="N",
+                   help="check N killed mutants with z3 too, to show the engines agree")
+    m.add_argument("--min-score", type=float, default=0.98, metavar="F",
+                   help="the kill rate to pass (default 0.98)")
+    m.add_argument("--equivalents", metavar="FILE",
+                   help="the committed equivalent mutants (default: <spec>.equivalents.json "
+                        "beside the spec)")
+    m.add_argument("--bound", action="append", metavar="NAME=N")
+    m.add_argument("--all", action="store_true", help="list every mutant, not only the ones "
+                                                      "not killed")
+    m.add_argument("--json", metavar="FILE")
+    m.set_defaults(func=cmd_mutate)
 
 
 def main(argv: list[str] | None = None) -> int:

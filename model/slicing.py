@@ -36,6 +36,22 @@ def reads(spec: Spec, prop: Property) -> set[int]:
         for r in spec.rules:
             if spec.watches(prop, r.transition.trigger):
                 out.add(own_state(spec, r))
+    if prop.kind == "scenario":
+        out |= scenario_reads(spec, prop)
+    return out
+
+
+def scenario_reads(spec: Spec, prop: Property) -> set:
+    """What keeps a scenario's listed steps steps in a slice (a row that writes nothing
+    kept is dropped as a stutter): the machine's state for a row that changes it, its
+    effects' targets for one that does not; and the steps' preconditions."""
+    n = len(spec.variables)
+    listed = {(node, trigger) for node, trigger, _ in prop.steps}
+    out = {i % n for _, _, c in prop.steps if c is not None for i in names(c)}
+    for r in spec.rules:
+        if r.action in listed:
+            out |= {own_state(spec, r)} if r.transition.source != r.transition.dest \
+                else {i for i, _ in r.effects}
     return out
 
 

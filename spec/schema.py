@@ -152,7 +152,7 @@ class Trigger:
 @dataclass(frozen=True)
 class Property:
     name: str
-    kind: str  # always | action | leads_to
+    kind: str  # always | action | leads_to | reachable | enabled | scenario
     meaning: str
     expr: Node | None = None  # always
     on: tuple = ()  # action: triggers or tags it watches
@@ -161,6 +161,8 @@ class Property:
     q: Node | None = None
     assume: tuple = ()
     expect: str = "holds"  # holds | violated
+    guide: str = ""  # the guide's sentence the property states
+    steps: tuple = ()  # scenario: ((node | None, trigger, Node | None precondition), ...)
     text: dict = field(default_factory=dict, compare=False)
     decl: dict = field(default_factory=dict, compare=False)  # as declared (JSON-able)
 
@@ -177,7 +179,8 @@ class Machine:
 
 _UPPER = re.compile(r"^[A-Z][A-Z0-9_]*$")
 PROPERTY_KEYS = {"name", "kind", "meaning", "expr", "on", "require", "p", "q", "assume",
-                 "expect"}
+                 "expect", "guide", "when", "steps"}
+PROPERTY_KINDS = ("always", "action", "leads_to", "reachable", "enabled", "scenario")
 
 
 DOMAIN_PROPERTY = "EffectsInDomain"
@@ -655,16 +658,22 @@ class Spec:
         kind = decl.get("kind")
         common = dict(name=name, kind=kind, meaning=decl.get("meaning", ""), decl=dict(decl),
                       assume=tuple(decl.get("assume", ())), expect=decl.get("expect", "holds"),
-                      text={k: decl[k] for k in ("expr", "require", "p", "q") if k in decl})
-        if kind == "always":
+                      guide=decl.get("guide", ""),
+                      text={k: decl[k] for k in ("expr", "require", "p", "q", "when")
+                            if k in decl})
+        if kind in ("always", "reachable"):
             prop = Property(expr=self._expr(decl, "expr", where), **common)
         elif kind == "leads_to":
             prop = Property(p=self._expr(decl, "p", where), q=self._expr(decl, "q", where),
                             **common)
         elif kind == "action":
             prop = self._action_property(decl, where, common)
+        elif kind == "enabled":
+            prop = self._enabled_property(decl, where, common)
+        elif kind == "scenario":
+            prop = self._scenario_property(decl, where, common)
         else:
-            raise SpecError(f"{where}: kind must be 'always', 'action' or 'leads_to'")
+            raise SpecError(f"{where}: kind must be one of {', '.join(PROPERTY_KINDS)}")
         self.properties[name] = prop
         return prop
 
@@ -686,6 +695,9 @@ class Spec:
             raise SpecError(f"{where}: {exc}") from None
         if decl.get("expect", "holds") not in ("holds", "violated"):
             raise SpecError(f"{where}: expect must be 'holds' or 'violated'")
+        if not isinstance(decl.get("guide", ""), str):
+            raise SpecError(f"{where}: 'guide' must be a string (the guide's sentence the "
+                            "property states)")
         return name, where
 
     def _expr(self, decl: dict, key: str, where: str) -> Node:
@@ -713,6 +725,70 @@ class Spec:
         words = {n.split()[0] for n in self.node_names.values() if len(n.split()) == 2}
         return words.pop() if len(words) == 1 and len(self.node_names) == len(
             [n for n in self.node_names.values() if len(n.split()) == 2]) else "node"
+    def _enabled_property(self, decl: dict, where: str, common: dict) -> Property:
+        """``when`` (bound to each node as ``self``) implies that every trigger in ``on``
+        is enabled for that node: an invariant over the triggers' guards."""
+        on = decl.get("on")
+        if not on or not isinstance(on, list) or "when" not in decl:
+            raise SpecError(f"{where}: an enabled property needs 'when' and 'on' (a list of "
+                            "triggers)")
+        scopes = set()
+        for t in on:
+            if t not in self.triggers:
+                raise SpecError(f"{where}: 'on' names '{t}', which is not a trigger "
+                                f"(triggers: {', '.join(self.triggers)})")
+            if t in self.without(common["assume"]):
+                raise SpecError(f"{where}: its assumptions rule out '{t}'")
+            scopes.add(self.triggers[t].scope)
+        if len(scopes) > 1:
+            raise SpecError(f"{where}: 'on' mixes node and global triggers")
+        nodes = self.nodes if scopes == {"node"} else (None,)
+        whens, claims = [], []
+        for n in nodes:
+            when = typed(str(decl["when"]), self.resolver(n), f"{where} (when)", BOOL_T)
+            able = [Node("or", BOOL_T, tuple(r.fires for r in self.rules
+                                             if r.action == (n, t)) or (const(0, BOOL_T),))
+                    for t in on]
+            whens.append(when)
+            claims.append(Node("or", BOOL_T, (Node("not", BOOL_T, (when,)),
+                                              Node("and", BOOL_T, tuple(able)))))
+        return Property(on=tuple(on), p=Node("or", BOOL_T, tuple(whens)),
+                        expr=Node("and", BOOL_T, tuple(claims)), **common)
+
+    def _scenario_property(self, decl: dict, where: str, common: dict) -> Property:
+        """Steps ``"n1.power_on"`` (an action) or ``{"until": expr}`` (the next action is
+        taken from a state where expr holds), internal steps in between; ``expr``: the
+        state the scenario ends in."""
+        items = decl.get("steps")
+        if not items or not isinstance(items, list):
+            raise SpecError(f"{where}: a scenario needs 'steps', a list of actions such as "
+                            "'n1.power_on' and {'until': condition}")
+        steps, pending, excluded = [], [], self.without(common["assume"])
+        for item in items:
+            if isinstance(item, dict) and set(item) == {"until"}:
+                pending.append(typed(str(item["until"]), self.resolver(None),
+                                     f"{where} (until)", BOOL_T))
+                continue
+            node, trig = self._scenario_action(item, where)
+            if trig in excluded:
+                raise SpecError(f"{where}: its assumptions rule out '{trig}'")
+            cond = Node("and", BOOL_T, tuple(pending)) if pending else None
+            steps.append((node, trig, cond))
+            pending = []
+        final = self._expr(decl, "expr", where)
+        if pending:
+            final = Node("and", BOOL_T, (*pending, final))
+        return Property(steps=tuple(steps), expr=final, **common)
+
+    def _scenario_action(self, item, where: str) -> tuple:
+        head, _, rest = str(item).partition(".")
+        node, trig = ({f"n{k}": k for k in self.nodes}.get(head), rest) if rest else \
+            (None, head)
+        t = self.triggers.get(trig)
+        if t is None or (t.scope == "node") != (node is not None):
+            raise SpecError(f"{where}: step {item!r} is not 'nK.<trigger>' (a node trigger), "
+                            "'<trigger>' (a global one) or {'until': expr}")
+        return node, trig
 
     def watches(self, prop: Property, trigger: str) -> bool:
         t = self.triggers[trigger]

@@ -232,10 +232,14 @@ TRIGGERS = {
     "mts_message": {"kind": "traffic", "doc": "a persistent MTS message for a restarting "
                                               "service"},
     "mts_deliver": {"kind": "internal", "doc": "MTS delivers a queued message"},
-    "config_edit": {"kind": "operator", "doc": "a configuration line (configure mode)"},
-    "copy_rs": {"kind": "operator", "doc": "copy running-config startup-config"},
-    "ha_pair_id_same": {"kind": "operator", "doc": "ha-pair id N, N the peer's ID"},
-    "ha_pair_id_other": {"kind": "operator", "doc": "ha-pair id N, N not the peer's ID"},
+    "config_edit": {"kind": "operator", "doc": "a configuration line (configure mode)",
+                    "tags": ["configuration"]},
+    "copy_rs": {"kind": "operator", "doc": "copy running-config startup-config",
+                "tags": ["configuration"]},
+    "ha_pair_id_same": {"kind": "operator", "doc": "ha-pair id N, N the peer's ID",
+                        "tags": ["configuration"]},
+    "ha_pair_id_other": {"kind": "operator", "doc": "ha-pair id N, N not the peer's ID",
+                         "tags": ["configuration"]},
     "replace_primary": {"kind": "physical",
                         "doc": "install a fresh VSG as primary in place of a powered-off one"},
     "replace_secondary": {"kind": "physical",
@@ -291,51 +295,77 @@ def _syncing_with_active(n: str, o: str) -> str:
 
 PROPERTIES = [
     {"name": "NoDualActive", "kind": "always", "assume": ["no_partition", "fixed_pairing"],
+     "guide": "The pair operates in an active/standby capacity in which only one is active at any "
+              "given time, while the other acts as a standby backup.",
      "meaning": "never two actives at all, when the link never fails",
      "expr": "not (n1_active and n2_active)"},
     {"name": "DualActiveOnPartition", "kind": "always", "assume": ["fixed_pairing"],
+     "guide": "If both the primary and secondary VSG instances see each other as active at the same"
+              " time, the system resolves this problem by resetting the primary Cisco VSG.",
      "expect": "violated",
      "meaning": "a partition does make two actives (expected: the checker must show it)",
      "expr": "not (n1_active and n2_active)"},
     {"name": "DualActiveResetsPrimary", "kind": "action", "on": ["dual_active_reset"],
+     "guide": "If both the primary and secondary VSG instances see each other as active at the same"
+              " time, the system resolves this problem by resetting the primary Cisco VSG.",
      "meaning": "a detected dual active is resolved by resetting the primary, and only it",
      "require": "pre.dual_active and pre.self.role == 'primary' "
                 "and post.self.state == 'booting' and not post.dual_active "
                 "and post.peer.state == pre.peer.state"},
     {"name": "DualActiveResolved", "kind": "leads_to",
+     "guide": "If both the primary and secondary VSG instances see each other as active at the same"
+              " time, the system resolves this problem by resetting the primary Cisco VSG.",
      "meaning": "every dual active is eventually resolved",
      "p": "dual_active", "q": "not dual_active"},
     {"name": "SwitchoverOnlyToHAStandby", "kind": "action", "on": ["system_switchover"],
+     "guide": "If the standby Cisco VSG is not in a stable state (the state must be ha-standby), a "
+              "manually initiated failover cannot be done.",
      "meaning": "a manual switchover starts only when the peer is HA standby",
      "require": "pre.link == 'up' and pre.peer.state == 'ha_standby' "
                 "and post.peer_active"},
     {"name": "PrimaryPrecedence", "kind": "action", "on": ["negotiation"],
+     "guide": "That is, if the secondary Cisco VSG does not have the active role at bootup, the "
+              "primary Cisco VSG takes the active role.",
      "meaning": "at boot, the primary becomes active unless the secondary already is",
      "require": "(not (pre.self.role == 'primary' and pre.visible and pre.pairable "
                 "and not pre.peer_active) or post.self_active) "
                 "and not (pre.self.role == 'secondary' and pre.visible and pre.pairable "
                 "and pre.peer.state == 'booting')"},
     {"name": "OneFailoverAtATime", "kind": "action", "on": ["failover"],
+     "guide": "When a failover begins, another failover cannot be started until a stable standby "
+              "Cisco VSG is available.",
      "meaning": "after a failover starts, no other starts until a stable standby exists",
      "require": "not pre.failover_lock and post.failover_lock"},
     {"name": "LockHeldUntilStableStandby", "kind": "always",
+     "guide": "When a failover process begins, another failover process cannot be started until a "
+              "stable standby Cisco VSG is available.",
      "meaning": "while a failover is in progress there is no HA standby",
      "expr": "not (failover_lock and ha_pair)"},
     {"name": "UnstableStandbyRestarts", "kind": "action", "on": ["*"],
+     "guide": "If a standby Cisco VSG that is not stable detects that an active Cisco VSG has "
+              "failed, then instead of initiating a failover, it tries to restart the pair.",
      "meaning": "a standby that is not stable never takes over",
      "require": "not (pre.n1.state == 'standby_syncing' and post.n1_active) "
                 "and not (pre.n2.state == 'standby_syncing' and post.n2_active)"},
     {"name": "PairingNeedsSameId", "kind": "action", "on": ["pairing"],
+     "guide": "The configuration state synchronization between the active and standby Cisco VSGs "
+              "occurs between those Cisco VSG pairs that share the same HA pair ID.",
      "meaning": "a VSG becomes a standby only of a peer with the same HA pair ID",
      "require": f"post.self.state not in {STANDBYS} or pre.same_pair_id"},
     {"name": "StandaloneNeverPairs", "kind": "action", "on": ["pairing"],
+     "guide": "Standalone—This role does not interact with other Cisco VSGs.",
      "meaning": "a standalone VSG never pairs",
      "require": f"post.self.state not in {STANDBYS} "
                 "or (pre.n1.role != 'standalone' and pre.n2.role != 'standalone')"},
     {"name": "StandbyInSync", "kind": "always",
+     "guide": "Standby—This state indicates that the Cisco VSG has synchronized its configuration "
+              "with the active Cisco VSG so that it is continuously ready to take over in case of a"
+              " failure or manual switchover.",
      "meaning": "an HA standby's running and startup config equal the active's",
      "expr": "not ha_pair or (run_eq and start_eq)"},
     {"name": "UnsavedConfigSurvivesFailover", "kind": "action", "on": ["failover"],
+     "guide": "Any unsaved running configuration that was available in the active Cisco VSG is "
+              "still unsaved in the new active Cisco VSG.",
      "meaning": "the new active is the HA standby and keeps its config (the active's, by "
                 "StandbyInSync), unsaved if it was",
      "require": " and ".join(
@@ -344,6 +374,9 @@ PROPERTIES = [
          f"and post.{n}.run_is_peer_start == pre.{n}.run_is_peer_start))"
          for n in ("n1", "n2"))},
     {"name": "StatusConsistent", "kind": "always",
+     "guide": "If the output of the show system redundancy status command indicates that the "
+              "operational redundancy mode of the active Cisco VSG is none, the active and standby "
+              "Cisco VSGs are not synchronized.",
      "meaning": "operational redundancy mode is HA exactly when the active has an HA "
                 "standby",
      "expr": "((n1.state == 'active_ha_standby') == (n2.state == 'ha_standby' "
@@ -351,12 +384,17 @@ PROPERTIES = [
              "((n2.state == 'active_ha_standby') == "
              "(n1.state == 'ha_standby' and link == 'up' and pairable and n2_active))"},
     {"name": "PersistentMessagesSurviveRestart", "kind": "action", "on": ["restart_service"],
+     "guide": "The MTS can maintain persistent messages and logged messages in queues for access "
+              "even after a service restart.",
      "meaning": "MTS keeps persistent messages across a service restart",
      "require": "post.self.mts_queued == pre.self.mts_queued"},
     {"name": "BootLoadsStartup", "kind": "action", "on": ["negotiation"],
+     "guide": "Saves the running configuration persistently through reboots and restarts by copying"
+              " it to the startup configuration.",
      "meaning": "a VSG that finishes booting runs its startup config",
      "require": "post.self.saved and post.self.run_is_peer_start == pre.start_eq"},
     {"name": "ConfigEqualitiesConsistent", "kind": "always",
+     "guide": "Verifies the difference between the running and startup configurations.",
      "meaning": "the configuration equalities the model keeps are those of four real "
                 "configs (equality is transitive)",
      "expr": " and ".join(_transitive(*t) for t in (
@@ -365,48 +403,436 @@ PROPERTIES = [
          ("run_eq", "n2.saved", "n1.run_is_peer_start"),
          ("n2.run_is_peer_start", "n2.saved", "start_eq")))},
     {"name": "RoleChangeRule", "kind": "action", "on": ["role_change"],
+     "guide": "A change from a standalone to a primary Cisco VSG takes effect immediately.",
      "meaning": "standalone -> primary takes effect at once; any other role change only "
                 "at the next reload",
      "require": "(pre.self.role == 'standalone' and post.self.admin_role == 'primary' "
                 "and post.self.role == 'primary') or (not (pre.self.role == 'standalone' "
                 "and post.self.admin_role == 'primary') and post.self.role == pre.self.role)"},
     {"name": "RoleAppliedAtReload", "kind": "action", "on": ["*"],
+     "guide": "To activate a change from a primary to a secondary Cisco VSG, you must reload the "
+              "primary Cisco VSG",
      "meaning": "a VSG that reloads comes back with its administrative role",
      "require": "not (pre.self.state != 'booting' and post.self.state == 'booting') "
                 "or post.self.role == pre.self.admin_role"},
     {"name": "SwitchoverReloadsOldActive", "kind": "action", "on": ["system_switchover"],
+     "guide": "Initiates a manual failover from the active Cisco VSG to the standby Cisco VSG.",
      "meaning": "after a manual switchover the old active reloads, its services afresh",
      "require": "post.self.state == 'booting' and post.self.sysmgr == 'ok' "
                 "and not post.self.mts_queued"},
     {"name": "FailoverNeedsStableStandby", "kind": "action", "on": ["failover"],
+     "guide": "When a stable standby Cisco VSG detects that the active Cisco VSG has failed, it "
+              "initiates a failover and transitions to active.",
      "meaning": "a failover starts only from an HA standby, and leaves none until a new "
                 "standby is stable",
      "require": "(pre.self.state == 'ha_standby' or pre.peer.state == 'ha_standby') "
                 "and post.n1.state != 'ha_standby' and post.n2.state != 'ha_standby'"},
     {"name": "AtMostOneHAStandby", "kind": "always",
+     "guide": "Redundancy is provided by one active Cisco VSG and one standby Cisco VSG.",
      "meaning": "there is never more than one HA standby",
      "expr": "not (n1.state == 'ha_standby' and n2.state == 'ha_standby')"},
     {"name": "InternalStepsNeverPowerOff", "kind": "action",
+     "guide": "Power the Cisco VSG off and then on from the vSphere Client.",
      "on": ["boot", "sync_done", "takeover", "restart_pair", "resolve_dual_active",
             "restart_service", "mts_deliver"],
      "meaning": "only the environment powers a VSG off; its own steps restart it",
      "require": "post.self.state != 'off'"},
     {"name": "StandbyBecomesStable", "kind": "leads_to",
+     "guide": "The active and standby Cisco VSGs automatically synchronize when the internal state "
+              "of one is active and the internal state of the other is standby.",
      "meaning": "a standby synchronising with a healthy active becomes HA standby",
      "p": " or ".join(_syncing_with_active(n, o) for n, o in (("n1", "n2"), ("n2", "n1"))),
      "q": " and ".join(f"({n}.state in ('ha_standby', 'off') or not (link == 'up' "
                        f"and pairable and {o}_active))"
                        for n, o in (("n1", "n2"), ("n2", "n1")))},
     {"name": "StartCntCounts", "kind": "action", "on": ["restart_service"],
+     "guide": "This example shows how to display the state and start count of all processes",
      "meaning": "every restart of a failed borrowed process counts in Start_cnt",
      "require": "post.self.restarts == min(pre.self.restarts + 1, MAX_RESTARTS)"},
     {"name": "QueuedMessagesDelivered", "kind": "leads_to",
+     "guide": "The MTS can maintain persistent messages and logged messages in queues for access "
+              "even after a service restart.",
      "meaning": "a persistent MTS message is delivered once its service runs again",
      "p": "n1.mts_queued", "q": "not n1.mts_queued or n1.state == 'off'"},
     {"name": "EventuallyActive", "kind": "leads_to",
+     "guide": "When a failover occurs, the standby Cisco VSG takes over for the active Cisco VSG.",
      "meaning": "while some node is powered, some node eventually is active",
      "p": "n1.state != 'off' or n2.state != 'off'",
      "q": "n1_active or n2_active or (n1.state == 'off' and n2.state == 'off')"},
+]
+
+# -- What a step must leave alone, what must be possible, and the guide's procedures --------
+
+# A VSG's own data (what it keeps in its own memory and disks): its state and configs,
+# and its services (two groups, so that each property explores a smaller product).
+NODE_LOCAL = ("state", "role", "admin_role", "saved")
+SERVICES = ("sysmgr", "restarts", "mts_queued")
+POWER = ("power_on", "replace_primary", "replace_secondary")
+CONFIG_COMMANDS = ["configuration", "role_change"]
+# The pair as the guide's synchronised example shows it ("Active with HA standby" and
+# "HA standby"), with module 1 or module 2 active.
+PAIR_1 = "n1.state == 'active_ha_standby' and n2.state == 'ha_standby'"
+PAIR_2 = "n2.state == 'active_ha_standby' and n1.state == 'ha_standby'"
+BOTH_ON = ["n1.power_on", "n2.power_on", {"until": PAIR_1}]
+
+
+def _untouched(who: str, variables: tuple = NODE_LOCAL) -> str:
+    return (f"(pre.{who}.state != 'off' or ("
+            + " and ".join(f"post.{who}.{v} == pre.{who}.{v}" for v in variables) + "))")
+
+
+def _unchanged(*names: str) -> str:
+    return " and ".join(f"post.{v} == pre.{v}" for v in names)
+
+
+def _role_stored(role: str) -> dict:
+    return {"name": f"Role{role.capitalize()}Stored", "kind": "action",
+            "on": [f"role_{role}"],
+            "guide": "vsg# system redundancy role {standalone | primary | secondary} "
+                     "Specifies the HA role of a Cisco VSG.",
+            "meaning": f"'system redundancy role {role}' stores {role} as the administrative "
+                       "role",
+            "require": f"post.self.admin_role == '{role}'"}
+
+
+def _replacement(role: str, guide: str) -> dict:
+    return {"name": f"Replacement{role.capitalize()}Installed", "kind": "action",
+            "on": [f"replace_{role}"], "guide": guide,
+            "meaning": f"a VSG installed as {role} has that role, the pair's HA pair ID, and "
+                       "is not running until it is powered up",
+            "require": f"post.self.role == '{role}' and post.self.admin_role == '{role}' "
+                       "and post.same_pair_id and post.self.state == 'off'"}
+
+
+PROPERTIES += [
+    # What a step must leave alone.
+    {"name": "ConfigCommandsKeepRedundancyState", "kind": "action", "on": CONFIG_COMMANDS,
+     "guide": "Specifies the HA role of a Cisco VSG. / Assigns an ID to an HA pair. / Saves "
+              "the running configuration persistently through reboots and restarts by "
+              "copying it to the startup configuration.",
+     "meaning": "a configuration command (a configuration line, copy running-config "
+                "startup-config, ha-pair id, a role command) changes no redundancy state, "
+                "no link and no failover in progress",
+     "require": _unchanged("n1.state", "n2.state", "link", "failover_lock")},
+    {"name": "CommandsNeedARunningVSG", "kind": "action",
+     "on": [t for t, meta in TRIGGERS.items() if meta["kind"] == "operator"],
+     "guide": "You are logged into the CLI in EXEC mode.",
+     "meaning": "a command is typed on a VSG that runs (not powered off, not booting)",
+     "require": "pre.self.state not in ('off', 'booting')"},
+    {"name": "ConfigCommandsOnlyOnActive", "kind": "action", "on": CONFIG_COMMANDS,
+     "guide": "The console for the standby Cisco VSG is available through the vSphere client "
+              "or by entering the attach module [1 | 2] command depending on whether the "
+              "primary is active or not, but configuration is not allowed and many commands "
+              "are restricted.",
+     "meaning": "configuration commands are accepted only on an active VSG",
+     "require": "pre.self_active"},
+    {"name": "RoleCommandsKeepConfiguration", "kind": "action", "on": ["role_change"],
+     "guide": "A change from a standalone to a primary Cisco VSG takes effect immediately.",
+     "meaning": "a role command changes the role and nothing of the configurations or the "
+                "HA pair ID",
+     "require": _unchanged("n1.saved", "n2.saved", "run_eq", "start_eq", "same_pair_id",
+                           "n1.run_is_peer_start", "n2.run_is_peer_start",
+                           "peer.admin_role", "peer.role")},
+    _role_stored("standalone"), _role_stored("primary"), _role_stored("secondary"),
+    {"name": "HaPairIdSameStored", "kind": "action", "on": ["ha_pair_id_same"],
+     "guide": "vsg(config)# ha-pair id {number} Assigns an ID to an HA pair.",
+     "meaning": "'ha-pair id N' with the peer's ID gives the two the same HA pair ID",
+     "require": "post.same_pair_id"},
+    {"name": "HaPairIdOtherStored", "kind": "action", "on": ["ha_pair_id_other"],
+     "guide": "vsg(config)# ha-pair id {number} Assigns an ID to an HA pair.",
+     "meaning": "'ha-pair id N' with another ID than the peer's gives the two different HA "
+                "pair IDs",
+     "require": "not post.same_pair_id"},
+    {"name": "CopySavesRunningConfig", "kind": "action", "on": ["copy_rs"],
+     "guide": "Saves the running configuration persistently through reboots and restarts by "
+              "copying it to the startup configuration.",
+     "meaning": "after copy running-config startup-config the startup config is the running "
+                "one (on an HA standby too, which mirrors the active), and no running config "
+                "changes",
+     "require": "post.self.saved and post.run_eq == pre.run_eq "
+                "and (post.peer.saved if pre.self.state == 'active_ha_standby' else "
+                "(post.peer.saved == pre.peer.saved "
+                "and post.start_eq == pre.self.run_is_peer_start "
+                "and post.peer.run_is_peer_start == pre.run_eq))"},
+    {"name": "ConfigLineChangesRunningConfig", "kind": "action", "on": ["config_edit"],
+     "guide": "Any unsaved running configuration that was available in the active Cisco VSG "
+              "is still unsaved in the new active Cisco VSG.",
+     "meaning": "a configuration line makes the running config differ from the startup "
+                "config (until it is copied), and leaves the startup configs alone",
+     "require": "not post.self.saved and post.start_eq == pre.start_eq"},
+    {"name": "PoweredOffVSGUntouched", "kind": "action",
+     "on": [t for t in TRIGGERS if t not in POWER],
+     "guide": "Power the Cisco VSG off and then on from the vSphere Client. / Install the new "
+              "Cisco VSG as a standby, with the same domain ID as the existing Cisco VSG.",
+     "meaning": "only powering it on or installing a VSG in its place changes a powered-off "
+                "VSG",
+     "require": f"{_untouched('self')} and {_untouched('peer')}"},
+    {"name": "PoweredOffServicesUntouched", "kind": "action",
+     "on": [t for t in TRIGGERS if t not in POWER],
+     "guide": "Power the Cisco VSG off and then on from the vSphere Client.",
+     "meaning": "no process of a powered-off VSG fails, restarts or receives a message",
+     "require": f"{_untouched('self', SERVICES)} and {_untouched('peer', SERVICES)}"},
+    {"name": "PowerActsOnOneVSG", "kind": "action", "on": list(POWER),
+     "guide": "Power the Cisco VSG off and then on from the vSphere Client.",
+     "meaning": "powering a VSG on, or installing one, leaves a powered-off peer as it is",
+     "require": _untouched("peer")},
+    {"name": "PowerOffPowersOff", "kind": "action", "on": ["power_off"],
+     "guide": "Power the Cisco VSG off and then on from the vSphere Client.",
+     "meaning": "a running VSG powered off is off, and its peer stays powered as it was",
+     "require": "pre.self.state != 'off' and post.self.state == 'off' "
+                "and (post.peer.state == 'off') == (pre.peer.state == 'off')"},
+    {"name": "PowerOnOnlyWhenOff", "kind": "action", "on": ["power_on"],
+     "guide": "Power the Cisco VSG off and then on from the vSphere Client.",
+     "meaning": "only a powered-off VSG is powered on",
+     "require": "pre.self.state == 'off'"},
+    {"name": "OnlyPowerOffPowersOff", "kind": "action",
+     "on": [t for t in TRIGGERS if t != "power_off"],
+     "guide": "Power the Cisco VSG off and then on from the vSphere Client.",
+     "meaning": "no step but powering it off turns a running VSG off",
+     "require": " and ".join(f"(pre.{n}.state == 'off' or post.{n}.state != 'off')"
+                             for n in ("n1", "n2"))},
+    {"name": "RestartsComeBackThroughBooting", "kind": "action",
+     "on": ["power_on", "reload", "restart_pair", "resolve_dual_active", "fail_native",
+            "system_switchover"],
+     "guide": "To activate a change from a primary to a secondary Cisco VSG, you must reload "
+              "the primary Cisco VSG by doing one of the following: Enter the reload command. "
+              "Power the Cisco VSG off and then on from the vSphere Client.",
+     "meaning": "a power-up, a reload, a pair restart, the reset of a dual active's primary, "
+                "a failed native process and a switchover (on the old active) all bring the "
+                "VSG back through booting",
+     "require": "post.self.state == 'booting'"},
+    {"name": "RebootStartsServicesAfresh", "kind": "action", "on": ["*"],
+     "guide": "The SM is responsible for launching, stopping, monitoring, restarting a "
+              "service, and for initiating and managing the synchronization of service states "
+              "and supervisor states.",
+     "meaning": "a VSG that (re)boots starts every service afresh: none restarting, Start_cnt "
+                "reset, no MTS message queued",
+     "require": " and ".join(
+         f"(not (pre.{n}.state != 'booting' and post.{n}.state == 'booting') or "
+         f"(post.{n}.sysmgr == 'ok' and post.{n}.restarts == 0 and not post.{n}.mts_queued))"
+         for n in ("n1", "n2"))},
+    {"name": "StableStandbyTransitionsToActive", "kind": "action", "on": ["failover"],
+     "guide": "When a stable standby Cisco VSG detects that the active Cisco VSG has failed, "
+              "it initiates a failover and transitions to active.",
+     "meaning": "a failover makes the HA standby active",
+     "require": "(pre.n1.state == 'ha_standby' and post.n1_active) "
+                "or (pre.n2.state == 'ha_standby' and post.n2_active)"},
+    {"name": "BootNegotiationOnlyWhileBooting", "kind": "action", "on": ["negotiation"],
+     "guide": "It takes precedence during bootup when negotiating the active/standby mode.",
+     "meaning": "boot negotiation ends a boot",
+     "require": "pre.self.state == 'booting'"},
+    {"name": "StandbyOnlyOfAnActive", "kind": "action", "on": ["negotiation"],
+     "guide": "An active Cisco VSG is paired with a standby Cisco VSG.",
+     "meaning": "a VSG that finishes booting as standby has an active peer",
+     "require": "post.self.state not in ('standby_syncing', 'ha_standby') "
+                "or pre.peer.state in ('active_no_standby', 'active_ha_standby')"},
+    {"name": "OnlyUnstableStandbyRestartsPair", "kind": "action", "on": ["restart_pair"],
+     "guide": "If a standby Cisco VSG that is not stable detects that an active Cisco VSG "
+              "has failed, then instead of initiating a failover, it tries to restart the "
+              "pair.",
+     "meaning": "the pair is restarted by a standby that is not stable",
+     "require": "pre.self.state == 'standby_syncing'"},
+    {"name": "StandbyBecomesActiveOnlyByFailover", "kind": "action", "on": ["*"],
+     "guide": "When a failover begins, another failover cannot be started until a stable "
+              "standby Cisco VSG is available.",
+     "meaning": "an HA standby becomes active only by a failover, which blocks the next one",
+     "require": " and ".join(f"(not (pre.{n}.state == 'ha_standby' and post.{n}_active) "
+                             "or post.failover_lock)" for n in ("n1", "n2"))},
+    {"name": "SynchronizeWithActive", "kind": "action", "on": ["sync_done"],
+     "guide": "The active and standby Cisco VSGs automatically synchronize when the internal "
+              "state of one is active and the internal state of the other is standby.",
+     "meaning": "a standby becomes HA standby only beside an active peer, which then has an "
+                "HA standby",
+     "require": "pre.self.state in ('standby_syncing', 'ha_standby') and pre.peer_active "
+                "and post.self.state == 'ha_standby' "
+                "and post.peer.state == 'active_ha_standby'"},
+    {"name": "ActiveOnlyByBootOrFailover", "kind": "action", "on": ["*"],
+     "guide": "The secondary Cisco VSG negotiates with the primary Cisco VSG and becomes the "
+              "standby Cisco VSG.",
+     "meaning": "a VSG that is not active becomes active only by finishing its boot "
+                "negotiation or by taking over from an active as its HA standby",
+     "require": " and ".join(
+         f"(not (not pre.{n}_active and post.{n}_active) or "
+         f"pre.{n}.state in ('booting', 'ha_standby'))" for n in ("n1", "n2"))},
+    {"name": "BootingEndsOnlyByNegotiation", "kind": "action",
+     "on": [t for t in TRIGGERS if t != "boot"],
+     "guide": "It takes precedence during bootup when negotiating the active/standby mode.",
+     "meaning": "a booting VSG leaves booting only by its boot negotiation (or powered off)",
+     "require": " and ".join(f"(pre.{n}.state != 'booting' or post.{n}.state in "
+                             "('booting', 'off'))" for n in ("n1", "n2"))},
+    {"name": "OnlyFailedServicesRestart", "kind": "action", "on": ["restart_service"],
+     "guide": "A restarting service can recover the last known operating state that "
+              "preceded a failure.",
+     "meaning": "System Manager restarts a service that failed, and it then runs",
+     "require": "pre.self.sysmgr == 'restarting' and post.self.sysmgr == 'ok'"},
+    {"name": "MessagesDeliveredToRunningService", "kind": "action", "on": ["mts_deliver"],
+     "guide": "The MTS can maintain persistent messages and logged messages in queues for "
+              "access even after a service restart.",
+     "meaning": "MTS delivers a queued message to a service that runs",
+     "require": "pre.self.mts_queued and not post.self.mts_queued "
+                "and pre.self.sysmgr == 'ok' and post.self.sysmgr == 'ok'"},
+    {"name": "MtsQueuesForRestartingService", "kind": "action", "on": ["mts_message"],
+     "guide": "The MTS handles message routing and queuing between services on and across "
+              "modules and between supervisors.",
+     "meaning": "a persistent message for a restarting service is queued",
+     "require": "post.self.mts_queued and post.self.sysmgr == 'restarting'"},
+    _replacement("primary", "Install the new Cisco VSG as the primary, with the same domain ID "
+                            "as the existing Cisco VSG."),
+    _replacement("secondary", "Install the new Cisco VSG as a standby, with the same domain "
+                              "ID as the existing Cisco VSG."),
+    # What must be possible.
+    {"name": "SwitchoverAcceptedWithHAStandby", "kind": "enabled",
+     "guide": "If the output indicates the following, you can proceed with a system "
+              "failover, if needed: The presence of an active Cisco VSG The presence of a "
+              "standby Cisco VSG in the HA standby redundancy state",
+     "meaning": "system switchover is accepted on an active whose peer it sees as HA standby",
+     "when": "self_active and peer.state == 'ha_standby' and visible",
+     "on": ["system_switchover"]},
+    {"name": "ConfigAcceptedOnActive", "kind": "enabled",
+     "guide": "You can change the role of a Cisco VSG to one of the following after it is "
+              "already in service: Standalone Primary Secondary",
+     "meaning": "an active VSG accepts the role commands, configuration lines, copy "
+                "running-config startup-config, ha-pair id and reload",
+     "when": "self_active",
+     "on": ["role_standalone", "role_primary", "role_secondary", "config_edit", "copy_rs",
+            "ha_pair_id_same", "reload"]},
+    {"name": "UnstableStandbyRestartsWhenActiveLost", "kind": "enabled",
+     "guide": "If a standby Cisco VSG that is not stable detects that an active Cisco VSG "
+              "has failed, then instead of initiating a failover, it tries to restart the "
+              "pair.",
+     "meaning": "a standby that is not stable and sees no active restarts the pair",
+     "when": "self.state == 'standby_syncing' and (link == 'down' or not peer_active)",
+     "on": ["restart_pair"]},
+    {"name": "ProcessesCanFail", "kind": "enabled",
+     "guide": "Applications are started and initialized in standby mode on the standby "
+              "Cisco VSG.",
+     "meaning": "on a running VSG (active or standby) a native process, or a borrowed one "
+                "that runs, can fail",
+     "when": f"self.state in {UP} and self.sysmgr == 'ok'",
+     "on": ["fail_native", "fail_borrowed"]},
+    {"name": "FailedServiceRestarted", "kind": "enabled",
+     "guide": "The SM is responsible for launching, stopping, monitoring, restarting a "
+              "service, and for initiating and managing the synchronization of service "
+              "states and supervisor states.",
+     "meaning": "on a running VSG a failed borrowed service can be restarted",
+     "when": f"self.state in {UP} and self.sysmgr == 'restarting'",
+     "on": ["restart_service"]},
+    {"name": "MessageQueuedForRestartingService", "kind": "enabled",
+     "guide": "The MTS handles message routing and queuing between services on and across "
+              "modules and between supervisors.",
+     "meaning": "on a running VSG, a persistent message can come for a restarting service "
+                "(the model queues one)",
+     "when": f"self.state in {UP} and self.sysmgr == 'restarting' and not self.mts_queued",
+     "on": ["mts_message"]},
+    {"name": "QueuedMessageDeliverable", "kind": "enabled",
+     "guide": "The MTS can maintain persistent messages and logged messages in queues for "
+              "access even after a service restart.",
+     "meaning": "a queued message can be delivered once its service runs",
+     "when": f"self.state in {UP} and self.sysmgr == 'ok' and self.mts_queued",
+     "on": ["mts_deliver"]},
+    {"name": "PowerAlwaysAvailable", "kind": "enabled",
+     "guide": "Power the Cisco VSG off and then on from the vSphere Client.",
+     "meaning": "a running VSG can always be powered off",
+     "when": "self.state != 'off'", "on": ["power_off"]},
+    {"name": "PowerOnWhenOff", "kind": "enabled",
+     "guide": "Power the Cisco VSG off and then on from the vSphere Client.",
+     "meaning": "a powered-off VSG can always be powered on",
+     "when": "self.state == 'off'", "on": ["power_on"]},
+    {"name": "StandaloneStatusShown", "kind": "reachable",
+     "guide": "This example shows how to display the system redundancy status of a "
+              "standalone Cisco VSG:",
+     "meaning": "the guide's standalone example: a standalone VSG, active with no standby, "
+                "its peer not present",
+     "expr": "n1.role == 'standalone' and n1.admin_role == 'standalone' "
+             "and n1.state == 'active_no_standby' and n2.state == 'off'"},
+    {"name": "NotReadyExampleShown", "kind": "reachable",
+     "guide": "This example shows how to verify that a Cisco VSG pair is ready for a "
+              "failover:",
+     "meaning": "the guide's example (two primaries' view: both active with no standby, the "
+                "link up) is a state of the model",
+     "expr": "n1.state == 'active_no_standby' and n2.state == 'active_no_standby' "
+             "and link == 'up' and n1.role == 'primary'"},
+    # The guide's procedures, ending in the example's state.
+    {"name": "PairingSecondVSG", "kind": "scenario",
+     "guide": "The secondary Cisco VSG negotiates with the primary Cisco VSG and becomes the "
+              "standby Cisco VSG.",
+     "meaning": "power up the primary, then the secondary: the synchronised pair of the "
+                "guide's example (Active with HA standby, HA standby)",
+     "steps": ["n1.power_on", {"until": "n1_active"}, "n2.power_on"], "expr": PAIR_1},
+    {"name": "StandaloneToPrimary", "kind": "scenario",
+     "guide": "Changes the standalone Cisco VSG to a primary Cisco VSG. The role change "
+              "occurs immediately.",
+     "meaning": "make the primary standalone (at its reload), then primary again: the role "
+                "is primary at once, administrative and operational",
+     "steps": ["n1.power_on", {"until": "n1_active"}, "n1.role_standalone", "n1.reload",
+               {"until": "n1_active"}, "n1.role_primary"],
+     "expr": "n1.role == 'primary' and n1.admin_role == 'primary' and n1_active"},
+    {"name": "StandaloneToSecondaryAtReload", "kind": "scenario",
+     "guide": "Change a standalone Cisco VSG to a secondary Cisco VSG.",
+     "meaning": "system redundancy role secondary, then reload: the VSG comes back secondary",
+     "steps": ["n1.power_on", {"until": "n1_active"}, "n1.role_standalone", "n1.reload",
+               {"until": "n1_active and n1.role == 'standalone'"}, "n1.role_secondary",
+               "n1.reload"],
+     "expr": "n1.role == 'secondary' and n1_active"},
+    {"name": "ManualSwitchoverKeepsUnsavedConfig", "kind": "scenario",
+     "guide": "Any unsaved running configuration that was available in the active Cisco VSG "
+              "is still unsaved in the new active Cisco VSG. You can verify this unsaved "
+              "running configuration by using the show running-config diff command. Save "
+              "that configuration by entering the copy running-config startup-config command.",
+     "meaning": "a configuration line, system switchover: the new active shows the line "
+                "unsaved; copy running-config startup-config saves it",
+     "steps": [*BOTH_ON, "n1.config_edit", "n1.system_switchover",
+               {"until": "n2_active and not n2.saved"}, "n2.copy_rs"],
+     "expr": "n2_active and n2.saved"},
+    {"name": "SwitchoverThenPairAgain", "kind": "scenario",
+     "guide": "Before proceeding, wait until the switchover completes and the standby "
+              "supervisor becomes active.",
+     "meaning": "after a switchover the old active reloads and becomes the HA standby",
+     "steps": [*BOTH_ON, "n1.system_switchover"], "expr": PAIR_2},
+    {"name": "AssignSameHaPairId", "kind": "scenario",
+     "guide": "Two Cisco VSGs that are assigned the identical ID are automatically paired.",
+     "meaning": "two VSGs with different HA pair IDs both run active; given the same ID, "
+                "they pair (the primary is reset and becomes the standby)",
+     "steps": ["n1.power_on", {"until": "n1_active"}, "n1.ha_pair_id_other", "n2.power_on",
+               {"until": "n2_active"}, "n1.ha_pair_id_same"],
+     "expr": PAIR_2},
+    {"name": "ReplaceStandby", "kind": "scenario",
+     "guide": "Install the new Cisco VSG as a standby, with the same domain ID as the "
+              "existing Cisco VSG. After the new Cisco VSG is added to the system, it "
+              "synchronizes with the existing Cisco VSG.",
+     "meaning": "power off the standby, install a new secondary, power it up: it becomes "
+                "the HA standby",
+     "steps": [*BOTH_ON, "n2.power_off", "n2.replace_secondary", "n2.power_on"],
+     "expr": PAIR_1},
+    {"name": "ReplaceActive", "kind": "scenario",
+     "guide": "Because the existing Cisco VSG is active, the new primary Cisco VSG becomes "
+              "the standby Cisco VSG and receives all configuration data from the existing "
+              "active Cisco VSG.",
+     "meaning": "power off the active (the secondary becomes active), isolate and install a "
+                "new primary, reconnect, power it up: it becomes the HA standby",
+     "steps": [*BOTH_ON, "n1.power_off", {"until": "n2_active"}, "link_down",
+               "n1.replace_primary", "link_up", "n1.power_on"],
+     "expr": f"{PAIR_2} and run_eq and start_eq"},
+    {"name": "NativeFailureFailsOver", "kind": "scenario",
+     "guide": "A failed native Cisco VSG process causes an automatic failover.",
+     "meaning": "a native process fails on the active: the HA standby takes over",
+     "steps": [*BOTH_ON, "n1.fail_native"], "expr": "n2_active"},
+    {"name": "BorrowedProcessRestarts", "kind": "scenario",
+     "guide": "Only processes that are borrowed by a Cisco VSG from a Virtual Supervisor "
+              "Module (VSM) restart.",
+     "meaning": "a borrowed process fails on the active and a message comes for it: the "
+                "process restarts (Start_cnt counts it), the message is delivered, the VSG "
+                "stays active",
+     "steps": ["n1.power_on", {"until": "n1_active"}, "n1.fail_borrowed", "n1.mts_message"],
+     "expr": "n1_active and n1.sysmgr == 'ok' and n1.restarts == 1 and not n1.mts_queued"},
+    {"name": "DualActiveResolvedByResettingPrimary", "kind": "scenario",
+     "guide": "If both the primary and secondary VSG instances see each other as active at "
+              "the same time, the system resolves this problem by resetting the primary "
+              "Cisco VSG.",
+     "meaning": "a partition makes two actives; when the link heals the primary is reset "
+                "and becomes the HA standby",
+     "steps": [*BOTH_ON, "link_down", {"until": "n1_active and n2_active"}, "link_up"],
+     "expr": PAIR_2},
 ]
 
 SPEC = {

@@ -65,7 +65,8 @@ def test_json_report_schema(vsg, explicit):
     names = [p["name"] for p in doc["properties"]]
     assert names == list(EXPECTED["properties"])
     keys = {"name", "kind", "meaning", "assume", "expect", "verdict", "engine", "ok",
-            "states", "edges", "seconds", "depth", "witnesses", "note", "trace"}
+            "states", "edges", "seconds", "depth", "witnesses", "note", "trace", "guide",
+            "witness"}
     assert all(set(p) == keys for p in doc["properties"])
     bad = next(p for p in doc["properties"] if p["name"] == "DualActiveOnPartition")
     assert bad["trace"]["format"] == "hapair-trace/1" and bad["ok"] is True

@@ -58,3 +58,10 @@ def test_readme_lists_the_specs_hapair_specs_prints(capsys):
     text = (ROOT / "README.md").read_text()
     block = text.split("`hapair specs` lists the built-in ones:\n\n```\n", 1)[1]
     assert block.split("```", 1)[0] == capsys.readouterr().out
+
+
+def test_readme_property_table_is_the_spec_s_with_its_guide_sentences():
+    from hapair.checker.report import properties_markdown
+
+    text = (ROOT / "README.md").read_text()
+    assert properties_markdown(hapair.spec.load()) in text
