@@ -116,6 +116,15 @@ def test_non_utf8_properties_file_is_one_line(tmp_path, capsys):
     _one_line_error(*_run(["check", "--properties", path], capsys)[::2], "not UTF-8")
 
 
+@pytest.mark.parametrize("command", ["properties", "replay", "diagram", "console"])
+def test_a_device_or_directory_as_input_is_one_line(tmp_path, capsys, command):
+    argv = {"properties": ["check", "--properties", "/dev/zero"],
+            "replay": ["replay", str(tmp_path)],
+            "diagram": ["diagram", "--trace", "/dev/zero", "--out", str(tmp_path / "p")],
+            "console": ["console", "--script", "/dev/zero"]}
+    _one_line_error(*_run(argv[command], capsys)[::2], "not a file")
+
+
 def test_non_utf8_replay_file_is_one_line(tmp_path, capsys):
     path = tmp_path / "t.trace.json"
     path.write_bytes(b'{"format": "hapair-trace/1\xff"}')
