@@ -1,9 +1,10 @@
 """Files in and out, safely: JSON input as one-line errors, output paths checked before a
 run does any work, special files refused, and a run's outputs written as one set.
 
-Input: ``read_json(path, what)`` reads strict UTF-8 JSON; an unreadable file, bytes that
-are not UTF-8, JSON that is malformed, nested too deeply or holds a number too long to
-convert are each one ``HapairError`` naming the file.
+Input: ``read_json(path, what)`` reads strict UTF-8 JSON; an unreadable file, a device or
+a directory, more than 64 MiB, bytes that are not UTF-8, JSON that is malformed, nested
+too deeply or holds a number too long to convert are each one ``HapairError`` naming the
+file.  A FIFO is read as ``cat`` reads it (once something writes to it).
 
 Output: ``check_file``/``check_dir`` say before any work whether a path can be written
 (not empty, names not too long, not a directory where a file is expected, not a device,
@@ -42,6 +43,7 @@ from hapair.spec import HapairError
 
 NAME_MAX = 255  # bytes in one path component (Linux, macOS)
 PATH_MAX = 4096  # bytes in a whole path
+MAX_INPUT = 64 << 20  # bytes of a JSON input file
 
 _KINDS = ((stat.S_ISLNK, "a symlink"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR,
           "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
@@ -51,11 +53,17 @@ _KINDS = ((stat.S_ISLNK, "a symlink"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR,
 def read_json(path, what: str, error: type[HapairError] = HapairError):
     """The JSON document in ``path`` (strict UTF-8); ``what`` names it in errors."""
     try:
-        raw = Path(path).read_bytes()
+        kind = _kind(os.stat(path).st_mode)
+        if kind in ("a character device", "a block device", "a directory", "a socket"):
+            raise error(f"{path}: cannot read {what}: {kind}, not a file")
+        with open(path, "rb") as f:  # a FIFO is read as `cat` reads it: once written
+            raw = f.read(MAX_INPUT + 1)
     except OSError as exc:
         raise error(f"{path}: cannot read {what}: {exc.strerror}") from None
     except ValueError as exc:  # a NUL or an unencodable character in the name
         raise error(f"{_show(path)}: cannot read {what}: bad file name ({exc})") from None
+    if len(raw) > MAX_INPUT:
+        raise error(f"{path}: {what} is larger than {MAX_INPUT >> 20} MiB")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -157,8 +157,9 @@ def load_any(path: str | Path) -> dict:
 def validate_itf(data, where: str = "ITF trace") -> dict:
     """An ITF trace as ``hapair diagram`` draws it: ``states`` a non-empty list of
     objects, ``vars`` names, ``loop`` a state index, ``#meta`` objects."""
-    if not isinstance(data, dict) or not isinstance(data.get("states"), list) \
-            or not data["states"]:
+    if not isinstance(data, dict):
+        raise TraceError(f"{where}: a trace file holds one JSON object, got {short(data)}")
+    if not isinstance(data.get("states"), list) or not data["states"]:
         raise TraceError(f"{where}: not a trace: expected a '{FORMAT}' file with 'steps', "
                          "or an ITF trace with a non-empty list 'states'")
     if not isinstance(data.get("#meta", {}), dict):

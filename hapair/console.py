@@ -457,8 +457,12 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None,
 
 def _read_script(path: str):
     import io
+    import os
+    import stat
 
     try:
+        if stat.S_ISCHR(os.stat(path).st_mode) or stat.S_ISBLK(os.stat(path).st_mode):
+            raise InputError(f"cannot read script {path}: a device, not a file")
         with open(path, "rb") as f:
             return io.BytesIO(f.read())
     except (OSError, ValueError) as exc:
