@@ -134,7 +134,7 @@ def test_a_sample_of_the_silent_mutants_still_survives():
     """(The slow run checks them all: a silent mutant that is killed is stale.)"""
     checker = mutate.Checker(vsg.SPEC)
     silent = sorted(m for m, r in LISTED.items() if r.startswith(mutate.SILENT))
-    for mid in silent[::13]:
+    for mid in silent[::19]:
         assert checker.classify(BY_ID[mid]).status == "survived", f"{mid} is now killed"
 
 
