@@ -223,10 +223,17 @@ def export(spec: Spec, *, assume: tuple = (), keep: frozenset | None = None,
     """The product of ``spec`` (with ``assume`` and slice ``keep``) as Promela source.
 
     ``properties``: the ``always`` and ``action`` properties to assert; by default
-    every one whose assumptions are among ``assume``.  The text is deterministic.
+    every one whose assumptions are among ``assume`` and, on a slice, that reads only
+    variables the slice keeps.  The text is deterministic.
     """
     model = Model(spec, tuple(assume), keep)
-    props = list(properties) if properties is not None else properties_for(spec, model.assume)
+    if properties is not None:
+        props = list(properties)
+    else:  # on a slice, only the properties it can decide (all they read is kept)
+        from .symbolic import property_reads
+
+        props = [n for n in properties_for(spec, model.assume)
+                 if property_reads(spec, spec.properties[n]) <= model.keep]
     for name in props:
         if name not in spec.properties or spec.properties[name].kind == "leads_to":
             known = ", ".join(properties_for(spec, tuple(spec.assumptions)))

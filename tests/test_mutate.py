@@ -118,9 +118,8 @@ def test_equivalence_is_decided_on_the_full_product():
     assert same and where == ""
 
 
-def test_every_listed_equivalent_is_equivalent_and_every_silent_one_survives():
+def test_every_listed_equivalent_is_equivalent_and_no_silent_one_is():
     ref = mutate.Reference(Spec.load(vsg.SPEC))
-    checker = mutate.Checker(vsg.SPEC)
     for mid, reason in LISTED.items():
         assert mid in BY_ID, f"{mid}: no such mutant"
         same, where = mutate.equivalent(ref, vsg.SPEC, BY_ID[mid])
@@ -129,7 +128,14 @@ def test_every_listed_equivalent_is_equivalent_and_every_silent_one_survives():
         else:
             assert reason.startswith(mutate.SILENT) and len(reason) > len(mutate.SILENT) + 10
             assert not same, f"{mid} is equivalent: list it so"
-            assert checker.classify(BY_ID[mid]).status == "survived", f"{mid} is now killed"
+
+
+def test_a_sample_of_the_silent_mutants_still_survives():
+    """(The slow run checks them all: a silent mutant that is killed is stale.)"""
+    checker = mutate.Checker(vsg.SPEC)
+    silent = sorted(m for m, r in LISTED.items() if r.startswith(mutate.SILENT))
+    for mid in silent[::19]:
+        assert checker.classify(BY_ID[mid]).status == "survived", f"{mid} is now killed"
 
 
 def test_a_stale_equivalent_is_reported():
