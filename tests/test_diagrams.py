@@ -209,7 +209,7 @@ def test_render_trace_file(spec, tmp_path):
     assert "power_on @ module 1" in dot and "state = booting" in dot and "vsg X" in dot
     bad = tmp_path / "bad.json"
     bad.write_text("[]")
-    with pytest.raises(hspec.HapairError, match="not a trace"):
+    with pytest.raises(hspec.HapairError, match="one JSON object"):
         render_trace_file(bad)
 
 

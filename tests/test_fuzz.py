@@ -416,8 +416,6 @@ def test_fuzz_interrupted_output_set(tmp_path, names, stop):
 @pytest.mark.parametrize("surface", ["console", "properties", "replay", "diagram", "flags",
                                      "outputs"])
 def test_fuzz_10000_examples_a_surface(request, surface, tmp_path):
-    if "slow" not in (request.config.option.markexpr or ""):
-        pytest.skip("10,000 examples a surface: run 'pytest -m slow tests/test_fuzz.py'")
     fixtures = {"console": "quick_lab", "outputs": None}.get(surface, "quick")
     if fixtures:
         request.getfixturevalue(fixtures)

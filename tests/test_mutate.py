@@ -1,6 +1,7 @@
 """Mutation testing: the generator is systematic and stable, a fixed sample of the VSG
-spec's mutants is killed (or proved equivalent, or listed as guide silent) on every run,
-and the committed list of equivalent mutants is true.  The whole run is slow-marked."""
+spec's mutants (and of the other built-in specs') is killed (or proved equivalent, or
+listed as guide silent) on every run, and the committed lists of equivalent mutants are
+true.  The whole run of every spec is slow-marked."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from hapair import specs
 from hapair.checker import mutate
 from hapair.cli import main
 from hapair.spec import Spec, SpecError, vsg
@@ -146,16 +148,32 @@ def test_a_stale_equivalent_is_reported():
     assert not report.ok(0.0)
 
 
+def spec_and_listed(name: str) -> tuple[dict, dict]:
+    from hapair.cli import _mutation_spec
+
+    _, data, equivalents = _mutation_spec(name)
+    return data, mutate.load_equivalents(equivalents)
+
+
+@pytest.mark.parametrize("name", ["vrrp", "trio"])
+def test_a_fixed_sample_of_each_other_spec_is_killed(name):
+    data, listed = spec_and_listed(name)
+    report = mutate.run(data, name=name, sample=12, seed=3, listed=listed)
+    assert report.count("survived") == 0, [o for o in report.outcomes
+                                           if o.status == "survived"]
+    assert report.stale == []
+
+
 @pytest.mark.slow
-def test_every_mutant_of_the_vsg_spec(request):
-    if "slow" not in (request.config.getoption("-m") or ""):
-        pytest.skip("minutes of work: run with -m slow")
-    report = mutate.run(vsg.SPEC, name="vsg", listed=LISTED, jobs=2)
+@pytest.mark.parametrize("name", sorted(specs.BUILTIN))
+def test_every_mutant_of_every_spec(name):
+    data, listed = spec_and_listed(name)
+    report = mutate.run(data, name=name, listed=listed, jobs=2)
     survivors = [(o.id, o.note) for o in report.outcomes if o.status == "survived"]
     assert report.score >= 0.98, survivors
     assert report.stale == []
     proved = {o.id for o in report.outcomes if o.status == "equivalent"}
-    assert proved == {m for m, r in LISTED.items() if r == mutate.EQUIVALENT}
+    assert proved == {m for m, r in listed.items() if r == mutate.EQUIVALENT}
 
 
 def _run(args, capsys):
