@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from hapair.model.compile import predicate
 from hapair.spec import Property, Spec
 
@@ -141,21 +143,87 @@ def _always(g: StateGraph, ev: Evaluator) -> Finding:
 
 
 def _action(g: StateGraph, ev: Evaluator) -> Finding:
-    import numpy as np
-
-    rules, states = g.model.spec.rules, g.states
+    """Every watched edge at once: ``require`` evaluated with NumPy over the arrays of
+    the edges' pre and post states (the same typed trees as ``step_ok``)."""
+    rules = g.model.spec.rules
     watched = [i for i, r in enumerate(rules) if r.transition.trigger in ev.watched]
-    hits = np.flatnonzero(np.isin(np.frombuffer(g.rule, dtype=np.int32), watched))
+    edge_rules = np.frombuffer(g.rule, dtype=np.int32)
+    hits = np.flatnonzero(np.isin(edge_rules, watched))
     seen = len(hits)
-    for e in hits.tolist():  # BFS order: the first bad edge has a shortest prefix
-        a, r, b = g.src[e], g.rule[e], g.dst[e]
-        if not ev.step_ok(rules[r].node, states[a], states[b]):
-            trace = g.trace_to(a)
-            return Finding("violated", g.trace_of(_ids(trace, g) + [b],
-                                                  [s.rule for s in trace.steps] + [r]), seen)
     if not seen:
         return Finding("vacuous", note="its trigger never fires in the explored graph")
+    cols = _StepColumns(_table(g), np.frombuffer(g.src, dtype=np.int32)[hits],
+                        np.frombuffer(g.dst, dtype=np.int32)[hits])
+    node_of = np.array([r.node or 0 for r in rules], dtype=np.int32)[edge_rules[hits]]
+    ok = np.ones(seen, dtype=bool)
+    for k, req in enumerate(ev.prop.require, 1):
+        binds = (node_of == k) | (node_of == 0)  # a global step: every binding
+        if binds.any():
+            holds = np.asarray(vector(req, cols, {})).astype(bool)
+            ok &= ~binds | np.broadcast_to(holds, (seen,))
+    bad = np.flatnonzero(~ok)
+    if len(bad):  # BFS order: the first bad edge has a shortest prefix
+        e = int(hits[bad[0]])
+        a, r, b = g.src[e], g.rule[e], g.dst[e]
+        trace = g.trace_to(a)
+        return Finding("violated", g.trace_of(_ids(trace, g) + [b],
+                                              [s.rule for s in trace.steps] + [r]), seen)
     return Finding("proved", witnesses=seen)
+
+
+class _StepColumns(dict):
+    """Column ``i`` of the watched steps: variable ``i`` before the step, ``n + i``
+    after it; each taken from the state table when an expression first reads it."""
+
+    def __init__(self, table, src, dst):
+        super().__init__()
+        self.table, self.src, self.dst = table, src, dst
+
+    def __missing__(self, i: int):
+        n = self.table.shape[1]
+        self[i] = self.table[self.src, i] if i < n else self.table[self.dst, i - n]
+        return self[i]
+
+
+def _table(g: StateGraph):
+    """The graph's states as one (states x variables) array, made once per graph."""
+    if getattr(g, "_table", None) is None:
+        g._table = np.asarray(g.states, dtype=np.int64).reshape(len(g.states), -1)
+    return g._table
+
+
+def vector(node, cols, memo: dict):
+    """A typed expression over many states at once: ``cols[i]`` holds variable ``i`` of
+    each (conditions are bool or 0/1 arrays, numbers int arrays; constants scalars)."""
+    key = id(node)
+    if key not in memo:
+        memo[key] = _VECTOR[node.op](node, lambda x: vector(x, cols, memo), cols)
+    return memo[key]
+
+
+def _fold(fn, node, v):
+    out = v(node.args[0])
+    for x in node.args[1:]:
+        out = fn(out, v(x))
+    return out
+
+
+_VECTOR = {
+    "var": lambda n, v, cols: cols[n.data],
+    "const": lambda n, v, cols: int(n.data),
+    "not": lambda n, v, cols: np.logical_not(v(n.args[0])),
+    "and": lambda n, v, cols: _fold(np.logical_and, n, v),
+    "or": lambda n, v, cols: _fold(np.logical_or, n, v),
+    "cmp": lambda n, v, cols: {"==": np.equal, "!=": np.not_equal, "<": np.less,
+                               "<=": np.less_equal, ">": np.greater,
+                               ">=": np.greater_equal}[n.data](v(n.args[0]), v(n.args[1])),
+    "in": lambda n, v, cols: np.isin(v(n.args[0]), list(n.data)),
+    "arith": lambda n, v, cols: v(n.args[0]) + v(n.args[1]) if n.data == "+"
+    else v(n.args[0]) - v(n.args[1]),
+    "ite": lambda n, v, cols: np.where(v(n.args[0]), v(n.args[1]), v(n.args[2])),
+    "min": lambda n, v, cols: _fold(np.minimum, n, v),
+    "max": lambda n, v, cols: _fold(np.maximum, n, v),
+}
 
 
 def _ids(trace: Trace, g: StateGraph) -> list:
