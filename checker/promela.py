@@ -230,7 +230,7 @@ def export(spec: Spec, *, assume: tuple = (), keep: frozenset | None = None,
     if properties is not None:
         props = list(properties)
     else:  # on a slice, only the properties it can decide (all they read is kept)
-        from .symbolic import property_reads
+        from hapair.model.slicing import reads as property_reads
 
         props = [n for n in properties_for(spec, model.assume)
                  if property_reads(spec, spec.properties[n]) <= model.keep]

@@ -102,6 +102,7 @@ def test_a_fixed_sample_is_killed_or_accounted_for():
     assert time.perf_counter() - start < 60
 
 
+@pytest.mark.slow
 def test_the_killer_is_a_property_that_really_fails():
     report = mutate.run(vsg.SPEC, sample=4, seed=5, listed=LISTED)
     for o in report.outcomes:
@@ -120,6 +121,7 @@ def test_equivalence_is_decided_on_the_full_product():
     assert same and where == ""
 
 
+@pytest.mark.slow
 def test_every_listed_equivalent_is_equivalent_and_no_silent_one_is():
     ref = mutate.Reference(Spec.load(vsg.SPEC))
     for mid, reason in LISTED.items():
@@ -132,6 +134,7 @@ def test_every_listed_equivalent_is_equivalent_and_no_silent_one_is():
             assert not same, f"{mid} is equivalent: list it so"
 
 
+@pytest.mark.slow
 def test_a_sample_of_the_silent_mutants_still_survives():
     """(The slow run checks them all: a silent mutant that is killed is stale.)"""
     checker = mutate.Checker(vsg.SPEC)
@@ -181,6 +184,7 @@ def _run(args, capsys):
     return code, capsys.readouterr()
 
 
+@pytest.mark.slow
 def test_cli_runs_a_sample_writes_json_and_checks_z3(tmp_path, capsys):
     out = tmp_path / "m.json"
     code, cap = _run(["mutate", "--sample", "3", "--seed", "2", "--z3-sample", "1",
