@@ -36,13 +36,9 @@ def _drop(trigger: str, key: str):
 
 
 def _remove(trigger: str):
-    def mutate(data: dict) -> None:
-        for m in data["machines"]:
-            m["transitions"] = [r for r in m["transitions"] if r["trigger"] != trigger]
-        del data["triggers"][trigger]
-        for a in data.get("assumptions", {}).values():
-            a["without"] = [t for t in a["without"] if t != trigger]
-    return mutate
+    """The row never fires (as if deleted; the trigger stays, so properties naming it
+    still load)."""
+    return _set(trigger, conditions="False")
 
 
 MUTANTS = [
