@@ -89,17 +89,23 @@ def put(k: str, value) -> None:
         log.info("proof cache not written: %s", exc)
 
 
+TRACES = ("trace", "witness")  # the PropertyResult fields that hold a Trace
+
+
+def _trace(t: dict | None) -> Trace | None:
+    if t is None:
+        return None
+    return Trace([tuple(s) for s in t["states"]], [TraceStep(**st) for st in t["steps"]],
+                 t["loop"], tuple(t["tracked"]))
+
+
 def encode_result(r: PropertyResult) -> dict:
     return asdict(r)
 
 
 def decode_result(data: dict) -> PropertyResult:
-    trace = data.pop("trace", None)
-    r = PropertyResult(**data)
-    if trace is not None:
-        r.trace = Trace([tuple(s) for s in trace["states"]],
-                        [TraceStep(**st) for st in trace["steps"]], trace["loop"],
-                        tuple(trace["tracked"]))
+    """A stored result back, its traces (counterexample, witness) as ``Trace`` again."""
+    r = PropertyResult(**{k: _trace(v) if k in TRACES else v for k, v in data.items()})
     r.note = (r.note + "; " if r.note else "") + "cached"
     r.seconds = 0.0
     return r

@@ -63,3 +63,15 @@ def test_an_unreadable_entry_is_a_miss(fresh):
 def test_the_key_holds_the_engine_version():
     assert cache.engine_version().startswith("z3 ") and "hapair " in cache.engine_version()
     assert cache.key("a", 1) != cache.key("a", 2)
+
+
+def test_a_cached_witness_is_a_trace_again(fresh):
+    from hapair.checker import trace
+    from hapair.checker.results import Trace
+
+    sp = spec.load()
+    check(sp, only=("StandaloneStatusShown",), jobs=1)
+    again = check(spec.load(), only=("StandaloneStatusShown",), jobs=1)
+    z3 = next(r for r in again.results if r.engine == "z3")
+    assert z3.note.endswith("cached") and isinstance(z3.witness, Trace)
+    assert trace.to_json(sp, z3.witness, z3.name)["steps"]
