@@ -97,19 +97,27 @@ def _enabled(g: StateGraph, ev: Evaluator) -> Finding:
 
 def _scenario(g: StateGraph, ev: Evaluator) -> Finding:
     """BFS over (state, steps done): internal steps keep the count, the next listed
-    action (from a state meeting its precondition) advances it."""
+    action (from a state meeting its precondition) advances it.  With ``avoids``, every
+    such run is searched: the first that meets the hazard is the counterexample."""
     model, adj = g.model, _adjacency(g)
     rules = model.spec.rules
     steps = ev.prop.steps
     conds = [predicate(c) if c is not None else None for _, _, c in steps]
+    hazard = predicate(ev.prop.avoids) if ev.prop.avoids is not None else None
     start = (0, 0)
     back: dict = {start: None}
     frontier = [start]
+    shown = None
     while frontier:
         nxt = []
         for sid, k in frontier:
-            if k == len(steps) and ev.holds(g.states[sid]):
-                return Finding("proved", witnesses=1, witness=_unwind(g, back, (sid, k)))
+            if hazard is not None and hazard(g.states[sid]):
+                return Finding("violated", trace=_unwind(g, back, (sid, k)),
+                               note="a run that follows the steps meets what it avoids")
+            if shown is None and k == len(steps) and ev.holds(g.states[sid]):
+                shown = (sid, k)
+                if hazard is None:
+                    break
             for r, b in adj[sid]:
                 act = rules[r].action
                 if act in model.internal:
@@ -122,7 +130,11 @@ def _scenario(g: StateGraph, ev: Evaluator) -> Finding:
                 if to not in back:
                     back[to] = ((sid, k), r)
                     nxt.append(to)
+        if shown is not None and hazard is None:
+            break
         frontier = nxt
+    if shown is not None:
+        return Finding("proved", witnesses=1, witness=_unwind(g, back, shown))
     return Finding("violated", note="the model does not admit these steps")
 
 

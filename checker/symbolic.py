@@ -623,6 +623,21 @@ def witness(spec: Spec, prop: Property, depth: int, *, assume=None, keep=None,
     """
     start = time.perf_counter()
     enc = _setup(spec, prop, assume, keep, bits)
+    if prop.avoids is not None:  # first: no run that follows the steps meets the hazard
+        hazard = _Witness(enc, prop, hazard=True)
+        try:
+            for k in range(depth + 1):
+                found = hazard.at(k)
+                if found is not None:
+                    return _result(prop, enc, "violated", start, depth=k, trace=found,
+                                   note=f"BMC: a run that follows the steps meets what it "
+                                        f"avoids, {k} steps")
+            verdict = hazard.spacer()
+        except Undecided as why:
+            return _result(prop, enc, "unknown", start, note=f"z3 gave up ({why})")
+        if verdict != "violated":  # Spacer: some run (longer than depth) meets it, or ?
+            return _result(prop, enc, "violated" if verdict == "proved" else "unknown",
+                           start, note=f"Spacer (CHC) on what it avoids: {verdict}")
     search = _Witness(enc, prop)
     try:
         for k in range(depth + 1):
@@ -645,9 +660,9 @@ class _Witness:
     """A path with a phase counter: how many of a scenario's listed steps it has taken
     (always 0 for a ``reachable`` property, whose path may take any step)."""
 
-    def __init__(self, enc: Encoding, prop: Property):
+    def __init__(self, enc: Encoding, prop: Property, *, hazard: bool = False):
         z3, rules = enc.z3, enc.spec.rules
-        self.enc, self.prop, self.z3 = enc, prop, z3
+        self.enc, self.prop, self.z3, self.hazard = enc, prop, z3, hazard
         self.steps = prop.steps
         self.psort = z3.BitVecSort(max(2, (len(self.steps) + 1).bit_length() + 1))
         self.internal = [i for i in enc.live
@@ -679,8 +694,11 @@ class _Witness:
         return z3.Or(opts)
 
     def goal(self, s: list, ph):
-        return self.z3.And(Translator(s, self.enc.num).formula(self.prop.expr),
-                           ph == len(self.steps))
+        """The end of the scenario; or, for ``hazard``, what it avoids, at any phase."""
+        tr = Translator(s, self.enc.num)
+        if self.hazard:
+            return tr.formula(self.prop.avoids)
+        return self.z3.And(tr.formula(self.prop.expr), ph == len(self.steps))
 
     def at(self, k: int) -> Trace | None:
         path, z3 = self.path, self.z3

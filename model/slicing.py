@@ -29,7 +29,7 @@ def reads(spec: Spec, prop: Property) -> set[int]:
     fired)."""
     n = len(spec.variables)
     out: set = set()
-    for node in (prop.expr, prop.p, prop.q, *prop.require):
+    for node in (prop.expr, prop.p, prop.q, prop.avoids, *prop.require):
         if node is not None:
             out |= {i % n for i in names(node)}
     if prop.kind == "action":

@@ -163,6 +163,7 @@ class Property:
     expect: str = "holds"  # holds | violated
     guide: str = ""  # the guide's sentence the property states
     steps: tuple = ()  # scenario: ((node | None, trigger, Node | None precondition), ...)
+    avoids: Node | None = None  # scenario: a state no run that follows the steps may reach
     text: dict = field(default_factory=dict, compare=False)
     decl: dict = field(default_factory=dict, compare=False)  # as declared (JSON-able)
 
@@ -179,8 +180,12 @@ class Machine:
 
 _UPPER = re.compile(r"^[A-Z][A-Z0-9_]*$")
 PROPERTY_KEYS = {"name", "kind", "meaning", "expr", "on", "require", "p", "q", "assume",
-                 "expect", "guide", "when", "steps"}
+                 "expect", "guide", "when", "steps", "avoids"}
 PROPERTY_KINDS = ("always", "action", "leads_to", "reachable", "enabled", "scenario")
+# The fields each kind reads: any other is refused, never ignored.
+KIND_FIELDS = {"always": {"expr"}, "reachable": {"expr"}, "leads_to": {"p", "q"},
+               "action": {"on", "require"}, "enabled": {"when", "on"},
+               "scenario": {"steps", "expr", "avoids"}}
 
 
 DOMAIN_PROPERTY = "EffectsInDomain"
@@ -656,6 +661,11 @@ class Spec:
         """Check and add one property; ``decl`` is the same dict form as in the spec."""
         name, where = self._check_header(decl)
         kind = decl.get("kind")
+        fields = set().union(*KIND_FIELDS.values())
+        for key in decl:
+            if kind in KIND_FIELDS and key in fields and key not in KIND_FIELDS[kind]:
+                raise SpecError(f"{where}: '{key}' is not a field of a {kind} property (its "
+                                f"fields: {', '.join(sorted(KIND_FIELDS[kind]))})")
         common = dict(name=name, kind=kind, meaning=decl.get("meaning", ""), decl=dict(decl),
                       assume=tuple(decl.get("assume", ())), expect=decl.get("expect", "holds"),
                       guide=decl.get("guide", ""),
@@ -758,7 +768,8 @@ class Spec:
     def _scenario_property(self, decl: dict, where: str, common: dict) -> Property:
         """Steps ``"n1.power_on"`` (an action) or ``{"until": expr}`` (the next action is
         taken from a state where expr holds), internal steps in between; ``expr``: the
-        state the scenario ends in."""
+        state the scenario ends in; ``avoids``: a hazard that no run taking only the listed
+        and internal steps meets, at any point (the procedure is safe)."""
         items = decl.get("steps")
         if not items or not isinstance(items, list):
             raise SpecError(f"{where}: a scenario needs 'steps', a list of actions such as "
@@ -778,7 +789,8 @@ class Spec:
         final = self._expr(decl, "expr", where)
         if pending:
             final = Node("and", BOOL_T, (*pending, final))
-        return Property(steps=tuple(steps), expr=final, **common)
+        avoids = self._expr(decl, "avoids", where) if "avoids" in decl else None
+        return Property(steps=tuple(steps), expr=final, avoids=avoids, **common)
 
     def _scenario_action(self, item, where: str) -> tuple:
         head, _, rest = str(item).partition(".")

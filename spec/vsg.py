@@ -1,8 +1,9 @@
 """The Cisco VSG HA pair, as the configuration guide ("Configuring High Availability")
 describes it.  Every rule of the guide is one row here; everything else derives from it.
 
-Two nodes, module 1 and module 2, each with three machines (redundancy, role, sysmgr),
-and a global link machine.  Config contents are abstracted to the equalities that
+Two nodes, module 1 and module 2, each with four machines (redundancy, role, and two
+services that System Manager restarts: one statefully, one statelessly), and a global
+link machine.  Config contents are abstracted to the equalities that
 matter (is the running config saved? do the two nodes hold the same configs?), which is
 exact for two nodes and needs no bound; the only bound is the Start_cnt counter.
 """
@@ -13,14 +14,21 @@ ACTIVES = "('active_no_standby', 'active_ha_standby')"
 STANDBYS = "('standby_syncing', 'ha_standby')"
 UP = "('active_no_standby', 'active_ha_standby', 'standby_syncing', 'ha_standby')"
 
-# A node that reboots: the administrative role becomes operational (the guide: a change
-# to secondary takes effect at reload), services start afresh, MTS queues are gone.
-REBOOT = {
-    "self.role": "self.admin_role",
-    "self.sysmgr": "'ok'",
+# A node that stops (powered off, or rebooting): its services' runtime state is gone (what
+# they hold, their PSS checkpoints, MTS queues, Start_cnt, the flows); they start afresh.
+SERVICES_FRESH = {
+    "self.stateful": "'running'",
+    "self.stateless": "'running'",
+    "self.stateful_data": "'none'",
+    "self.stateless_data": "'none'",
+    "self.pss_checkpoint": "False",
     "self.restarts": "0",
     "self.mts_queued": "False",
+    "self.flows": "False",
 }
+# A node that reboots: the administrative role becomes operational (the guide: a change
+# to secondary takes effect at reload), services start afresh.
+REBOOT = {"self.role": "self.admin_role", **SERVICES_FRESH}
 # The active that had this node as its HA standby sees it go.
 PEER_LOSES_STANDBY = {
     "peer.state": "'active_no_standby' if peer.state == 'active_ha_standby' else peer.state",
@@ -31,6 +39,10 @@ LOAD_STARTUP = {
     "run_eq": "peer.run_is_peer_start",
     "self.run_is_peer_start": "start_eq",
 }
+# Traffic through the active: a new flow in its session table (the runtime state a
+# stateful failover keeps), mirrored at once to an HA standby.
+FLOW_OWN = {"self.flows": "True", "peer.flows": "False"}
+FLOW_MIRRORED = {"self.flows": "True", "peer.flows": "True"}
 # A configuration line typed on the active (the running config gets a fresh value).
 EDIT_OWN = {"self.saved": "False", "run_eq": "False", "self.run_is_peer_start": "False"}
 # ... mirrored at once to an HA standby (the guide: the standby "has synchronized its
@@ -44,10 +56,13 @@ COPY_OWN = {"self.saved": "True", "start_eq": "self.run_is_peer_start",
             "peer.run_is_peer_start": "run_eq"}
 COPY_MIRRORED = {"self.saved": "True", "peer.saved": "True", "start_eq": "True",
                  "self.run_is_peer_start": "True", "peer.run_is_peer_start": "True"}
-# A fresh VSG: its own configuration, saved, equal to nothing the peer holds.
+# A fresh VSG: the default role (standalone, the guide: "This role is the default"), its
+# own configuration, saved, equal to nothing the peer holds, and an HA pair ID that is
+# not the pair's until the operator sets it on the VSG's own console.
 FRESH = {"self.saved": "True", "run_eq": "False", "start_eq": "False",
          "self.run_is_peer_start": "False", "peer.run_is_peer_start": "False",
-         "same_pair_id": "True"}
+         "same_pair_id": "False", "self.role": "'standalone'",
+         "self.admin_role": "'standalone'"}
 # The new standby copies configuration (running and startup) from the active.
 SYNC_FROM_PEER = {
     "self.saved": "peer.saved", "run_eq": "True", "start_eq": "True",
@@ -70,17 +85,15 @@ REDUNDANCY = {
         # Power, from the vSphere client.
         {"trigger": "power_on", "source": "off", "dest": "booting", "effects": REBOOT,
          "ops": ["reboot"]},
-        # Replacing a VSG (the guide's two procedures): a fresh VSG with the pair's ID
-        # and its own fresh configuration is installed, powered off, in place of one.
-        # (After the failover it causes: not while the peer is still this one's standby.)
-        *({"trigger": f"replace_{r}", "source": "off", "dest": "=", "ops": ["fresh"],
-           "conditions": f"peer.state not in {STANDBYS}",
-           "effects": {**FRESH, "self.role": f"'{r}'", "self.admin_role": f"'{r}'"}}
-          for r in ("primary", "secondary")),
+        # Replacing a VSG (the guide's two procedures): a fresh VSG is installed, powered
+        # off, in place of one.  (After the failover it causes: not while the peer is
+        # still this one's standby.)
+        {"trigger": "install", "source": "off", "dest": "=", "ops": ["fresh"],
+         "conditions": f"peer.state not in {STANDBYS}", "effects": FRESH},
         {"trigger": "power_off", "source": ["booting", "active_no_standby",
                                             "active_ha_standby", "standby_syncing",
                                             "ha_standby"],
-         "dest": "off", "effects": PEER_LOSES_STANDBY},
+         "dest": "off", "effects": {**PEER_LOSES_STANDBY, **SERVICES_FRESH}},
         # Boot negotiation: a node that finds an active peer becomes standby; the
         # primary takes precedence when both negotiate; a secondary waits for the
         # primary; nobody finishes booting beside a standby (it takes over first).
@@ -99,7 +112,8 @@ REDUNDANCY = {
         {"trigger": "sync_done", "source": "standby_syncing", "dest": "ha_standby",
          "conditions": "visible and pairable and peer.state == 'active_no_standby'",
          "effects": {**SYNC_FROM_PEER, "peer.state": "'active_ha_standby'",
-                     "failover_lock": "False"}, "ops": ["sync_from_peer"]},
+                     "self.flows": "peer.flows", "failover_lock": "False"},
+         "ops": ["sync_from_peer"]},
         # Automatic failover: a stable standby that loses its active takes over; an
         # unstable one restarts instead ("tries to restart the pair").
         {"trigger": "takeover", "source": "ha_standby", "dest": "active_no_standby",
@@ -108,6 +122,13 @@ REDUNDANCY = {
         {"trigger": "restart_pair", "source": "standby_syncing", "dest": "booting",
          "conditions": "not (visible and pairable and peer_active)", "effects": REBOOT,
          "ops": ["reboot"]},
+        # A standalone VSG told to become secondary, with the pair's ID, beside an active
+        # primary: "The secondary Cisco VSG is reloaded and added to the system."
+        {"trigger": "join_reload", "source": "active_no_standby", "dest": "booting",
+         "conditions": "self.role == 'standalone' and self.admin_role == 'secondary' "
+                       "and same_pair_id and visible and peer.role == 'primary' "
+                       "and peer_active",
+         "effects": REBOOT, "ops": ["reboot"]},
         # Dual active: the primary is reset.
         {"trigger": "resolve_dual_active", "source": "active_no_standby", "dest": "booting",
          "conditions": "self.role == 'primary' and visible and pairable and peer_active",
@@ -123,6 +144,11 @@ REDUNDANCY = {
         {"trigger": "fail_native", "source": ["active_no_standby", "active_ha_standby",
                                               "standby_syncing", "ha_standby"],
          "dest": "booting", "effects": {**REBOOT, **PEER_LOSES_STANDBY}, "ops": ["reboot"]},
+        # Traffic: a new flow on the active; an HA standby mirrors it.
+        {"trigger": "new_flow", "source": "active_no_standby", "dest": "=",
+         "effects": FLOW_OWN},
+        {"trigger": "new_flow", "source": "active_ha_standby", "dest": "=",
+         "effects": FLOW_MIRRORED},
         # Configuration, on the active only; an HA standby mirrors it.
         {"trigger": "config_edit", "source": "active_no_standby", "dest": "=",
          "effects": EDIT_OWN, "ops": ["edit"]},
@@ -161,27 +187,57 @@ ROLE = {
     ],
 }
 
-SYSMGR = {
-    "name": "sysmgr",
+# The services System Manager restarts: one with a stateful HA policy (it checkpoints its
+# state in PSS, private scope, and reads it back when restarted), one with a stateless
+# policy (it starts from nothing).  Each stands for every process of its policy in
+# spec/services.tsv; a failure of one touches nothing else (the guide: "A failure in a
+# service instance does not affect any other services").  Restarts count in Start_cnt.
+_RESTARTED = {"self.restarts": "min(self.restarts + 1, MAX_RESTARTS)"}
+STATEFUL = {
+    "name": "stateful",
     "scope": "node",
-    "variable": "sysmgr",
-    "initial": "ok",
-    "states": ["ok", "restarting"],
+    "variable": "stateful",
+    "initial": "running",
+    "states": ["running", "failed"],
     "transitions": [
-        # Only processes borrowed from the VSM restart (statefully, from their PSS
-        # checkpoint); Start_cnt goes up.  MTS keeps persistent messages meanwhile.
-        {"trigger": "fail_borrowed", "source": "ok", "dest": "restarting",
-         "conditions": f"self.state in {UP}"},
-        {"trigger": "restart_service", "source": "restarting", "dest": "ok",
+        # Its operating state changes; it checkpoints that state in PSS when it needs to.
+        {"trigger": "service_update", "source": "running", "dest": "=",
+         "conditions": f"self.state in {UP}", "effects": {"self.stateful_data": "'newer'"}},
+        {"trigger": "pss_checkpoint", "source": "running", "dest": "=",
+         "conditions": f"self.state in {UP} and self.stateful_data == 'newer'",
+         "effects": {"self.stateful_data": "'checkpoint'", "self.pss_checkpoint": "True"}},
+        # It fails: what it held in memory is gone, PSS keeps the checkpoint.
+        {"trigger": "fail_stateful", "source": "running", "dest": "failed",
+         "conditions": f"self.state in {UP}", "effects": {"self.stateful_data": "'none'"}},
+        {"trigger": "restart_stateful", "source": "failed", "dest": "running",
          "conditions": f"self.state in {UP}",
-         "effects": {"self.restarts": "min(self.restarts + 1, MAX_RESTARTS)"},
-         "ops": ["restart_process"]},
-        {"trigger": "mts_message", "source": "restarting", "dest": "=",
+         "effects": {**_RESTARTED, "self.stateful_data":
+                     "'checkpoint' if self.pss_checkpoint else 'none'"},
+         "ops": ["restart_stateful"]},
+        # MTS keeps a persistent message for it while it is down, and delivers it after.
+        {"trigger": "mts_message", "source": "failed", "dest": "=",
          "conditions": f"self.state in {UP} and not self.mts_queued",
          "effects": {"self.mts_queued": "True"}},
-        {"trigger": "mts_deliver", "source": "ok", "dest": "=",
+        {"trigger": "mts_deliver", "source": "running", "dest": "=",
          "conditions": f"self.state in {UP} and self.mts_queued",
          "effects": {"self.mts_queued": "False"}},
+    ],
+}
+STATELESS = {
+    "name": "stateless",
+    "scope": "node",
+    "variable": "stateless",
+    "initial": "running",
+    "states": ["running", "failed"],
+    "transitions": [
+        {"trigger": "stateless_update", "source": "running", "dest": "=",
+         "conditions": f"self.state in {UP}", "effects": {"self.stateless_data": "'some'"}},
+        {"trigger": "fail_stateless", "source": "running", "dest": "failed",
+         "conditions": f"self.state in {UP}", "effects": {"self.stateless_data": "'none'"}},
+        {"trigger": "restart_stateless", "source": "failed", "dest": "running",
+         "conditions": f"self.state in {UP}",
+         "effects": {**_RESTARTED, "self.stateless_data": "'none'"},
+         "ops": ["restart_stateless"]},
     ],
 }
 
@@ -194,6 +250,7 @@ LINK = {
     "transitions": [
         # A partition: each active loses its HA standby at once; the standby's own
         # reaction (take over) is its next internal step.
+        # (Also how a port group isolates one VSG of the two from the other.)
         {"trigger": "link_down", "source": "up", "dest": "down",
          "effects": _each_node("'active_no_standby' if {n}.state == 'active_ha_standby' "
                                "else {n}.state")},
@@ -207,8 +264,10 @@ LINK = {
 TRIGGERS = {
     "power_on": {"kind": "physical", "doc": "power the VSG on (vSphere client)"},
     "power_off": {"kind": "physical", "doc": "power the VSG off (vSphere client)"},
-    "link_down": {"kind": "physical", "doc": "the link between the pair fails"},
-    "link_up": {"kind": "physical", "doc": "the link between the pair is restored"},
+    "link_down": {"kind": "physical", "doc": "the link between the pair fails, or a port "
+                                             "group isolates one VSG from the other"},
+    "link_up": {"kind": "physical", "doc": "the link between the pair is restored (the VSGs "
+                                           "can communicate)"},
     "boot": {"kind": "internal", "doc": "boot negotiation ends",
              "tags": ["negotiation", "pairing"]},
     "sync_done": {"kind": "internal", "doc": "the standby is synchronised (stable)",
@@ -216,6 +275,9 @@ TRIGGERS = {
     "takeover": {"kind": "internal", "doc": "automatic failover by a stable standby",
                  "tags": ["failover"]},
     "restart_pair": {"kind": "internal", "doc": "an unstable standby restarts"},
+    "join_reload": {"kind": "internal", "doc": "a VSG made secondary beside its primary is "
+                                               "reloaded and added to the pair",
+                    "tags": ["pairing"]},
     "resolve_dual_active": {"kind": "internal", "doc": "dual active: the primary is reset",
                             "tags": ["dual_active_reset"]},
     "system_switchover": {"kind": "operator", "doc": "system switchover",
@@ -226,12 +288,26 @@ TRIGGERS = {
                           # device's message there, "not allowed" elsewhere.
                           "refused_when": "self_active"},
     "reload": {"kind": "operator", "doc": "reload"},
-    "fail_native": {"kind": "fault", "doc": "a native process (policy_engine, inspect) fails"},
-    "fail_borrowed": {"kind": "fault", "doc": "a process borrowed from the VSM fails"},
-    "restart_service": {"kind": "internal", "doc": "System Manager restarts the service"},
-    "mts_message": {"kind": "traffic", "doc": "a persistent MTS message for a restarting "
-                                              "service"},
+    "fail_native": {"kind": "fault", "doc": "a native process (policy engine, inspect, "
+                                            "the data path) fails"},
+    "fail_stateful": {"kind": "fault", "doc": "a borrowed process with a stateful HA policy "
+                                              "fails", "tags": ["service_failure"]},
+    "fail_stateless": {"kind": "fault", "doc": "a borrowed process with a stateless HA "
+                                               "policy fails", "tags": ["service_failure"]},
+    "restart_stateful": {"kind": "internal", "doc": "System Manager restarts it statefully "
+                                                    "(from its PSS checkpoint)",
+                         "tags": ["service_restart"]},
+    "restart_stateless": {"kind": "internal", "doc": "System Manager restarts it statelessly",
+                          "tags": ["service_restart"]},
+    "service_update": {"kind": "traffic", "doc": "the stateful service's operating state "
+                                                 "changes"},
+    "pss_checkpoint": {"kind": "traffic", "doc": "the stateful service checkpoints its state "
+                                                 "in PSS"},
+    "stateless_update": {"kind": "traffic", "doc": "the stateless service's state changes"},
+    "mts_message": {"kind": "traffic", "doc": "a persistent MTS message for the failed "
+                                              "stateful service"},
     "mts_deliver": {"kind": "internal", "doc": "MTS delivers a queued message"},
+    "new_flow": {"kind": "traffic", "doc": "traffic opens a new flow through the active"},
     "config_edit": {"kind": "operator", "doc": "a configuration line (configure mode)",
                     "tags": ["configuration"]},
     "copy_rs": {"kind": "operator", "doc": "copy running-config startup-config",
@@ -240,11 +316,9 @@ TRIGGERS = {
                         "tags": ["configuration"]},
     "ha_pair_id_other": {"kind": "operator", "doc": "ha-pair id N, N not the peer's ID",
                          "tags": ["configuration"]},
-    "replace_primary": {"kind": "physical",
-                        "doc": "install a fresh VSG as primary in place of a powered-off one"},
-    "replace_secondary": {"kind": "physical",
-                          "doc": "install a fresh VSG as secondary in place of a powered-off "
-                                 "one"},
+    "install": {"kind": "physical",
+                "doc": "install a fresh VSG (standalone, its own configuration) in place of a "
+                       "powered-off one"},
     "role_standalone": {"kind": "operator", "doc": "system redundancy role standalone",
                         "tags": ["role_change"]},
     "role_primary": {"kind": "operator", "doc": "system redundancy role primary",
@@ -277,7 +351,7 @@ ASSUMPTIONS = {
     "fixed_pairing": {"doc": "nobody changes a role or an HA pair ID, or installs a VSG",
                       "without": ["role_standalone", "role_primary", "role_secondary",
                                   "ha_pair_id_same", "ha_pair_id_other",
-                                  "replace_primary", "replace_secondary"]},
+                                  "install"]},
 }
 
 BECOMES_ACTIVE = "not pre.{n}_active and post.{n}_active"
@@ -383,7 +457,7 @@ PROPERTIES = [
              "and link == 'up' and pairable and n1_active)) and "
              "((n2.state == 'active_ha_standby') == "
              "(n1.state == 'ha_standby' and link == 'up' and pairable and n2_active))"},
-    {"name": "PersistentMessagesSurviveRestart", "kind": "action", "on": ["restart_service"],
+    {"name": "PersistentMessagesSurviveRestart", "kind": "action", "on": ["restart_stateful"],
      "guide": "The MTS can maintain persistent messages and logged messages in queues for access "
               "even after a service restart.",
      "meaning": "MTS keeps persistent messages across a service restart",
@@ -418,7 +492,7 @@ PROPERTIES = [
     {"name": "SwitchoverReloadsOldActive", "kind": "action", "on": ["system_switchover"],
      "guide": "Initiates a manual failover from the active Cisco VSG to the standby Cisco VSG.",
      "meaning": "after a manual switchover the old active reloads, its services afresh",
-     "require": "post.self.state == 'booting' and post.self.sysmgr == 'ok' "
+     "require": "post.self.state == 'booting' and post.self.stateful == 'running' "
                 "and not post.self.mts_queued"},
     {"name": "FailoverNeedsStableStandby", "kind": "action", "on": ["failover"],
      "guide": "When a stable standby Cisco VSG detects that the active Cisco VSG has failed, it "
@@ -433,8 +507,7 @@ PROPERTIES = [
      "expr": "not (n1.state == 'ha_standby' and n2.state == 'ha_standby')"},
     {"name": "InternalStepsNeverPowerOff", "kind": "action",
      "guide": "Power the Cisco VSG off and then on from the vSphere Client.",
-     "on": ["boot", "sync_done", "takeover", "restart_pair", "resolve_dual_active",
-            "restart_service", "mts_deliver"],
+     "on": [t for t, meta in TRIGGERS.items() if meta["kind"] == "internal"],
      "meaning": "only the environment powers a VSG off; its own steps restart it",
      "require": "post.self.state != 'off'"},
     {"name": "StandbyBecomesStable", "kind": "leads_to",
@@ -445,10 +518,6 @@ PROPERTIES = [
      "q": " and ".join(f"({n}.state in ('ha_standby', 'off') or not (link == 'up' "
                        f"and pairable and {o}_active))"
                        for n, o in (("n1", "n2"), ("n2", "n1")))},
-    {"name": "StartCntCounts", "kind": "action", "on": ["restart_service"],
-     "guide": "This example shows how to display the state and start count of all processes",
-     "meaning": "every restart of a failed borrowed process counts in Start_cnt",
-     "require": "post.self.restarts == min(pre.self.restarts + 1, MAX_RESTARTS)"},
     {"name": "QueuedMessagesDelivered", "kind": "leads_to",
      "guide": "The MTS can maintain persistent messages and logged messages in queues for access "
               "even after a service restart.",
@@ -466,8 +535,12 @@ PROPERTIES = [
 # A VSG's own data (what it keeps in its own memory and disks): its state and configs,
 # and its services (two groups, so that each property explores a smaller product).
 NODE_LOCAL = ("state", "role", "admin_role", "saved")
-SERVICES = ("sysmgr", "restarts", "mts_queued")
-POWER = ("power_on", "replace_primary", "replace_secondary")
+# A VSG's services, in two groups.  Their properties are written once per module ({n},
+# {o} the other): a property over both modules' services would explore the product of
+# both, and the services of one module never read the other's.
+STATEFUL_SERVICE = ("stateful", "stateful_data", "pss_checkpoint", "mts_queued")
+STATELESS_SERVICE = ("stateless", "stateless_data", "restarts")
+POWER = ("power_on", "install")
 CONFIG_COMMANDS = ["configuration", "role_change"]
 # The pair as the guide's synchronised example shows it ("Active with HA standby" and
 # "HA standby"), with module 1 or module 2 active.
@@ -485,6 +558,94 @@ def _unchanged(*names: str) -> str:
     return " and ".join(f"post.{v} == pre.{v}" for v in names)
 
 
+def _each_module(decl: dict) -> list[dict]:
+    """``decl`` for module 1 and for module 2 (``{n}``: the module, ``{o}``: the other)."""
+    out = []
+    for n, o in (("n1", "n2"), ("n2", "n1")):
+        d = {k: v.format(n=n, o=o) if k in ("require", "expr", "p", "q", "when") else v
+             for k, v in decl.items()}
+        d["name"] = f"{decl['name']}_m{n[1]}"
+        d["meaning"] = f"module {n[1]}: {decl['meaning']}"
+        out.append(d)
+    return out
+
+
+def _changes(n: str, var: str, a: str, b: str) -> str:
+    return f"(pre.{n}.{var} == '{a}' and post.{n}.{var} == '{b}')"
+
+
+def _service_properties() -> list[dict]:
+    sf_fails, sl_fails = _changes("{n}", "stateful", "running", "failed"), \
+        _changes("{n}", "stateless", "running", "failed")
+    sf_back, sl_back = _changes("{n}", "stateful", "failed", "running"), \
+        _changes("{n}", "stateless", "failed", "running")
+    isolated = ("A failure in a service instance does not affect any other services that are "
+                "running at that time.")
+    decls = [
+        *({"name": f"{name}FreshWhileDown", "kind": "always",
+           "guide": "The SM is responsible for launching, stopping, monitoring, restarting a "
+                    "service",
+           "meaning": f"a VSG that is powered off or booting holds {what}: its services start "
+                      "afresh when it boots",
+           "expr": "{n}.state not in ('off', 'booting') or (" + fresh + ")"}
+          for name, what, fresh in (
+              ("StatefulService", "no stateful service state, PSS checkpoint or queued MTS "
+               "message", "{n}.stateful == 'running' and {n}.stateful_data == 'none' "
+               "and not {n}.pss_checkpoint and not {n}.mts_queued"),
+              ("StatelessService", "no stateless service state and a Start_cnt of 0",
+               "{n}.stateless == 'running' and {n}.stateless_data == 'none' "
+               "and {n}.restarts == 0"),
+              ("Flows", "no flow", "not {n}.flows"))),
+        {"name": "StatefulFailureIsolated", "kind": "action", "on": ["fail_stateful"],
+         "guide": isolated,
+         "meaning": "when the stateful service fails, the stateless one is as it was",
+         "require": f"not {sf_fails} or ("
+                    + _unchanged("{n}.stateless", "{n}.stateless_data") + ")"},
+        {"name": "StatelessFailureIsolated", "kind": "action", "on": ["fail_stateless"],
+         "guide": isolated,
+         "meaning": "when the stateless service fails, the stateful one (its state, its PSS "
+                    "checkpoint, its MTS queue) is as it was",
+         "require": f"not {sl_fails} or ("
+                    + _unchanged("{n}.stateful", "{n}.stateful_data", "{n}.pss_checkpoint",
+                                 "{n}.mts_queued") + ")"},
+        {"name": "StatefulRestartRecoversCheckpoint", "kind": "action",
+         "on": ["restart_stateful"],
+         "guide": "A restarting service can recover the last known operating state that "
+                  "preceded a failure.",
+         "meaning": "a stateful restart gives the service back its last PSS checkpoint "
+                    "(nothing if it never made one), and PSS keeps the checkpoint",
+         "require": f"not {sf_back} or (post.{{n}}.pss_checkpoint == pre.{{n}}.pss_checkpoint "
+                    "and ((pre.{n}.pss_checkpoint and post.{n}.stateful_data == 'checkpoint') "
+                    "or (not pre.{n}.pss_checkpoint and post.{n}.stateful_data == 'none')))"},
+        {"name": "StatelessRestartStartsFromNothing", "kind": "action",
+         "on": ["restart_stateless"],
+         "guide": "When a process fails on a device, System Manager either performs a "
+                  "stateful restart, a stateless restart, or a failover.",
+         "meaning": "a stateless restart recovers nothing: the service starts without state",
+         "require": f"not {sl_back} or post.{{n}}.stateless_data == 'none'"},
+        {"name": "CheckpointKeepsState", "kind": "action", "on": ["pss_checkpoint"],
+         "guide": "It functions as a database of state and run-time information, which "
+                  "allows services to make a checkpoint of their state information whenever "
+                  "needed.",
+         "meaning": "a checkpoint stores the service's current state in PSS",
+         "require": "pre.{n}.stateful_data == post.{n}.stateful_data or "
+                    "(post.{n}.pss_checkpoint and post.{n}.stateful_data == 'checkpoint')"},
+        {"name": "PssOutlivesTheService", "kind": "action", "on": ["fail_stateful"],
+         "guide": "The PSS component works with system services to recover states if a "
+                  "service restart occurs.",
+         "meaning": "when the stateful service fails, PSS keeps its checkpoint",
+         "require": "post.{n}.pss_checkpoint == pre.{n}.pss_checkpoint"},
+        {"name": "StartCntCounts", "kind": "action", "on": ["service_restart"],
+         "guide": "This example shows how to display the state and start count of all "
+                  "processes",
+         "meaning": "every restart of a failed borrowed process (stateful or stateless) "
+                    "counts in Start_cnt",
+         "require": f"not ({sf_back} or {sl_back}) or "
+                    "post.{n}.restarts == min(pre.{n}.restarts + 1, MAX_RESTARTS)"},
+    ]
+    return [d for decl in decls for d in _each_module(decl)]
+
+
 def _role_stored(role: str) -> dict:
     return {"name": f"Role{role.capitalize()}Stored", "kind": "action",
             "on": [f"role_{role}"],
@@ -493,15 +654,6 @@ def _role_stored(role: str) -> dict:
             "meaning": f"'system redundancy role {role}' stores {role} as the administrative "
                        "role",
             "require": f"post.self.admin_role == '{role}'"}
-
-
-def _replacement(role: str, guide: str) -> dict:
-    return {"name": f"Replacement{role.capitalize()}Installed", "kind": "action",
-            "on": [f"replace_{role}"], "guide": guide,
-            "meaning": f"a VSG installed as {role} has that role, the pair's HA pair ID, and "
-                       "is not running until it is powered up",
-            "require": f"post.self.role == '{role}' and post.self.admin_role == '{role}' "
-                       "and post.same_pair_id and post.self.state == 'off'"}
 
 
 PROPERTIES += [
@@ -567,11 +719,6 @@ PROPERTIES += [
      "meaning": "only powering it on or installing a VSG in its place changes a powered-off "
                 "VSG",
      "require": f"{_untouched('self')} and {_untouched('peer')}"},
-    {"name": "PoweredOffServicesUntouched", "kind": "action",
-     "on": [t for t in TRIGGERS if t not in POWER],
-     "guide": "Power the Cisco VSG off and then on from the vSphere Client.",
-     "meaning": "no process of a powered-off VSG fails, restarts or receives a message",
-     "require": f"{_untouched('self', SERVICES)} and {_untouched('peer', SERVICES)}"},
     {"name": "PowerActsOnOneVSG", "kind": "action", "on": list(POWER),
      "guide": "Power the Cisco VSG off and then on from the vSphere Client.",
      "meaning": "powering a VSG on, or installing one, leaves a powered-off peer as it is",
@@ -593,24 +740,14 @@ PROPERTIES += [
                              for n in ("n1", "n2"))},
     {"name": "RestartsComeBackThroughBooting", "kind": "action",
      "on": ["power_on", "reload", "restart_pair", "resolve_dual_active", "fail_native",
-            "system_switchover"],
+            "system_switchover", "join_reload"],
      "guide": "To activate a change from a primary to a secondary Cisco VSG, you must reload "
               "the primary Cisco VSG by doing one of the following: Enter the reload command. "
               "Power the Cisco VSG off and then on from the vSphere Client.",
      "meaning": "a power-up, a reload, a pair restart, the reset of a dual active's primary, "
-                "a failed native process and a switchover (on the old active) all bring the "
-                "VSG back through booting",
+                "a failed native process, a switchover (on the old active) and the reload of "
+                "a secondary joining its primary all bring the VSG back through booting",
      "require": "post.self.state == 'booting'"},
-    {"name": "RebootStartsServicesAfresh", "kind": "action", "on": ["*"],
-     "guide": "The SM is responsible for launching, stopping, monitoring, restarting a "
-              "service, and for initiating and managing the synchronization of service states "
-              "and supervisor states.",
-     "meaning": "a VSG that (re)boots starts every service afresh: none restarting, Start_cnt "
-                "reset, no MTS message queued",
-     "require": " and ".join(
-         f"(not (pre.{n}.state != 'booting' and post.{n}.state == 'booting') or "
-         f"(post.{n}.sysmgr == 'ok' and post.{n}.restarts == 0 and not post.{n}.mts_queued))"
-         for n in ("n1", "n2"))},
     {"name": "StableStandbyTransitionsToActive", "kind": "action", "on": ["failover"],
      "guide": "When a stable standby Cisco VSG detects that the active Cisco VSG has failed, "
               "it initiates a failover and transitions to active.",
@@ -660,26 +797,65 @@ PROPERTIES += [
      "meaning": "a booting VSG leaves booting only by its boot negotiation (or powered off)",
      "require": " and ".join(f"(pre.{n}.state != 'booting' or post.{n}.state in "
                              "('booting', 'off'))" for n in ("n1", "n2"))},
-    {"name": "OnlyFailedServicesRestart", "kind": "action", "on": ["restart_service"],
-     "guide": "A restarting service can recover the last known operating state that "
-              "preceded a failure.",
-     "meaning": "System Manager restarts a service that failed, and it then runs",
-     "require": "pre.self.sysmgr == 'restarting' and post.self.sysmgr == 'ok'"},
+    *({"name": f"OnlyFailed{svc.capitalize()}ServiceRestarts", "kind": "action",
+       "on": [f"restart_{svc}"],
+       "guide": "The SM is responsible for launching, stopping, monitoring, restarting a "
+                "service",
+       "meaning": f"System Manager restarts the {svc} service after it failed, and it then "
+                  "runs",
+       "require": f"pre.self.{svc} == 'failed' and post.self.{svc} == 'running'"}
+      for svc in ("stateful", "stateless")),
     {"name": "MessagesDeliveredToRunningService", "kind": "action", "on": ["mts_deliver"],
      "guide": "The MTS can maintain persistent messages and logged messages in queues for "
               "access even after a service restart.",
      "meaning": "MTS delivers a queued message to a service that runs",
      "require": "pre.self.mts_queued and not post.self.mts_queued "
-                "and pre.self.sysmgr == 'ok' and post.self.sysmgr == 'ok'"},
+                "and pre.self.stateful == 'running' and post.self.stateful == 'running'"},
     {"name": "MtsQueuesForRestartingService", "kind": "action", "on": ["mts_message"],
      "guide": "The MTS handles message routing and queuing between services on and across "
               "modules and between supervisors.",
      "meaning": "a persistent message for a restarting service is queued",
-     "require": "post.self.mts_queued and post.self.sysmgr == 'restarting'"},
-    _replacement("primary", "Install the new Cisco VSG as the primary, with the same domain ID "
-                            "as the existing Cisco VSG."),
-    _replacement("secondary", "Install the new Cisco VSG as a standby, with the same domain "
-                              "ID as the existing Cisco VSG."),
+     "require": "post.self.mts_queued and post.self.stateful == 'failed'"},
+    {"name": "InstalledVSGIsStandalone", "kind": "action", "on": ["install"],
+     "guide": "Standalone—This role does not interact with other Cisco VSGs. You assign this "
+              "role when there is only one Cisco VSG in the system. This role is the default.",
+     "meaning": "a freshly installed VSG has the default role, standalone, and is not running "
+                "until it is powered up",
+     "require": "post.self.role == 'standalone' and post.self.admin_role == 'standalone' "
+                "and post.self.state == 'off'"},
+    # The services.
+    # The runtime state that a stateful failover keeps.
+    {"name": "FlowsMirroredOnHAStandby", "kind": "always",
+     "guide": "The two Cisco VSGs constantly synchronize the state and configuration to "
+              "provide a stateful failover of most services.",
+     "meaning": "an HA standby holds the same flows as its active",
+     "expr": "not ha_pair or n1.flows == n2.flows"},
+    {"name": "StatefulFailoverKeepsFlows", "kind": "action", "on": ["failover"],
+     "assume": ["no_partition"],
+     "guide": "When a failover occurs, the Cisco VSG HA pair configuration allows "
+              "uninterrupted traffic forwarding by using a stateful failover.",
+     "meaning": "the new active holds the flows the pair held (when the link never fails: a "
+                "partition is a dual active, not a failover)",
+     "require": " and ".join(
+         f"(not ({BECOMES_ACTIVE.format(n=n)}) or "
+         f"post.{n}.flows == (pre.n1.flows or pre.n2.flows))" for n in ("n1", "n2"))},
+    {"name": "UnstableRestartLosesFlows", "kind": "action", "on": ["restart_pair"],
+     "assume": ["no_partition"],
+     "guide": "If a standby Cisco VSG that is not stable detects that an active Cisco VSG has "
+              "failed, then instead of initiating a failover, it tries to restart the pair.",
+     "meaning": "without a stable standby there is no stateful failover: after the restart "
+                "no VSG holds the flows",
+     "require": "not post.n1.flows and not post.n2.flows"},
+    # The hazards the guide's cautions name (expected: the checker must show them).
+    {"name": "RoleChangeConflict", "kind": "always", "assume": ["no_partition"],
+     "expect": "violated",
+     "guide": "Changing the role of a Cisco VSG can result in a conflict between the pair.",
+     "meaning": "a role change can leave two VSGs of the same role (two primaries, or two "
+                "secondaries) both active with the same HA pair ID, each not pairing with "
+                "the other",
+     "expr": "not (n1_active and n2_active and n1.role == n2.role "
+             "and n1.role != 'standalone' and same_pair_id)"},
+    *_service_properties(),
     # What must be possible.
     {"name": "SwitchoverAcceptedWithHAStandby", "kind": "enabled",
      "guide": "If the output indicates the following, you can proceed with a system "
@@ -708,27 +884,28 @@ PROPERTIES += [
               "Cisco VSG.",
      "meaning": "on a running VSG (active or standby) a native process, or a borrowed one "
                 "that runs, can fail",
-     "when": f"self.state in {UP} and self.sysmgr == 'ok'",
-     "on": ["fail_native", "fail_borrowed"]},
-    {"name": "FailedServiceRestarted", "kind": "enabled",
-     "guide": "The SM is responsible for launching, stopping, monitoring, restarting a "
-              "service, and for initiating and managing the synchronization of service "
-              "states and supervisor states.",
-     "meaning": "on a running VSG a failed borrowed service can be restarted",
-     "when": f"self.state in {UP} and self.sysmgr == 'restarting'",
-     "on": ["restart_service"]},
+     "when": f"self.state in {UP} and self.stateful == 'running' "
+             "and self.stateless == 'running'",
+     "on": ["fail_native", "fail_stateful", "fail_stateless"]},
+    *({"name": f"Failed{svc.capitalize()}ServiceRestarted", "kind": "enabled",
+       "guide": "When a process fails on a device, System Manager either performs a stateful "
+                "restart, a stateless restart, or a failover.",
+       "meaning": f"on a running VSG a failed {svc} service can be restarted",
+       "when": f"self.state in {UP} and self.{svc} == 'failed'",
+       "on": [f"restart_{svc}"]}
+      for svc in ("stateful", "stateless")),
     {"name": "MessageQueuedForRestartingService", "kind": "enabled",
      "guide": "The MTS handles message routing and queuing between services on and across "
               "modules and between supervisors.",
      "meaning": "on a running VSG, a persistent message can come for a restarting service "
                 "(the model queues one)",
-     "when": f"self.state in {UP} and self.sysmgr == 'restarting' and not self.mts_queued",
+     "when": f"self.state in {UP} and self.stateful == 'failed' and not self.mts_queued",
      "on": ["mts_message"]},
     {"name": "QueuedMessageDeliverable", "kind": "enabled",
      "guide": "The MTS can maintain persistent messages and logged messages in queues for "
               "access even after a service restart.",
      "meaning": "a queued message can be delivered once its service runs",
-     "when": f"self.state in {UP} and self.sysmgr == 'ok' and self.mts_queued",
+     "when": f"self.state in {UP} and self.stateful == 'running' and self.mts_queued",
      "on": ["mts_deliver"]},
     {"name": "PowerAlwaysAvailable", "kind": "enabled",
      "guide": "Power the Cisco VSG off and then on from the vSphere Client.",
@@ -738,6 +915,10 @@ PROPERTIES += [
      "guide": "Power the Cisco VSG off and then on from the vSphere Client.",
      "meaning": "a powered-off VSG can always be powered on",
      "when": "self.state == 'off'", "on": ["power_on"]},
+    {"name": "TwoServicesDownAtOnce", "kind": "reachable",
+     "guide": "Each service and service instance runs as an independent, protected process.",
+     "meaning": "on an active VSG the stateful and the stateless service can be down at once",
+     "expr": "n1_active and n1.stateful == 'failed' and n1.stateless == 'failed'"},
     {"name": "StandaloneStatusShown", "kind": "reachable",
      "guide": "This example shows how to display the system redundancy status of a "
               "standalone Cisco VSG:",
@@ -800,19 +981,58 @@ PROPERTIES += [
      "guide": "Install the new Cisco VSG as a standby, with the same domain ID as the "
               "existing Cisco VSG. After the new Cisco VSG is added to the system, it "
               "synchronizes with the existing Cisco VSG.",
-     "meaning": "power off the standby, install a new secondary, power it up: it becomes "
-                "the HA standby",
-     "steps": [*BOTH_ON, "n2.power_off", "n2.replace_secondary", "n2.power_on"],
-     "expr": PAIR_1},
+     "meaning": "power off the standby, install a new VSG, power it up, make it secondary "
+                "with the pair's ID on its console: it is reloaded and becomes the HA "
+                "standby, never a second active of the pair",
+     "steps": [*BOTH_ON, "n2.power_off", "n2.install", "n2.power_on", {"until": "n2_active"},
+               "n2.role_secondary", "n2.ha_pair_id_same"],
+     "avoids": "dual_active", "expr": PAIR_1},
+    {"name": "AddSecondaryIsReloaded", "kind": "scenario",
+     "guide": "After the secondary Cisco VSG is paired, the following occurs automatically: "
+              "The secondary Cisco VSG is reloaded and added to the system.",
+     "meaning": "a standalone VSG beside an active primary, told to be secondary with the "
+                "pair's ID, is reloaded and becomes the HA standby",
+     "steps": ["n1.power_on", {"until": "n1_active"}, "n2.install", "n2.power_on",
+               {"until": "n2_active"}, "n2.ha_pair_id_same", "n2.role_secondary"],
+     "avoids": "dual_active", "expr": f"{PAIR_1} and run_eq and start_eq"},
     {"name": "ReplaceActive", "kind": "scenario",
      "guide": "Because the existing Cisco VSG is active, the new primary Cisco VSG becomes "
               "the standby Cisco VSG and receives all configuration data from the existing "
               "active Cisco VSG.",
-     "meaning": "power off the active (the secondary becomes active), isolate and install a "
-                "new primary, reconnect, power it up: it becomes the HA standby",
-     "steps": [*BOTH_ON, "n1.power_off", {"until": "n2_active"}, "link_down",
-               "n1.replace_primary", "link_up", "n1.power_on"],
-     "expr": f"{PAIR_2} and run_eq and start_eq"},
+     "meaning": "power off the active (the secondary becomes active), isolate the new VSG "
+                "(port group), install and power it up, make it primary with the pair's ID, "
+                "power it off, reconnect, power it up: it becomes the HA standby, and the "
+                "dual-active mechanism never acts",
+     "steps": [*BOTH_ON, "n1.power_off", {"until": "n2_active"}, "link_down", "n1.install",
+               "n1.power_on", {"until": "n1_active"}, "n1.role_primary",
+               "n1.ha_pair_id_same", "n1.power_off", "link_up", "n1.power_on"],
+     "avoids": "dual_active", "expr": f"{PAIR_2} and run_eq and start_eq"},
+    {"name": "ReplaceActiveWithoutIsolation", "kind": "scenario", "expect": "violated",
+     "guide": "Cisco VSGs with a primary or secondary redundancy role have built-in "
+              "mechanisms for detecting and resolving the conflict between two Cisco VSGs "
+              "in the active state. To avoid these mechanisms during the configuration of "
+              "the new primary Cisco VSG, you must isolate the new primary Cisco VSG from "
+              "the secondary Cisco VSG.",
+     "meaning": "the hazard: the same procedure without the port-group isolation makes the "
+                "new primary and the secondary both active (expected: the checker shows it)",
+     "steps": [*BOTH_ON, "n1.power_off", {"until": "n2_active"}, "n1.install",
+               "n1.power_on", {"until": "n1_active"}, "n1.role_primary",
+               "n1.ha_pair_id_same"],
+     "avoids": "dual_active", "expr": PAIR_2},
+    {"name": "ReconnectWithoutPowerOff", "kind": "scenario", "expect": "violated",
+     "guide": "Power the Cisco VSG off before reconnecting it as standby.",
+     "meaning": "the hazard: reconnecting the new primary while it runs makes it and the "
+                "secondary both active (expected: the checker shows it)",
+     "steps": [*BOTH_ON, "n1.power_off", {"until": "n2_active"}, "link_down", "n1.install",
+               "n1.power_on", {"until": "n1_active"}, "n1.role_primary",
+               "n1.ha_pair_id_same", "link_up"],
+     "avoids": "dual_active", "expr": PAIR_2},
+    {"name": "StatefulFailover", "kind": "scenario",
+     "guide": "When a failover occurs, the Cisco VSG HA pair configuration allows "
+              "uninterrupted traffic forwarding by using a stateful failover.",
+     "meaning": "a flow through the active, then the active is powered off: the HA standby "
+                "takes over holding the flow",
+     "steps": [*BOTH_ON, "n1.new_flow", "n1.power_off"], "expr": "n2_active and n2.flows"},
     {"name": "NativeFailureFailsOver", "kind": "scenario",
      "guide": "A failed native Cisco VSG process causes an automatic failover.",
      "meaning": "a native process fails on the active: the HA standby takes over",
@@ -820,11 +1040,21 @@ PROPERTIES += [
     {"name": "BorrowedProcessRestarts", "kind": "scenario",
      "guide": "Only processes that are borrowed by a Cisco VSG from a Virtual Supervisor "
               "Module (VSM) restart.",
-     "meaning": "a borrowed process fails on the active and a message comes for it: the "
-                "process restarts (Start_cnt counts it), the message is delivered, the VSG "
-                "stays active",
-     "steps": ["n1.power_on", {"until": "n1_active"}, "n1.fail_borrowed", "n1.mts_message"],
-     "expr": "n1_active and n1.sysmgr == 'ok' and n1.restarts == 1 and not n1.mts_queued"},
+     "meaning": "the stateful service checkpoints, fails, and a message comes for it: it "
+                "restarts from its checkpoint (Start_cnt counts it), the message is "
+                "delivered, the VSG stays active",
+     "steps": ["n1.power_on", {"until": "n1_active"}, "n1.service_update",
+               "n1.pss_checkpoint", "n1.fail_stateful", "n1.mts_message"],
+     "expr": "n1_active and n1.stateful == 'running' and n1.stateful_data == 'checkpoint' "
+             "and n1.restarts == 1 and not n1.mts_queued"},
+    {"name": "StatelessProcessRestarts", "kind": "scenario",
+     "guide": "When a process fails on a device, System Manager either performs a stateful "
+              "restart, a stateless restart, or a failover.",
+     "meaning": "the stateless service fails while the stateful one is down too: it "
+                "restarts with no state, the VSG stays active",
+     "steps": ["n1.power_on", {"until": "n1_active"}, "n1.stateless_update",
+               "n1.fail_stateful", "n1.fail_stateless", {"until": "n1.stateless == 'running'"}],
+     "expr": "n1_active and n1.stateless_data == 'none'"},
     {"name": "DualActiveResolvedByResettingPrimary", "kind": "scenario",
      "guide": "If both the primary and secondary VSG instances see each other as active at "
               "the same time, the system resolves this problem by resetting the primary "
@@ -835,6 +1065,9 @@ PROPERTIES += [
      "expr": PAIR_2},
 ]
 
+SERVICES_AT_BOOT = {"stateful_data": "none", "pss_checkpoint": False, "stateless_data": "none",
+                    "restarts": 0, "mts_queued": False, "flows": False}
+
 SPEC = {
     "name": "vsg",
     "doc": "Cisco VSG HA pair (Configuring High Availability)",
@@ -842,7 +1075,7 @@ SPEC = {
     # What a person sees of a VSG: its console's ``show system redundancy status``.
     "views": {"node": "hapair.spec.guide:status_view"},
     "bounds": {"MAX_RESTARTS": 1},
-    "machines": [REDUNDANCY, ROLE, SYSMGR, LINK],
+    "machines": [REDUNDANCY, ROLE, STATEFUL, STATELESS, LINK],
     "variables": {
         "global": {
             "same_pair_id": "bool",
@@ -854,8 +1087,12 @@ SPEC = {
             "admin_role": ["standalone", "primary", "secondary"],
             "saved": "bool",
             "run_is_peer_start": "bool",
+            "stateful_data": ["none", "checkpoint", "newer"],
+            "pss_checkpoint": "bool",
+            "stateless_data": ["none", "some"],
             "restarts": "0..MAX_RESTARTS",
             "mts_queued": "bool",
+            "flows": "bool",
         },
     },
     "triggers": TRIGGERS,
@@ -867,9 +1104,9 @@ SPEC = {
         "link": "up", "same_pair_id": True, "run_eq": True, "start_eq": True,
         "failover_lock": False,
         "n1": {"role": "primary", "admin_role": "primary", "saved": True,
-               "run_is_peer_start": True, "restarts": 0, "mts_queued": False},
+               "run_is_peer_start": True, **SERVICES_AT_BOOT},
         "n2": {"role": "secondary", "admin_role": "secondary", "saved": True,
-               "run_is_peer_start": True, "restarts": 0, "mts_queued": False},
+               "run_is_peer_start": True, **SERVICES_AT_BOOT},
     },
     "properties": PROPERTIES,
     # The product pictures: the two VSGs' redundancy states, without role and pair-ID
