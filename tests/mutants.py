@@ -61,6 +61,12 @@ def _extra_takeover_from_syncing(data: dict) -> None:
     machine(data, "redundancy")["transitions"].insert(0, r)
 
 
+def _one_service_down_at_a_time(data: dict) -> None:
+    for svc, other in (("stateful", "stateless"), ("stateless", "stateful")):
+        r = row(data, f"fail_{svc}", machine_name=svc)
+        r["conditions"] = f"{r['conditions']} and self.{other} == 'running'"
+
+
 MUTANTS = [
     Mutant("switchover_without_ha_standby_guard",
            "system switchover is accepted whatever the standby's state",
@@ -104,8 +110,41 @@ MUTANTS = [
            "EventuallyActive", _set("takeover", conditions="False")),
     Mutant("mts_drops_messages", "a service restart loses its persistent MTS messages",
            "PersistentMessagesSurviveRestart",
-           _effects("restart_service", add={"self.mts_queued": "False"},
-                    machine_name="sysmgr")),
+           _effects("restart_stateful", add={"self.mts_queued": "False"},
+                    machine_name="stateful")),
+    # The services, the flows, the procedures (issue 11).
+    Mutant("stateful_restart_forgets_checkpoint", "a stateful restart starts from nothing",
+           "StatefulRestartRecoversCheckpoint_m1",
+           _effects("restart_stateful", add={"self.stateful_data": "'none'"},
+                    machine_name="stateful")),
+    Mutant("stateless_restart_keeps_state", "a stateless restart keeps what the service "
+           "held", "StatelessRestartStartsFromNothing_m1",
+           _effects("restart_stateless", add={"self.stateless_data": "'some'"},
+                    machine_name="stateless")),
+    Mutant("failure_takes_the_other_service", "a failed stateful service takes the stateless "
+           "one down too", "StatefulFailureIsolated_m1",
+           _effects("fail_stateful", add={"self.stateless": "'failed'"},
+                    machine_name="stateful")),
+    Mutant("failure_loses_checkpoint", "a failed service loses its PSS checkpoint",
+           "PssOutlivesTheService_m1",
+           _effects("fail_stateful", add={"self.pss_checkpoint": "False"},
+                    machine_name="stateful")),
+    Mutant("checkpoint_stores_nothing", "a checkpoint leaves PSS empty",
+           "CheckpointKeepsState_m1",
+           _effects("pss_checkpoint", drop=("self.pss_checkpoint",), machine_name="stateful")),
+    Mutant("one_service_down_at_a_time", "a second service cannot fail while one is down",
+           "TwoServicesDownAtOnce", _one_service_down_at_a_time),
+    Mutant("flow_not_mirrored", "a new flow is not mirrored to the HA standby",
+           "FlowsMirroredOnHAStandby", _set("new_flow", 1, effects=vsg.FLOW_OWN)),
+    Mutant("takeover_drops_flows", "the new active starts with no flows",
+           "StatefulFailoverKeepsFlows", _effects("takeover", add={"self.flows": "False"})),
+    Mutant("sync_forgets_flows", "the standby synchronises configuration only",
+           "FlowsMirroredOnHAStandby", _effects("sync_done", drop=("self.flows",))),
+    Mutant("installed_as_primary", "a fresh VSG comes up primary, not standalone",
+           "InstalledVSGIsStandalone",
+           _effects("install", add={"self.role": "'primary'", "self.admin_role": "'primary'"})),
+    Mutant("secondary_never_reloaded", "a VSG made secondary beside its primary is not "
+           "reloaded", "AddSecondaryIsReloaded", _set("join_reload", conditions="False")),
 ]
 
 
@@ -140,9 +179,11 @@ MUTANTS += [
            "switchover instead of reloading", "SwitchoverReloadsOldActive",
            _set("system_switchover", dest="off")),
     Mutant("restart_not_counted", "a service restart does not count in Start_cnt",
-           "StartCntCounts", _set("restart_service", machine_name="sysmgr", effects={})),
+           "StartCntCounts_m1", _set("restart_stateless", machine_name="stateless",
+                                     effects={"self.stateless_data": "'none'"})),
     Mutant("mts_never_delivers", "queued MTS messages are never delivered",
-           "QueuedMessagesDelivered", _set("mts_deliver", machine_name="sysmgr", effects={})),
+           "QueuedMessagesDelivered", _set("mts_deliver", machine_name="stateful",
+                                           effects={})),
     Mutant("copy_forgets_the_peer", "copy running-config startup-config loses track of the "
            "peer's running config", "ConfigEqualitiesConsistent",
            _set("copy_rs", effects={k: v for k, v in vsg.COPY_OWN.items()
