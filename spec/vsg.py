@@ -93,7 +93,7 @@ REDUNDANCY = {
         {"trigger": "power_off", "source": ["booting", "active_no_standby",
                                             "active_ha_standby", "standby_syncing",
                                             "ha_standby"],
-         "dest": "off", "effects": {**PEER_LOSES_STANDBY, **SERVICES_FRESH}},
+         "dest": "off", "effects": {**PEER_LOSES_STANDBY, **SERVICES_FRESH}, "ops": ["stop"]},
         # Boot negotiation: a node that finds an active peer becomes standby; the
         # primary takes precedence when both negotiate; a secondary waits for the
         # primary; nobody finishes booting beside a standby (it takes over first).
@@ -146,9 +146,9 @@ REDUNDANCY = {
          "dest": "booting", "effects": {**REBOOT, **PEER_LOSES_STANDBY}, "ops": ["reboot"]},
         # Traffic: a new flow on the active; an HA standby mirrors it.
         {"trigger": "new_flow", "source": "active_no_standby", "dest": "=",
-         "effects": FLOW_OWN},
+         "effects": FLOW_OWN, "ops": ["new_flow"]},
         {"trigger": "new_flow", "source": "active_ha_standby", "dest": "=",
-         "effects": FLOW_MIRRORED},
+         "effects": FLOW_MIRRORED, "ops": ["new_flow", "mirror"]},
         # Configuration, on the active only; an HA standby mirrors it.
         {"trigger": "config_edit", "source": "active_no_standby", "dest": "=",
          "effects": EDIT_OWN, "ops": ["edit"]},
@@ -202,13 +202,16 @@ STATEFUL = {
     "transitions": [
         # Its operating state changes; it checkpoints that state in PSS when it needs to.
         {"trigger": "service_update", "source": "running", "dest": "=",
-         "conditions": f"self.state in {UP}", "effects": {"self.stateful_data": "'newer'"}},
+         "conditions": f"self.state in {UP}", "effects": {"self.stateful_data": "'newer'"},
+         "ops": ["update_stateful"]},
         {"trigger": "pss_checkpoint", "source": "running", "dest": "=",
          "conditions": f"self.state in {UP} and self.stateful_data == 'newer'",
-         "effects": {"self.stateful_data": "'checkpoint'", "self.pss_checkpoint": "True"}},
+         "effects": {"self.stateful_data": "'checkpoint'", "self.pss_checkpoint": "True"},
+         "ops": ["checkpoint"]},
         # It fails: what it held in memory is gone, PSS keeps the checkpoint.
         {"trigger": "fail_stateful", "source": "running", "dest": "failed",
-         "conditions": f"self.state in {UP}", "effects": {"self.stateful_data": "'none'"}},
+         "conditions": f"self.state in {UP}", "effects": {"self.stateful_data": "'none'"},
+         "ops": ["fail_stateful"]},
         {"trigger": "restart_stateful", "source": "failed", "dest": "running",
          "conditions": f"self.state in {UP}",
          "effects": {**_RESTARTED, "self.stateful_data":
@@ -217,10 +220,10 @@ STATEFUL = {
         # MTS keeps a persistent message for it while it is down, and delivers it after.
         {"trigger": "mts_message", "source": "failed", "dest": "=",
          "conditions": f"self.state in {UP} and not self.mts_queued",
-         "effects": {"self.mts_queued": "True"}},
+         "effects": {"self.mts_queued": "True"}, "ops": ["mts_queue"]},
         {"trigger": "mts_deliver", "source": "running", "dest": "=",
          "conditions": f"self.state in {UP} and self.mts_queued",
-         "effects": {"self.mts_queued": "False"}},
+         "effects": {"self.mts_queued": "False"}, "ops": ["mts_deliver"]},
     ],
 }
 STATELESS = {
@@ -231,9 +234,11 @@ STATELESS = {
     "states": ["running", "failed"],
     "transitions": [
         {"trigger": "stateless_update", "source": "running", "dest": "=",
-         "conditions": f"self.state in {UP}", "effects": {"self.stateless_data": "'some'"}},
+         "conditions": f"self.state in {UP}", "effects": {"self.stateless_data": "'some'"},
+         "ops": ["update_stateless"]},
         {"trigger": "fail_stateless", "source": "running", "dest": "failed",
-         "conditions": f"self.state in {UP}", "effects": {"self.stateless_data": "'none'"}},
+         "conditions": f"self.state in {UP}", "effects": {"self.stateless_data": "'none'"},
+         "ops": ["fail_stateless"]},
         {"trigger": "restart_stateless", "source": "failed", "dest": "running",
          "conditions": f"self.state in {UP}",
          "effects": {**_RESTARTED, "self.stateless_data": "'none'"},
