@@ -81,7 +81,11 @@ LAB = {"lab": {
     "link": {"down": {_DO: "lab_link_down"}, "up": {_DO: "lab_link_up"}},
     "fail": {_ARG: (_module, {_ARG: (_word, {_DO: "lab_fail"})})},
     "console": {_ARG: (_module, {_DO: "lab_console"})},
-    "replace": {_ARG: (_module, {r: {_DO: "lab_replace"} for r in ("primary", "secondary")})},
+    "install": {_ARG: (_module, {_DO: "lab_install"})},
+    "flow": {_ARG: (_module, {_DO: "lab_flow"})},
+    "update": {_ARG: (_module, {_DO: "lab_update"})},
+    "checkpoint": {_ARG: (_module, {_DO: "lab_checkpoint"})},
+    "services": {_ARG: (_module, {_DO: "lab_services"})},
     "settle": {"off": {_DO: "lab_settle_off"}, "on": {_DO: "lab_settle_on"}},
     "step": {_DO: "lab_step"},
 }}
@@ -351,8 +355,21 @@ class Console:
     def _c_lab_console(self, args: list, words: list) -> None:
         self.home, self.attached, self.config = args[0], None, False
 
-    def _c_lab_replace(self, args: list, words: list) -> None:
-        self.lab.replace(args[0], words[-1].lower())
+    def _c_lab_install(self, args: list, words: list) -> None:
+        self.lab.install(args[0])
+
+    def _c_lab_flow(self, args: list, words: list) -> None:
+        self.lab.fire("new_flow", args[0])
+
+    def _c_lab_update(self, args: list, words: list) -> None:
+        self.lab.fire("service_update", args[0])
+        self.lab.fire("stateless_update", args[0])
+
+    def _c_lab_checkpoint(self, args: list, words: list) -> None:
+        self.lab.fire("pss_checkpoint", args[0])
+
+    def _c_lab_services(self, args: list, words: list) -> None:
+        self.say(*self.lab.services_table(args[0]))
 
     def _c_lab_settle_off(self, args: list, words: list) -> None:
         self.lab.settling = False

@@ -31,13 +31,14 @@ from datetime import datetime, timedelta
 from hapair.spec import EventNotAllowed, HapairError, guide
 
 from .runtime import Pair, Step
+from .services import Services
 
 log = logging.getLogger(__name__)
 
 MODULES = (1, 2)
 DEFAULT_PAIR_ID = 1  # both modules of a new lab share it (the guide: same ID, paired)
-ROLES = ("primary", "secondary")
 _TIME = "%Y %b %d %H:%M:%S"
+SERVICES_ROW = "{:<17}{:<11}{:<15}{:<11}{}"  # lab services N (not a device command)
 
 
 class RefinementError(HapairError):
@@ -54,24 +55,24 @@ class Lab:
         self.pair = pair if pair is not None else Pair.settled()
         self.spec = self.pair.spec
         self.settling = settling
-        self.processes = guide.processes()
-        self._base = [1 if p.running else 0 for p in self.processes]
+        self.services = {n: Services() for n in MODULES}
+        self.processes = self.services[1].processes
         self.running = {n: list(guide.DEFAULT_CONFIG) for n in MODULES}
         self.startup = {n: list(guide.DEFAULT_CONFIG) for n in MODULES}
         self.version = {("running", n): 0 for n in MODULES} | \
             {("startup", n): 0 for n in MODULES}
         self.pair_id = {n: DEFAULT_PAIR_ID for n in MODULES}
-        self.start_cnt = {n: list(self._base) for n in MODULES}
+        self.flows: dict[int, int | None] = {n: None for n in MODULES}  # a table's version
+        self._flows: int | None = None  # the version of the newest flow table
         self.clock = datetime.strptime(guide.CLOCK_START, _TIME)
         self.log: dict[int, list[str]] = {n: [] for n in MODULES}
-        self._failed: dict[int, int | None] = {n: None for n in MODULES}
         self._line: str | None = None  # the configuration line of the next edit
         self._serial = 0  # for fresh lines and fresh VSGs
         self._ops = {"reboot": self._reboot, "load_startup": self._load_startup,
                      "sync_from_peer": self._sync_from_peer, "edit": self._edit,
-                     "copy": self._copy, "restart_process": self._restart_process,
-                     "log_switchover": self._log_switchover,
-                     "log_takeover": self._log_takeover, "fresh": self._fresh}
+                     "copy": self._copy, "log_switchover": self._log_switchover,
+                     "log_takeover": self._log_takeover, "fresh": self._fresh,
+                     "stop": self._stop, "new_flow": self._new_flow}
         self.check()
 
     @classmethod
@@ -97,15 +98,20 @@ class Lab:
         self._settle()
 
     def fail(self, node: int, process: str) -> None:
-        """Process ``process`` fails on module ``node``: a native one causes a failover,
-        a borrowed one is restarted by System Manager."""
-        index = self.process_index(process)
-        if process in guide.NATIVE_PROCESSES:
-            self.fire("fail_native", node)
-            return
-        self._apply(self.pair.fire("fail_borrowed", node))
-        self._failed[node] = index
+        """Process ``process`` fails on module ``node``: by its HA policy, System Manager
+        restarts it (statefully or statelessly) or fails over (a native one)."""
+        services = self.services[node]
+        trigger = services.fail(process)
+        services.failing(process)
+        try:
+            self._apply(self.pair.fire(trigger, node))
+        finally:
+            services.next_failure = None
         self._settle()
+
+    @property
+    def start_cnt(self) -> dict[int, list[int]]:
+        return {n: self.services[n].start_cnt for n in MODULES}
 
     def ha_pair_id(self, node: int, number: int) -> None:
         """``ha-pair id N`` on module ``node``.  An HA standby in view mirrors the new
@@ -119,14 +125,13 @@ class Lab:
             self._fire_with_ids("ha_pair_id_same", node, {node: number, peer: number})
         self._settle()
 
-    def replace(self, node: int, role: str) -> None:
-        """Power module ``node`` off if needed, then install a fresh VSG with ``role``
-        and the pair's ID in its place, powered off (the guide's replacement steps)."""
-        if role not in ROLES:
-            raise HapairError(f"a replacement VSG is primary or secondary, not '{role}'")
+    def install(self, node: int) -> None:
+        """Power module ``node`` off if needed, then install a fresh VSG in its place:
+        standalone, its own configuration and HA pair ID, powered off (the operator then
+        powers it on and sets its role and ID on its own console)."""
         if self.pair[f"n{node}.state"] != "off":
             self.fire("power_off", node)
-        self.fire(f"replace_{role}", node)
+        self.fire("install", node)
 
     def step(self) -> Step | None:
         """One internal transition (for watching transient states with settling off)."""
@@ -159,19 +164,27 @@ class Lab:
 
     # -- reading --------------------------------------------------------------------
 
-    def process_index(self, name: str) -> int:
-        """The row of the first process called ``name`` that is running."""
-        rows = [i for i, p in enumerate(self.processes) if p.name == name]
+    def services_table(self, node: int) -> list[str]:
+        """What ``lab services N`` prints: the processes that failed since the module
+        booted, each with its HA policy and what its restart recovered."""
+        s = self.services[node]
+        rows = [i for i, (c, b) in enumerate(zip(s.start_cnt, s.base)) if c > b]
+        rows += [i for i in s.failed.values() if i is not None and i not in rows]
         if not rows:
-            raise HapairError(f"unknown process '{name}'")
-        running = [i for i in rows if self.processes[i].running]
-        if not running:
-            raise HapairError(f"process '{name}' is not running")
-        return running[0]
+            return [f"lab: no service has failed since module {node} booted"]
+        out = [SERVICES_ROW.format("Process", "HA policy", "PSS", "Start_cnt", "Restart")]
+        for i in sorted(rows):
+            p = s.policy[s.processes[i].name]
+            done = "down" if i in s.failed.values() else f"recovered {s.recovered[i]}"
+            out.append(SERVICES_ROW.format(p.process, p.policy, p.pss, s.start_cnt[i], done))
+        if s.mts:
+            out.append(f"MTS: {len(s.mts)} persistent message(s) queued")
+        return out
 
     def restarts(self, node: int) -> int:
         """Process restarts on module ``node`` since it booted."""
-        return sum(c - b for c, b in zip(self.start_cnt[node], self._base))
+        s = self.services[node]
+        return sum(c - b for c, b in zip(s.start_cnt, s.base))
 
     def check(self) -> None:
         """The refinement check: the model's abstract facts equal the lab's data."""
@@ -183,7 +196,8 @@ class Lab:
         for n in MODULES:
             facts[f"n{n}.saved"] = v["running", n] == v["startup", n]
             facts[f"n{n}.run_is_peer_start"] = v["running", n] == v["startup", 3 - n]
-            facts[f"n{n}.restarts"] = min(self.restarts(n), cap)
+            facts[f"n{n}.flows"] = self.flows[n] is not None and self.flows[n] == self._flows
+            facts.update({f"n{n}.{k}": v for k, v in self.services[n].facts(cap).items()})
         texts = {("running", n): self.running[n] for n in MODULES} | \
             {("startup", n): self.startup[n] for n in MODULES}
         for a in texts:
@@ -205,14 +219,25 @@ class Lab:
         refinement check must reach the caller.)"""
         ops = self.spec.rules[step.rule].transition.ops
         for op in ops:
-            if op != "mirror":  # a modifier of edit and copy
+            if op in self._ops:
                 self._ops[op](step.node, "mirror" in ops)
+            elif op != "mirror":  # a modifier of edit, copy and new_flow
+                self._serial += 1
+                self.services[step.node].op(op, self._serial)
         self.check()
         return step
 
     def _reboot(self, node: int, mirrored: bool) -> None:
-        self.start_cnt[node] = list(self._base)
-        self._failed[node] = None
+        self._stop(node, mirrored)
+
+    def _stop(self, node: int, mirrored: bool) -> None:
+        self.services[node].reboot()
+        self.flows[node] = None
+
+    def _new_flow(self, node: int, mirrored: bool) -> None:
+        self._flows = self._new_version()
+        for n in (node, 3 - node) if mirrored else (node,):
+            self.flows[n] = self._flows
 
     def _load_startup(self, node: int, mirrored: bool) -> None:
         self.running[node] = list(self.startup[node])
@@ -224,6 +249,7 @@ class Lab:
         self.startup[node] = list(self.startup[peer])
         self.version["running", node] = self.version["running", peer]
         self.version["startup", node] = self.version["startup", peer]
+        self.flows[node] = self.flows[peer]
 
     def _new_version(self) -> int:
         self._serial += 1
@@ -244,14 +270,6 @@ class Lab:
             self.startup[n] = list(self.running[n])
             self.version["startup", n] = self.version["running", n]
 
-    def _restart_process(self, node: int, mirrored: bool) -> None:
-        index = self._failed[node]
-        if index is None:  # a failure fired on the pair directly: the first borrowed one
-            index = next(i for i, p in enumerate(self.processes)
-                         if p.running and not p.native)
-        self.start_cnt[node][index] += 1
-        self._failed[node] = None
-
     def _log_switchover(self, node: int, mirrored: bool) -> None:
         # The row fires on the old active; its peer becomes active and logs the removal.
         offset, text = guide.MODULE_REMOVED
@@ -265,7 +283,7 @@ class Lab:
         config = guide.fresh_config(version)
         self.running[node], self.startup[node] = list(config), list(config)
         self.version["running", node] = self.version["startup", node] = version
-        self.pair_id[node] = self.pair_id[3 - node]
+        self.pair_id[node] = max(self.pair_id.values()) + 1  # its own, not the pair's
         self.log[node] = []
 
     def _write(self, node: int, entries: tuple) -> None:

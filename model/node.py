@@ -54,6 +54,7 @@ from hapair.spec import HapairError, Spec, guide, load
 
 from .product import Model
 from .runtime import Observers, Step, check_event, refusal, trigger_names, well_formed
+from .services import Services
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +62,8 @@ KEEP_STEPS = 64
 DEFAULT_PAIR_ID = 1
 _TIME = "%Y %b %d %H:%M:%S"
 _MUTABLE = ("own", "peer_vars", "failover_lock", "running", "startup", "peer_running",
-            "peer_startup", "pair_id", "peer_pair_id", "start_cnt", "syslog", "mts", "seq",
-            "pending", "sent", "powered_at", "_failed", "_clock")
+            "peer_startup", "pair_id", "peer_pair_id", "services", "syslog", "seq",
+            "pending", "sent", "powered_at", "_clock")
 
 
 class Node(Observers):
@@ -91,11 +92,9 @@ class Node(Observers):
         self.running, self.startup = config, config
         self.peer_running, self.peer_startup = config, config
         self.pair_id = self.peer_pair_id = DEFAULT_PAIR_ID
-        self.processes = guide.processes()
-        self._base = [1 if p.running else 0 for p in self.processes]
-        self.start_cnt = list(self._base)
+        self.services = Services()  # its processes: Start_cnt, PSS, MTS queue, ...
+        self.processes = self.services.processes
         self.syslog: dict[int, list[str]] = {1: [], 2: []}
-        self.mts: list[str] = []  # persistent MTS messages queued for a restarting service
         self.seq = 0  # my steps so far
         self.ack = 0  # the peer's steps I have taken in
         self.pending = 0  # my last step that predicted the peer's variables
@@ -104,14 +103,13 @@ class Node(Observers):
         self.sent: list[dict] = []  # my steps not yet acknowledged
         self.last_heard: float | None = None
         self.powered_at = self.clock()
-        self._failed: int | None = None
         self._clock = datetime.strptime(guide.CLOCK_START, _TIME)
         self._sees_peer = guide.sees_peer(self.spec, module)
         self._ops = {"reboot": self._reboot, "load_startup": self._load_startup,
                      "sync_from_peer": self._sync_from_peer, "edit": self._edit,
-                     "copy": self._copy, "restart_process": self._restart_process,
-                     "log_switchover": self._log_switchover,
-                     "log_takeover": self._log_takeover, "fresh": self._fresh}
+                     "copy": self._copy, "log_switchover": self._log_switchover,
+                     "log_takeover": self._log_takeover, "fresh": self._fresh,
+                     "stop": self._reboot, "new_flow": lambda line, mirrored: None}
 
     # -- the view -------------------------------------------------------------------
 
@@ -119,10 +117,12 @@ class Node(Observers):
         me, peer = f"n{self.module}.", f"n{self.peer}."
         run, start = self.running[0], self.startup[0]
         prun, pstart = self.peer_running[0], self.peer_startup[0]
+        services = self.services.facts(self.spec.bounds["MAX_RESTARTS"])
         return {"same_pair_id": self.pair_id == self.peer_pair_id, "run_eq": run == prun,
                 "start_eq": start == pstart, me + "saved": run == start,
                 me + "run_is_peer_start": run == pstart, peer + "saved": prun == pstart,
-                peer + "run_is_peer_start": prun == start}
+                peer + "run_is_peer_start": prun == start,
+                **{me + k: v for k, v in services.items()}}
 
     def _values(self) -> dict:
         out = {"link": self.link, "failover_lock": self.failover_lock}
@@ -254,8 +254,10 @@ class Node(Observers):
                 self.peer_pair_id = pair_id  # the standby in view mirrors it
         ops = self.spec.rules[step.rule].transition.ops
         for op in ops:
-            if op != "mirror":
+            if op in self._ops:
                 self._ops[op](line if op == "edit" else None, "mirror" in ops)
+            elif op != "mirror":  # a service's op
+                self.services.op(op, self.seq + 1)
         if step.trigger == "power_on":
             self.powered_at = self.clock()
         self._take_values(step.after, own=True, peer=True)
@@ -401,8 +403,8 @@ class Node(Observers):
                     "peer": {"own": dict(self.peer_vars), "pair_id": self.peer_pair_id,
                              "running": list(self.peer_running),
                              "startup": list(self.peer_startup)},
-                    "seq": self.seq, "start_cnt": list(self.start_cnt),
-                    "mts": list(self.mts)}
+                    "seq": self.seq, "start_cnt": list(self.services.start_cnt),
+                    "mts": list(self.services.mts), "services": self.services.save()}
 
     def restore(self, saved: Any, *, powered_off: bool = True) -> None:
         """Resume from ``save()``; a node that was killed comes back powered off (then
@@ -422,20 +424,30 @@ class Node(Observers):
             data = (bool(saved["failover_lock"]), int(saved["pair_id"]),
                     _config(saved["running"]), _config(saved["startup"]),
                     int(saved["peer"]["pair_id"]), _config(saved["peer"]["running"]),
-                    _config(saved["peer"]["startup"]), int(saved["seq"]),
-                    [int(c) for c in saved["start_cnt"]], [str(m) for m in saved["mts"]])
+                    _config(saved["peer"]["startup"]), int(saved["seq"]))
+            services = Services()
+            if not powered_off:  # a powered-off VSG's services start afresh
+                services.restore(saved["services"])
         except (KeyError, TypeError, ValueError) as exc:
             raise HapairError(f"not a checkpoint of module {self.module}: {exc!r}") from None
         with self._lock:
             self.own, self.peer_vars = own, peer
             (self.failover_lock, self.pair_id, self.running, self.startup,
-             self.peer_pair_id, self.peer_running, self.peer_startup, self.seq,
-             self.start_cnt, self.mts) = data
+             self.peer_pair_id, self.peer_running, self.peer_startup, self.seq) = data
+            self.services = services
 
     # -- the concrete ops of a row (as in Lab) ---------------------------------------
 
     def _reboot(self, line: Any, mirrored: bool) -> None:
-        self.start_cnt, self._failed, self.mts = list(self._base), None, []
+        self.services.reboot()
+
+    @property
+    def start_cnt(self) -> list[int]:
+        return self.services.start_cnt
+
+    @property
+    def mts(self) -> list[str]:
+        return self.services.mts
 
     def _load_startup(self, line: Any, mirrored: bool) -> None:
         self.running = self.startup
@@ -454,25 +466,16 @@ class Node(Observers):
         if mirrored:
             self.peer_startup = self.peer_running
 
-    def _restart_process(self, line: Any, mirrored: bool) -> None:
-        index = self._failed
-        if index is None:
-            index = next(i for i, p in enumerate(self.processes)
-                         if p.running and not p.native)
-        self.start_cnt[index] += 1
-        self._failed = None
-
     def fail(self, process: str) -> Step:
-        """Process ``process`` fails: native ones fail over, borrowed ones restart."""
-        rows = [i for i, p in enumerate(self.processes) if p.name == process and p.running]
-        if not rows:
-            raise HapairError(f"unknown process '{process}'")
-        if process in guide.NATIVE_PROCESSES:
-            return self.fire("fail_native")
+        """Process ``process`` fails: by its HA policy System Manager restarts it
+        (statefully or statelessly) or fails over (a native one)."""
         with self._lock:
-            step = self.fire("fail_borrowed")
-            self._failed = rows[0]
-            return step
+            trigger = self.services.fail(process)
+            self.services.failing(process)
+            try:
+                return self.fire(trigger)
+            finally:
+                self.services.next_failure = None
 
     def _log_switchover(self, line: Any, mirrored: bool) -> None:
         offset, text = guide.MODULE_REMOVED  # what the new active shows (predicted)
@@ -490,7 +493,7 @@ class Node(Observers):
     def _fresh(self, line: Any, mirrored: bool) -> None:
         config = (uuid.uuid4().hex[:12], guide.fresh_config(self.seq + 1))
         self.running = self.startup = config
-        self.pair_id = self.peer_pair_id
+        self.pair_id = max(self.pair_id, self.peer_pair_id) + 1  # its own, not the pair's
 
     def _write(self, module: int, entries: tuple) -> None:
         start = self._clock
