@@ -55,18 +55,9 @@ def explore_slice(spec: Spec, sl: Slice):
 
 
 def machine_coverage(spec: Spec, name: str | None = None) -> x.Coverage:
-    """What the checker reaches of each machine (or of ``name`` only), from one packed
-    exploration of the cone of the machines' own variables and of what their rows write
-    (so a row that keeps its state, ``dest: "="``, still counts): exact for every
-    machine, since every row's guard is in that cone."""
-    machines = [name] if name else list(spec.machines)
-    reads = [f"n{n}.{spec.machines[m].variable}" for m in machines if
-             spec.machines[m].scope == "node" for n in spec.nodes]
-    reads += [spec.machines[m].variable for m in machines if spec.machines[m].scope != "node"]
-    writes = [spec.variables[i].name for r in spec.rules if r.transition.machine in machines
-              for i, _ in r.effects]
-    cov = x.coverage_fast(spec, Slice((), tuple(dict.fromkeys(reads + writes))))
-    return x.Coverage(frozenset(r for r in cov.reached if r[0] in machines), cov.fired)
+    """What the checker reaches of each machine (or of ``name`` only): exact, see
+    ``extract.coverage_fast``."""
+    return x.coverage_fast(spec, [name] if name else list(spec.machines))
 
 
 def _violations(spec: Spec, graph) -> tuple:

@@ -98,20 +98,36 @@ def slice_model(spec: Spec, assume: tuple, reads: tuple):
     return Model(spec, assume, keep)
 
 
-def coverage_fast(spec: Spec, sl) -> Coverage:
-    """``coverage_of`` by the packed NumPy engine: the same sets, read off the packed
-    states and the rules of the edges without building a Python state graph."""
+def coverage_fast(spec: Spec, machines: Collection[str]) -> Coverage:
+    """What the checker reaches of ``machines``: a row fired iff its first-match condition
+    (``Rule.fires``) holds on some reachable state, a state is reached iff some reachable
+    state has it.  Each question is asked of the cone of influence of what it reads,
+    explored by the packed NumPy engine: exact, since a cone's states are the projection
+    of the full product's, and far smaller than one slice holding every machine."""
     import numpy as np
 
     from hapair.checker.fast import explore_fast
+    from hapair.checker.properties import vector
+    from hapair.model.product import Model
+    from hapair.model.slicing import cone_of_influence
+    from hapair.spec.lang import names
 
-    model = slice_model(spec, sl.assume, sl.reads)
-    res = explore_fast(model, edges=True)
-    values = res.layout.unpack_many(res.codes)
-    reached = {(m, spec.variables[i].type.decode(int(v)))
-               for i, m in _machine_columns(spec) if i in model.keep
-               for v in np.unique(values[:, i]).tolist()}
-    fired = {spec.rules[r].transition.id for r in np.unique(res.edge_list[1]).tolist()}
+    columns = [(i, m) for i, m in _machine_columns(spec) if m in machines]
+    asks: dict[frozenset, list] = defaultdict(list)
+    for r in spec.rules:
+        if r.transition.machine in machines:
+            asks[cone_of_influence(spec, names(r.fires))].append(r)
+    for i, _ in columns:
+        asks.setdefault(cone_of_influence(spec, {i}), [])
+    reached, fired = set(), set()
+    for keep, rules in asks.items():
+        res = explore_fast(Model(spec, (), keep))
+        values = res.layout.unpack_many(res.codes)
+        cols = [values[:, i] for i in range(values.shape[1])]
+        reached |= {(m, spec.variables[i].type.decode(int(v)))
+                    for i, m in columns if i in keep for v in np.unique(values[:, i]).tolist()}
+        fired |= {r.transition.id for r in rules
+                  if np.any(np.asarray(vector(r.fires, cols, {}), dtype=bool))}
     return Coverage(frozenset(reached), frozenset(fired))
 
 

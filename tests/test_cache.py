@@ -12,7 +12,7 @@ from hapair.checker import cache
 from hapair.checker.run import check
 from hapair.spec.vsg import SPEC
 
-ONLY = ("NoDualActive", "StartCntCounts")
+ONLY = ("NoDualActive", "StartCntCounts_m1")
 
 
 @pytest.fixture()
@@ -44,8 +44,10 @@ def test_no_cache_proves_again(fresh):
 def test_a_changed_spec_or_bound_misses(fresh):
     check(spec.load(), only=ONLY, jobs=1)
     data = copy.deepcopy(SPEC)
-    data["machines"][2]["transitions"][1]["effects"] = {"self.restarts": "self.restarts"}
-    broken = check(spec.load(data=data), only=("StartCntCounts",), jobs=1)
+    restart = data["machines"][3]["transitions"][2]
+    assert restart["trigger"] == "restart_stateless"
+    restart["effects"] = {"self.restarts": "self.restarts", "self.stateless_data": "'none'"}
+    broken = check(spec.load(data=data), only=("StartCntCounts_m1",), jobs=1)
     assert {r.engine: r.verdict for r in broken.results} == {"explicit": "violated",
                                                             "z3": "violated"}
     wider = check(spec.load(bounds={"MAX_RESTARTS": 2}), only=ONLY, jobs=1)

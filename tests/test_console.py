@@ -100,7 +100,7 @@ def test_exit_at_exec_level_ends_the_session():
     ("attach module x", 14),
     ("ha-pair id 10", 0),                         # configuration mode only
     ("lab power off 3", 14),
-    ("lab replace 1 standalone", 14),
+    ("lab install 1 primary", 14),
     ("lab settle maybe", 11),
     ("lab", 4),
     ("lab power off <arg>", 14),                  # the parser's own marker is no word
@@ -307,19 +307,54 @@ def test_power_off_the_active_makes_the_standby_take_over():
 
 
 def test_replace_the_standby():
-    out = outputs("lab replace 2 secondary\nlab power on 2\nshow system redundancy status\n"
-                  "attach module 2\nshow running-config diff\n")
-    assert status_line(out[2], "Internal state", "Other supervisor") == "HA standby"
-    assert out[-1] == ""
+    # "Power off the standby Cisco VSG. Install the new Cisco VSG as a standby, with the
+    # same domain ID as the existing Cisco VSG.": a fresh VSG comes up standalone; on its
+    # own console it is made secondary with the pair's ID, and is reloaded and added.
+    out = outputs("lab install 2\nlab power on 2\nlab console 2\n"
+                  "show system redundancy status\nsystem redundancy role secondary\n"
+                  "configure\nha-pair id 1\nend\nshow system redundancy status\n"
+                  "lab console 1\nshow running-config diff\nshow system redundancy status\n")
+    assert status_line(out[3], "administrative", "Redundancy role") == "standalone"
+    assert status_line(out[8], "Internal state") == "HA standby"
+    assert out[10] == ""
+    assert status_line(out[11], "Internal state", "Other supervisor") == "HA standby"
 
 
 def test_replace_the_active():
-    # The guide's steps: power off the active (done by replace), isolate the new
-    # primary, install it, reconnect, power up: it becomes the standby.
-    out = outputs("lab replace 1 primary\nlab console 2\nshow system redundancy status\n"
-                  "lab power on 1\nshow system redundancy status\n")
-    assert status_line(out[2], "Internal state") == "Active with no standby"
-    assert status_line(out[-1], "Internal state", "Other supervisor") == "HA standby"
+    # The guide's steps: power off the active (the secondary becomes active), isolate
+    # the new primary (port group), install it, set it up, reconnect, power it up: it
+    # becomes the standby, and the dual-active mechanism never acts.
+    out = outputs("lab power off 1\nlab link down\nlab install 1\nlab power on 1\n"
+                  "lab console 1\nsystem redundancy role primary\nconfigure\nha-pair id 1\n"
+                  "end\nlab power off 1\nlab link up\nlab power on 1\n"
+                  "show system redundancy status\nlab console 2\n"
+                  "show system redundancy status\n")
+    assert status_line(out[12], "Internal state") == "HA standby"
+    assert status_line(out[-1], "Internal state") == "Active with HA standby"
+
+
+def test_replace_the_active_without_isolation_meets_the_dual_active_mechanism():
+    # The Caution: without isolation the new primary and the secondary are both active
+    # with the same ID, and the system resets the primary (the new VSG).
+    out = outputs("lab power off 1\nlab install 1\nlab power on 1\nlab console 1\n"
+                  "show system redundancy status\nsystem redundancy role primary\n"
+                  "configure\nha-pair id 1\nend\nshow system redundancy status\n")
+    assert status_line(out[4], "Internal state") == "Active with no standby"
+    assert status_line(out[9], "Internal state") == "HA standby"
+
+
+def test_a_stateful_and_a_stateless_restart_are_visible():
+    out = outputs("lab settle off\nlab update 1\nlab checkpoint 1\nlab fail 1 aaa\n"
+                  "lab fail 1 vsh\nlab services 1\nlab settle on\nlab services 1\n"
+                  "show processes\n")
+    assert out[5].splitlines()[1].split()[-1] == "down"
+    after = out[7].splitlines()
+    assert after[1].split()[:2] == ["aaa", "stateful"]
+    assert after[1].endswith("recovered its last checkpoint")
+    assert after[2].split()[:2] == ["vsh", "stateless"]
+    assert after[2].endswith("recovered nothing")
+    rows = {line.split()[-1]: line.split()[3] for line in out[8].splitlines()[2:]}
+    assert rows["aaa"] == "2"
 
 
 def test_settle_off_shows_transient_states_one_step_at_a_time():

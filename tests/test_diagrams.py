@@ -65,8 +65,8 @@ def test_every_committed_dot_has_its_svg(name):
 
 def test_the_set_is_reproducible(spec, sources):
     assert diagram_sources(spec) == sources
-    assert list(sources) == ["machine-redundancy", "machine-role", "machine-sysmgr",
-                             "machine-link", "product-quotient", "product-full",
+    assert list(sources) == ["machine-redundancy", "machine-role", "machine-stateful",
+                             "machine-stateless", "machine-link", "product-quotient", "product-full",
                              "counterexample-DualActiveOnPartition"]
 
 
@@ -125,25 +125,27 @@ def test_machine_diagram_marks_initial_and_unreached(spec):
 
 
 def test_machine_coverage_of_the_builtin_spec_is_complete(sources):
-    for name in ("redundancy", "role", "sysmgr", "link"):
+    for name in ("redundancy", "role", "stateful", "stateless", "link"):
         assert "every state reached and every row fired" in sources[f"machine-{name}"]
 
 
 def test_edge_labels_are_trigger_conditions_effects(spec):
-    ir = x.machine_ir(spec, "sysmgr")
-    restart = next(e for e in ir.edges if e.trigger == "restart_service")
+    ir = x.machine_ir(spec, "stateless")
+    restart = next(e for e in ir.edges if e.trigger == "restart_stateless")
     label = " ".join(" ".join(render.edge_lines(restart)).split())
-    assert label.startswith("restart_service [self.state in ('active_no_standby', ")
-    assert label.endswith("/ self.restarts := min(self.restarts + 1, MAX_RESTARTS)")
+    assert label.startswith("restart_stateless [self.state in ('active_no_standby', ")
+    assert label.endswith("/ self.restarts := min(self.restarts + 1, MAX_RESTARTS), "
+                          "self.stateless_data := 'none'")
     boot = next(e for e in x.machine_ir(spec, "redundancy").edges if e.trigger == "power_on")
-    assert "/ sets self.role, self.sysmgr" in " ".join(render.edge_lines(boot))
+    assert "/ sets self.role, self.stateful" in " ".join(render.edge_lines(boot))
 
 
 def test_coverage_from_dead_transitions(spec):
-    dead = [t.label for t in spec.transitions if "restarting" in (t.source, t.dest)]
+    dead = [t.label for t in spec.transitions
+            if t.machine == "stateful" and "failed" in (t.source, t.dest)]
     cov = x.coverage_of_dead(spec, dead)
-    assert ("sysmgr", "restarting") not in cov.reached
-    assert not any(t.id in cov.fired for t in spec.transitions if t.trigger == "fail_borrowed")
+    assert ("stateful", "failed") not in cov.reached
+    assert not any(t.id in cov.fired for t in spec.transitions if t.trigger == "fail_stateful")
     assert x.coverage_of_dead(spec, []).reached == {
         (m.name, s) for m in spec.machines.values() for s in m.states}
 

@@ -213,7 +213,7 @@ def test_reload_restarts_from_the_startup_config():
 
 def test_process_restarts_bump_start_cnt_and_a_reboot_resets_it():
     lab = Lab()
-    row = lab.process_index("aaa")
+    row = lab.services[1].row("aaa")
     lab.fail(1, "aaa")
     lab.fail(1, "aaa")
     assert lab.start_cnt[1][row] == 3 and lab.restarts(1) == 2
@@ -225,8 +225,8 @@ def test_process_restarts_bump_start_cnt_and_a_reboot_resets_it():
 def test_a_restart_waits_while_settling_is_off():
     lab = Lab(settling=False)
     lab.fail(1, "aaa")
-    assert lab.pair["n1.sysmgr"] == "restarting" and lab.restarts(1) == 0
-    assert lab.step().trigger == "restart_service" and lab.restarts(1) == 1
+    assert lab.pair["n1.stateful"] == "failed" and lab.restarts(1) == 0
+    assert lab.step().trigger == "restart_stateful" and lab.restarts(1) == 1
 
 
 def test_ha_pair_id_mirrored_by_a_visible_standby():
@@ -249,16 +249,20 @@ def test_a_refused_ha_pair_id_changes_nothing():
     assert lab.pair_id == {1: 1, 2: 1}
 
 
-def test_replace_installs_a_fresh_vsg_with_the_pairs_id():
+def test_install_gives_a_fresh_standalone_vsg_the_operator_then_pairs():
+    # "Install the new Cisco VSG as a standby, with the same domain ID as the existing
+    # Cisco VSG. After the new Cisco VSG is added to the system, it synchronizes."
     lab = Lab()
-    lab.fire("power_off", 2)
     lab.ha_pair_id(1, 10)
-    lab.replace(2, "secondary")
-    assert lab.pair_id[2] == 10 and lab.running[2] == lab.startup[2] != lab.running[1]
+    lab.install(2)
+    assert lab.pair_id[2] != 10 and lab.running[2] == lab.startup[2] != lab.running[1]
+    assert lab.pair["n2.role"] == "standalone"
     lab.fire("power_on", 2)
+    assert states(lab.pair) == ("active_no_standby", "active_no_standby")
+    lab.fire("role_secondary", 2)
+    lab.ha_pair_id(2, 10)  # the secondary is reloaded and added to the pair
+    assert states(lab.pair) == ("active_ha_standby", "ha_standby")
     assert lab.running[2] == lab.running[1]
-    with pytest.raises(HapairError, match="primary or secondary"):
-        lab.replace(2, "standalone")
 
 
 def test_the_switchover_log_and_clock():
@@ -315,13 +319,15 @@ def test_a_lab_over_a_pair_the_defaults_cannot_describe_is_refused():
         Lab(pair)
 
 
-_RARE = {"replace_primary": .1, "replace_secondary": .1, "role_standalone": .1,
+_RARE = {"install": .1, "role_standalone": .1,
          "role_primary": .2, "role_secondary": .2, "ha_pair_id_other": .2}
 _WEIGHT = {"internal": 6}
 
 
 def _walk(lab: Lab, rng: random.Random, steps: int, counts: Counter) -> None:
-    borrowed = [p.name for p in lab.processes if p.running and not p.native]
+    policy = lab.services[1].policy
+    borrowed = {kind: [p.name for p in lab.processes if p.running
+                       and policy[p.name].policy == kind] for kind in ("stateful", "stateless")}
     for i in range(steps):
         actions = lab.pair.allowed()
         weights = [_RARE.get(t, _WEIGHT.get(lab.spec.triggers[t].kind, 1))
@@ -330,8 +336,8 @@ def _walk(lab: Lab, rng: random.Random, steps: int, counts: Counter) -> None:
         counts[trigger] += 1
         if trigger == "config_edit":
             lab.edit(node, f"description walk {i}")
-        elif trigger == "fail_borrowed":
-            lab.fail(node, rng.choice(borrowed))
+        elif trigger in ("fail_stateful", "fail_stateless"):
+            lab.fail(node, rng.choice(borrowed[trigger[5:]]))
         elif trigger.startswith("ha_pair_id"):
             lab.ha_pair_id(node, rng.choice([1, 2, 3]))
         else:

@@ -171,14 +171,14 @@ def test_a_number_into_an_enum_is_refused():
 
 
 def test_a_literal_outside_the_domain_is_refused():
-    message = refused(vsg_with(lambda d: row(d, "sysmgr", "restart_service")["effects"].update(
-        {"self.restarts": "5"})))
-    assert message == ("machine 'sysmgr', restarting --restart_service--> ok (effect on "
-                       "self.restarts): the value (5..5) is outside the domain 0..1")
+    message = refused(vsg_with(lambda d: row(d, "stateless", "restart_stateless")[
+        "effects"].update({"self.restarts": "5"})))
+    assert message == ("machine 'stateless', failed --restart_stateless--> running (effect "
+                       "on self.restarts): the value (5..5) is outside the domain 0..1")
 
 
 def test_an_overflow_is_an_error_of_the_spec_in_both_engines():
-    sp = hspec.load(data=vsg_with(lambda d: row(d, "sysmgr", "restart_service")[
+    sp = hspec.load(data=vsg_with(lambda d: row(d, "stateless", "restart_stateless")[
         "effects"].update({"self.restarts": "self.restarts + 1"})))
     result = check(sp, only=("EffectsInDomain",), jobs=1)
     verdicts = {r.engine: r.verdict for r in result.results}
@@ -245,14 +245,14 @@ def test_every_key_is_known_or_refused(edit, expect):
 
 def test_a_spec_file_with_an_effect_out_of_its_domain_exits_2_naming_machine_and_row(
         tmp_path, capsys):
-    data = vsg_with(lambda d: row(d, "sysmgr", "restart_service")["effects"].update(
+    data = vsg_with(lambda d: row(d, "stateless", "restart_stateless")["effects"].update(
         {"self.restarts": "2"}))
     path = tmp_path / "vsg.py"
     path.write_text("SPEC = " + repr(data) + "\n")
     code, err = exit_and_stderr(capsys, ["check", "--spec", str(path)])
     assert code == 2 and err.count("\n") == 1
-    assert err.startswith("hapair: error: machine 'sysmgr', restarting --restart_service--> "
-                          "ok (effect on self.restarts)")
+    assert err.startswith("hapair: error: machine 'stateless', failed --restart_stateless--> "
+                          "running (effect on self.restarts)")
 
 
 @pytest.mark.parametrize("suffix,text", [
