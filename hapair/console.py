@@ -85,6 +85,7 @@ LAB = {"lab": {
     "flow": {_ARG: (_module, {_DO: "lab_flow"})},
     "update": {_ARG: (_module, {_DO: "lab_update"})},
     "checkpoint": {_ARG: (_module, {_DO: "lab_checkpoint"})},
+    "message": {_ARG: (_module, {_DO: "lab_message"})},
     "services": {_ARG: (_module, {_DO: "lab_services"})},
     "settle": {"off": {_DO: "lab_settle_off"}, "on": {_DO: "lab_settle_on"}},
     "step": {_DO: "lab_step"},
@@ -367,6 +368,9 @@ class Console:
 
     def _c_lab_checkpoint(self, args: list, words: list) -> None:
         self.lab.fire("pss_checkpoint", args[0])
+
+    def _c_lab_message(self, args: list, words: list) -> None:
+        self.lab.fire("mts_message", args[0])
 
     def _c_lab_services(self, args: list, words: list) -> None:
         self.say(*self.lab.services_table(args[0]))

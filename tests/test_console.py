@@ -343,6 +343,18 @@ def test_replace_the_active_without_isolation_meets_the_dual_active_mechanism():
     assert status_line(out[9], "Internal state") == "HA standby"
 
 
+def test_mts_keeps_a_message_for_a_failed_service_until_it_restarts():
+    # "The MTS can maintain persistent messages and logged messages in queues for access
+    # even after a service restart."
+    out = outputs("lab settle off\nlab fail 1 aaa\nlab message 1\nlab services 1\n"
+                  "lab step\nlab services 1\nlab step\nlab services 1\n")
+    assert out[3].splitlines()[-1] == "MTS: 1 persistent message(s) queued"
+    assert out[4] == "lab: module 1 restart_stateful"
+    assert out[5].splitlines()[-1] == "MTS: 1 persistent message(s) queued"
+    assert out[6] == "lab: module 1 mts_deliver"
+    assert not out[7].splitlines()[-1].startswith("MTS")
+
+
 def test_a_stateful_and_a_stateless_restart_are_visible():
     out = outputs("lab settle off\nlab update 1\nlab checkpoint 1\nlab fail 1 aaa\n"
                   "lab fail 1 vsh\nlab services 1\nlab settle on\nlab services 1\n"
