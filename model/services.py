@@ -101,7 +101,9 @@ class Services:
                     if p.running and self.policy[p.name].policy == kind)
 
     def row(self, name: str) -> int:
-        rows = [i for i, p in enumerate(self.processes) if p.name == name]
+        """The row of process ``name`` (the first running one of that name) or of the
+        process with PID ``name`` (two instances of a service are two processes)."""
+        rows = [i for i, p in enumerate(self.processes) if name in (p.name, p.pid)]
         if not rows:
             raise HapairError(f"unknown process '{name}'")
         running = [i for i in rows if self.processes[i].running]

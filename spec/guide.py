@@ -56,7 +56,6 @@ HA_MODE_STATES = ("active_ha_standby", "ha_standby")
 
 PROCESS_HEADER = "PID      State  PC          Start_cnt  TTY  Process"
 PROCESS_ROW = "{pid:<9}{state:<7}{pc:<12}{count:<11}{tty:<5}{name}"
-NATIVE_PROCESSES = ("policy_engine", "inspect")
 
 # The running config of a new VSG in the lab: the lines the guide's example shows first,
 # then an ordinary NX-OS default, 38 lines in all (the guide's diff reads "*** 1,38 ****").
@@ -111,10 +110,6 @@ class Process:
     pc: str
     tty: str
     name: str
-
-    @property
-    def native(self) -> bool:
-        return self.name in NATIVE_PROCESSES
 
     @property
     def running(self) -> bool:

@@ -190,7 +190,7 @@ ROLE = {
 # The services System Manager restarts: one with a stateful HA policy (it checkpoints its
 # state in PSS, private scope, and reads it back when restarted), one with a stateless
 # policy (it starts from nothing).  Each stands for every process of its policy in
-# spec/services.tsv; a failure of one touches nothing else (the guide: "A failure in a
+# spec/ha_policies.tsv; a failure of one touches nothing else (the guide: "A failure in a
 # service instance does not affect any other services").  Restarts count in Start_cnt.
 _RESTARTED = {"self.restarts": "min(self.restarts + 1, MAX_RESTARTS)"}
 STATEFUL = {
@@ -379,8 +379,9 @@ PROPERTIES = [
      "meaning": "never two actives at all, when the link never fails",
      "expr": "not (n1_active and n2_active)"},
     {"name": "DualActiveOnPartition", "kind": "always", "assume": ["fixed_pairing"],
-     "guide": "If both the primary and secondary VSG instances see each other as active at the same"
-              " time, the system resolves this problem by resetting the primary Cisco VSG.",
+     "guide": "Cisco VSGs with a primary or secondary redundancy role have built-in mechanisms "
+              "for detecting and resolving the conflict between two Cisco VSGs in the active "
+              "state.",
      "expect": "violated",
      "meaning": "a partition does make two actives (expected: the checker must show it)",
      "expr": "not (n1_active and n2_active)"},
@@ -712,8 +713,8 @@ PROPERTIES += [
                 "and post.start_eq == pre.self.run_is_peer_start "
                 "and post.peer.run_is_peer_start == pre.run_eq))"},
     {"name": "ConfigLineChangesRunningConfig", "kind": "action", "on": ["config_edit"],
-     "guide": "Any unsaved running configuration that was available in the active Cisco VSG "
-              "is still unsaved in the new active Cisco VSG.",
+     "guide": "Saves the running configuration persistently through reboots and restarts by "
+              "copying it to the startup configuration.",
      "meaning": "a configuration line makes the running config differ from the startup "
                 "config (until it is copied), and leaves the startup configs alone",
      "require": "not post.self.saved and post.start_eq == pre.start_eq"},
@@ -789,8 +790,8 @@ PROPERTIES += [
                 "and post.self.state == 'ha_standby' "
                 "and post.peer.state == 'active_ha_standby'"},
     {"name": "ActiveOnlyByBootOrFailover", "kind": "action", "on": ["*"],
-     "guide": "The secondary Cisco VSG negotiates with the primary Cisco VSG and becomes the "
-              "standby Cisco VSG.",
+     "guide": "When a stable standby Cisco VSG detects that the active Cisco VSG has failed, "
+              "it initiates a failover and transitions to active.",
      "meaning": "a VSG that is not active becomes active only by finishing its boot "
                 "negotiation or by taking over from an active as its HA standby",
      "require": " and ".join(
@@ -885,8 +886,8 @@ PROPERTIES += [
      "when": "self.state == 'standby_syncing' and (link == 'down' or not peer_active)",
      "on": ["restart_pair"]},
     {"name": "ProcessesCanFail", "kind": "enabled",
-     "guide": "Applications are started and initialized in standby mode on the standby "
-              "Cisco VSG.",
+     "guide": "When a process fails on a device, System Manager either performs a stateful "
+              "restart, a stateless restart, or a failover.",
      "meaning": "on a running VSG (active or standby) a native process, or a borrowed one "
                 "that runs, can fail",
      "when": f"self.state in {UP} and self.stateful == 'running' "
@@ -934,8 +935,8 @@ PROPERTIES += [
     {"name": "NotReadyExampleShown", "kind": "reachable",
      "guide": "This example shows how to verify that a Cisco VSG pair is ready for a "
               "failover:",
-     "meaning": "the guide's example (two primaries' view: both active with no standby, the "
-                "link up) is a state of the model",
+     "meaning": "the guide's example (module 1 primary, both active with no standby, the "
+                "link up: an unresolved dual active) is a state of the model",
      "expr": "n1.state == 'active_no_standby' and n2.state == 'active_no_standby' "
              "and link == 'up' and n1.role == 'primary'"},
     # The guide's procedures, ending in the example's state.
@@ -1032,6 +1033,18 @@ PROPERTIES += [
                "n1.power_on", {"until": "n1_active"}, "n1.role_primary",
                "n1.ha_pair_id_same", "link_up"],
      "avoids": "dual_active", "expr": PAIR_2},
+    {"name": "StandaloneToSecondaryIsolated", "kind": "scenario",
+     "guide": "If you are changing a standalone Cisco VSG to a secondary Cisco VSG, be sure to "
+              "first isolate it from the other Cisco VSG in the pair to prevent any "
+              "interaction with the primary Cisco VSG during the change. Power the Cisco VSG "
+              "off before reconnecting it as standby.",
+     "meaning": "a fresh standalone VSG is isolated, powered up, made secondary with the "
+                "pair's ID, powered off, reconnected and powered up: it becomes the HA "
+                "standby, never a second active of the pair",
+     "steps": [*BOTH_ON, "n2.power_off", "n2.install", "link_down", "n2.power_on",
+               {"until": "n2_active"}, "n2.role_secondary", "n2.ha_pair_id_same",
+               "n2.power_off", "link_up", "n2.power_on"],
+     "avoids": "dual_active", "expr": f"{PAIR_1} and run_eq and start_eq"},
     {"name": "StatefulFailover", "kind": "scenario",
      "guide": "When a failover occurs, the Cisco VSG HA pair configuration allows "
               "uninterrupted traffic forwarding by using a stateful failover.",
