@@ -99,16 +99,13 @@ def _scenario(g: StateGraph, ev: Evaluator) -> Finding:
     """BFS over (state, steps done): internal steps keep the count, the next listed
     action (from a state meeting its precondition) advances it.  With ``avoids``, every
     such run is searched: the first that meets the hazard is the counterexample."""
-    model, adj = g.model, _adjacency(g)
-    rules = model.spec.rules
-    steps = ev.prop.steps
+    adj, steps = _adjacency(g), ev.prop.steps
     conds = [predicate(c) if c is not None else None for _, _, c in steps]
     hazard = predicate(ev.prop.avoids) if ev.prop.avoids is not None else None
     start = (0, 0)
     back: dict = {start: None}
-    frontier = [start]
-    shown = None
-    while frontier:
+    frontier, shown = [start], None
+    while frontier and (shown is None or hazard is not None):
         nxt = []
         for sid, k in frontier:
             if hazard is not None and hazard(g.states[sid]):
@@ -116,26 +113,26 @@ def _scenario(g: StateGraph, ev: Evaluator) -> Finding:
                                note="a run that follows the steps meets what it avoids")
             if shown is None and k == len(steps) and ev.holds(g.states[sid]):
                 shown = (sid, k)
-                if hazard is None:
-                    break
-            for r, b in adj[sid]:
-                act = rules[r].action
-                if act in model.internal:
-                    to = (b, k)
-                elif k < len(steps) and act == steps[k][:2] and \
-                        (conds[k] is None or conds[k](g.states[sid])):
-                    to = (b, k + 1)
-                else:
-                    continue
+            for r, to in _scenario_moves(g, adj[sid], steps, conds, sid, k):
                 if to not in back:
                     back[to] = ((sid, k), r)
                     nxt.append(to)
-        if shown is not None and hazard is None:
-            break
         frontier = nxt
     if shown is not None:
         return Finding("proved", witnesses=1, witness=_unwind(g, back, shown))
     return Finding("violated", note="the model does not admit these steps")
+
+
+def _scenario_moves(g: StateGraph, out: list, steps: tuple, conds: list, sid: int, k: int):
+    """The moves of a scenario's run from state ``sid`` with ``k`` steps taken."""
+    model, rules = g.model, g.model.spec.rules
+    for r, b in out:
+        act = rules[r].action
+        if act in model.internal:
+            yield r, (b, k)
+        elif k < len(steps) and act == steps[k][:2] and \
+                (conds[k] is None or conds[k](g.states[sid])):
+            yield r, (b, k + 1)
 
 
 def _unwind(g: StateGraph, back: dict, at: tuple) -> Trace:

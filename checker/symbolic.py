@@ -624,20 +624,9 @@ def witness(spec: Spec, prop: Property, depth: int, *, assume=None, keep=None,
     start = time.perf_counter()
     enc = _setup(spec, prop, assume, keep, bits)
     if prop.avoids is not None:  # first: no run that follows the steps meets the hazard
-        hazard = _Witness(enc, prop, hazard=True)
-        try:
-            for k in range(depth + 1):
-                found = hazard.at(k)
-                if found is not None:
-                    return _result(prop, enc, "violated", start, depth=k, trace=found,
-                                   note=f"BMC: a run that follows the steps meets what it "
-                                        f"avoids, {k} steps")
-            verdict = hazard.spacer()
-        except Undecided as why:
-            return _result(prop, enc, "unknown", start, note=f"z3 gave up ({why})")
-        if verdict != "violated":  # Spacer: some run (longer than depth) meets it, or ?
-            return _result(prop, enc, "violated" if verdict == "proved" else "unknown",
-                           start, note=f"Spacer (CHC) on what it avoids: {verdict}")
+        met = _hazard(enc, prop, depth, start)
+        if met is not None:
+            return met
     search = _Witness(enc, prop)
     try:
         for k in range(depth + 1):
@@ -654,6 +643,26 @@ def witness(spec: Spec, prop: Property, depth: int, *, assume=None, keep=None,
         return _result(prop, enc, "proved", start,
                        note=f"Spacer (CHC): only runs longer than {depth} steps show it")
     return _result(prop, enc, "unknown", start, note=f"Spacer says {verdict}")
+
+
+def _hazard(enc: Encoding, prop: Property, depth: int, start: float) -> PropertyResult | None:
+    """A scenario's ``avoids``: the shortest run that follows the steps and meets it (BMC),
+    or Spacer's answer beyond ``depth``; None when no run meets it."""
+    hazard = _Witness(enc, prop, hazard=True)
+    try:
+        for k in range(depth + 1):
+            found = hazard.at(k)
+            if found is not None:
+                return _result(prop, enc, "violated", start, depth=k, trace=found,
+                               note=f"BMC: a run that follows the steps meets what it "
+                                    f"avoids, {k} steps")
+        verdict = hazard.spacer()
+    except Undecided as why:
+        return _result(prop, enc, "unknown", start, note=f"z3 gave up ({why})")
+    if verdict == "violated":  # Spacer: no run meets it
+        return None
+    return _result(prop, enc, "violated" if verdict == "proved" else "unknown", start,
+                   note=f"Spacer (CHC) on what it avoids: {verdict}")
 
 
 class _Witness:

@@ -123,34 +123,46 @@ class Services:
         self.next_failure = None if name is None else self.row(name)
 
     def op(self, op: str, serial: int) -> None:
-        kind = op.rpartition("_")[2]
-        i = self.current.get(kind)
-        if op in ("update_stateful", "update_stateless"):
-            for j in self._running(kind):
-                self.held[j] = serial
-        elif op == "checkpoint":
-            for j in self._running("stateful"):
-                name = self.processes[j].name
-                if j in self.held:
-                    self.pss.checkpoint(name, self.held[j], self.policy[name].pss)
-        elif op in ("fail_stateful", "fail_stateless"):
-            if self.next_failure is not None:
-                i = self.current[kind] = self.next_failure
-            self.next_failure = None
-            self.failed[kind] = i
-            self.held.pop(i, None)
-        elif op in ("restart_stateful", "restart_stateless"):
-            i = self.failed[kind]
-            self.failed[kind] = None
-            self.start_cnt[i] += 1
-            name = self.processes[i].name
-            state = self.pss.read(name, name) if kind == "stateful" else None
-            if state is not None:
-                self.held[i] = state
-            self.recovered[i] = "its last checkpoint" if state is not None else "nothing"
-        elif op == "mts_queue":
+        """The concrete op ``op`` of a service row (``serial``: a fresh version)."""
+        name, _, kind = op.rpartition("_")
+        if op == "checkpoint":
+            self._checkpoint()
+        elif op.startswith("mts_"):
+            self._mts(kind)
+        else:
+            {"update": self._update, "fail": self._fail, "restart": self._restart}[name](
+                kind, serial)
+
+    def _update(self, kind: str, serial: int) -> None:
+        for j in self._running(kind):
+            self.held[j] = serial
+
+    def _checkpoint(self) -> None:
+        for j in self._running("stateful"):
+            name = self.processes[j].name
+            if j in self.held:
+                self.pss.checkpoint(name, self.held[j], self.policy[name].pss)
+
+    def _fail(self, kind: str, serial: int) -> None:
+        if self.next_failure is not None:
+            self.current[kind] = self.next_failure
+        self.next_failure = None
+        self.failed[kind] = self.current[kind]
+        self.held.pop(self.current[kind], None)
+
+    def _restart(self, kind: str, serial: int) -> None:
+        i, self.failed[kind] = self.failed[kind], None
+        self.start_cnt[i] += 1
+        name = self.processes[i].name
+        state = self.pss.read(name, name) if kind == "stateful" else None
+        if state is not None:
+            self.held[i] = state
+        self.recovered[i] = "its last checkpoint" if state is not None else "nothing"
+
+    def _mts(self, what: str) -> None:
+        if what == "queue":
             self.mts.append(f"for {self.processes[self.current['stateful']].name}")
-        elif op == "mts_deliver":
+        else:
             self.mts.pop(0)
 
     def save(self) -> dict:
