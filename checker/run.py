@@ -122,13 +122,15 @@ def _widest_above(sl: Slice, groups: dict) -> Slice | None:
 
 def _projections(spec: Spec, inside: dict, graphs: dict) -> str:
     """Check each nested slice's states against the projection of its wider slice's."""
-    checked = 0
+    checked, arrays = 0, {}
     for sl, wide in inside.items():
         while wide is not None and inside[wide] is not None:
             wide = inside[wide]  # the certified (widest) one
         if wide is None:
             continue
-        if not _same_projection(graphs[wide].states, graphs[sl].states, sorted(sl.keep)):
+        if wide not in arrays:  # one conversion of the wide state list for all its slices
+            arrays[wide] = _as_array(graphs[wide].states)
+        if not _same_projection(arrays[wide], graphs[sl].states, sorted(sl.keep)):
             return (f"; FAILED: the {len(graphs[sl].states)} states of a slice are not the "
                     "projection of a certified one")
         checked += 1
@@ -136,16 +138,31 @@ def _projections(spec: Spec, inside: dict, graphs: dict) -> str:
         if checked else ""
 
 
-def _same_projection(wide: list, narrow: list, keep: list) -> bool:
-    """The narrow slice's states (its untracked variables stay initial) are exactly the
-    wide slice's states on ``keep``."""
+def _as_array(states):
     import numpy as np
 
-    def rows(states: list) -> np.ndarray:
-        return np.unique(np.asarray(states, dtype=np.int64)[:, keep], axis=0)
+    return np.asarray(states, dtype=np.int64).reshape(len(states), -1)
 
-    a, b = rows(wide), rows(narrow)
-    return a.shape == b.shape and bool((a == b).all())
+
+def _same_projection(wide, narrow, keep: list) -> bool:
+    """The narrow slice's states (its untracked variables stay initial) are exactly the
+    wide slice's states on ``keep`` (state lists, or arrays with a state a row).
+
+    Each projected row is read as one number (mixed radix over the columns' ranges), so
+    the set of rows is a sort of integers rather than of rows."""
+    import numpy as np
+
+    a, b = _as_array(wide)[:, keep], _as_array(narrow)[:, keep]
+    if a.size == 0 or b.size == 0:
+        return a.shape == b.shape
+    low = np.minimum(a.min(axis=0), b.min(axis=0))
+    span = np.maximum(a.max(axis=0), b.max(axis=0)) - low + 1
+    if float(np.prod(span.astype(float))) >= 2.0 ** 62:  # too wide for one int64: rows
+        ra, rb = np.unique(a, axis=0), np.unique(b, axis=0)
+        return ra.shape == rb.shape and bool((ra == rb).all())
+    weights = np.concatenate(([1], np.cumprod(span[:-1]))).astype(np.int64)
+    ka, kb = np.unique((a - low) @ weights), np.unique((b - low) @ weights)
+    return ka.shape == kb.shape and bool((ka == kb).all())
 
 
 def _explore(spec: Spec, sl: Slice, progress, reference: bool) -> StateGraph:

@@ -284,3 +284,6 @@ def test_a_nested_slice_must_be_the_projection_of_the_certified_one():
     assert _same_projection(wide, [(0, 0, 0), (1, 0, 1)], [0, 2])
     assert not _same_projection(wide, [(0, 0, 0)], [0, 2])
     assert not _same_projection(wide, [(0, 0, 0), (1, 0, 0)], [0, 2])
+    # the same values in each column, paired otherwise: not the projection
+    assert not _same_projection([(0, 1), (1, 0)], [(0, 0), (1, 1)], [0, 1])
+    assert _same_projection([(2, 5), (3, 4), (2, 5)], [(3, 4), (2, 5)], [0, 1])

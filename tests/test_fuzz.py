@@ -3,7 +3,7 @@
 
 The property, for each input: the exit code is 0, 1 or 2 as documented; exit 2 is
 exactly one line on stderr; there is never a traceback; no file is left that
-contradicts the others.  Each surface runs in-process with a fixed budget (200
+contradicts the others.  Each surface runs in-process with a fixed budget (100
 examples, derandomized); ``pytest -m slow tests/test_fuzz.py`` runs 10,000 a surface.
 Work that would take seconds (a checker run, an exploration, drawing) is replaced by a
 stub that raises ``Reached``: the flags were accepted, and the run would have begun.
@@ -34,7 +34,7 @@ import hapair.spec
 from hapair import cli, console
 from hapair.checker import files
 
-FAST = settings(max_examples=200, derandomize=True, deadline=None, database=None,
+FAST = settings(max_examples=100, derandomize=True, deadline=None, database=None,
                 suppress_health_check=list(HealthCheck))
 SLOW = settings(FAST, max_examples=10_000)
 

@@ -455,10 +455,12 @@ def _children(pid: int) -> list[int]:
 
 
 def _start_check(tmp_path, **popen):
-    """``hapair check`` in a child process, once its two z3 workers run."""
+    """``hapair check`` in a child process, once its two z3 workers run (with a proof
+    cache of its own: one that another test filled would leave them nothing to do)."""
     proc = subprocess.Popen([sys.executable, "-m", "hapair", "check", "--out",
                              str(tmp_path / "o"), "--json", str(tmp_path / "c.json")],
                             cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env={**os.environ, "HAPAIR_CACHE_DIR": str(tmp_path / "cache")},
                             text=True, **popen)
     deadline = time.monotonic() + 8
     while time.monotonic() < deadline and proc.poll() is None:
