@@ -6,7 +6,6 @@ true.  The whole run of every spec is slow-marked."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -92,14 +91,12 @@ def test_the_unmutated_spec_must_pass():
 
 
 def test_a_fixed_sample_is_killed_or_accounted_for():
-    start = time.perf_counter()
     report = mutate.run(vsg.SPEC, name="vsg", sample=16, seed=12, listed=LISTED)
     assert len(report.outcomes) == 16
     assert report.count("survived") == 0, [o for o in report.outcomes
                                            if o.status == "survived"]
     assert report.count("killed") >= 12
     assert report.stale == []
-    assert time.perf_counter() - start < 60
 
 
 @pytest.mark.slow
