@@ -475,43 +475,53 @@ class Checker:
 
 
 class Reference:
-    """The unmutated spec's full product, explored once: every reachable state (packed)
-    and, chunk by chunk, its successors per action, to compare mutants against."""
+    """The unmutated spec, to compare mutants against.  A mutant differs from it only in
+    the rows of some actions; whether those actions step the same way on every reachable
+    state is decided on the cone of influence of everything their rows (both versions)
+    read and write: a cone's reachable states are the projection of the full product's,
+    and the steps of those actions read and write nothing outside it, so the answer is
+    the full product's, without exploring it (the VSG's has about 87 million states)."""
 
     def __init__(self, spec: Spec, chunk: int = 1 << 15):
         from hapair.model import Model
 
-        from .fast import Layout, explore_fast
-
         self.spec, self.chunk = spec, chunk
         self.model = Model(spec)
-        self.layout = Layout(self.model)
-        self.codes = explore_fast(self.model).codes
         self.actions: dict = {}
+        self._slices: dict = {}  # cone -> (model, layout, reachable codes)
 
-    def _step(self, model, only: set | None = None):
-        """The generated NumPy successor function of ``model`` (restricted to the actions
-        in ``only``), and the action id of each rule."""
+    def _slice(self, keep: frozenset) -> tuple:
+        from hapair.model import Model
+
+        from .fast import Layout, explore_fast
+
+        if keep not in self._slices:
+            model = Model(self.spec, (), keep)
+            self._slices[keep] = (model, Layout(model), explore_fast(model).codes)
+        return self._slices[keep]
+
+    def _step(self, model, only: set, layout):
+        """The generated NumPy successor function of ``model`` restricted to the actions
+        in ``only``, and the action id of each rule."""
         import copy as copying
 
         import numpy as np
 
         from .fast import compile_step
 
-        if only is not None:
-            model = copying.copy(model)
-            model.action_rules = {a: rs for a, rs in model.action_rules.items() if a in only}
-        fn, _ = compile_step(model, self.layout)
+        model = copying.copy(model)
+        model.action_rules = {a: rs for a, rs in model.action_rules.items() if a in only}
+        fn, _ = compile_step(model, layout)
         for r in model.spec.rules:  # one numbering of actions for every spec compared
             self.actions.setdefault(r.action, len(self.actions))
         return fn, np.array([self.actions[r.action] for r in model.spec.rules], np.int64)
 
-    def successors(self, step, lo: int):
+    def successors(self, step, codes, lo: int):
         """(state index, action id, successor code) of a chunk, sorted; self-loops left out."""
         import numpy as np
 
         fn, act = step
-        chunk = self.codes[lo:lo + self.chunk]
+        chunk = codes[lo:lo + self.chunk]
         found = fn(chunk, len(chunk))
         if not found:
             return np.zeros((0, 3), np.int64)
@@ -528,34 +538,48 @@ class Reference:
 
         from hapair.model import Model
 
-        from .fast import Layout
-
         if [v.type for v in other.variables] != [v.type for v in self.spec.variables]:
             return "the variables differ"
         if other.initial != self.spec.initial:
             return "the initial state differs"
-        model = Model(other)
-        if Layout(model).shift != self.layout.shift:
-            return "the state layout differs"
-        changed = _changed_actions(self.model, model)
+        changed = _changed_actions(self.model, Model(other))
         if not changed:
             return ""
-        ref, mine = self._step(self.model, changed), self._step(model, changed)
-        for lo in range(0, len(self.codes), self.chunk):
-            a, b = self.successors(ref, lo), self.successors(mine, lo)
+        keep = _cone_of(self.spec, other, changed)
+        model, layout, codes = self._slice(keep)
+        mine = Model(other, (), keep)
+        ref, step = self._step(model, changed, layout), self._step(mine, changed, layout)
+        for lo in range(0, len(codes), self.chunk):
+            a, b = self.successors(ref, codes, lo), self.successors(step, codes, lo)
             if not np.array_equal(a, b):
-                return self._first_difference(lo, a, b)
+                return self._first_difference(layout, codes, lo, a, b)
         return ""
 
-    def _first_difference(self, lo: int, a, b) -> str:
+    def _first_difference(self, layout, codes, lo: int, a, b) -> str:
         names = {i: act for act, i in self.actions.items()}
         left = {(int(s), int(x)): int(c) for s, x, c in a}
         right = {(int(s), int(x)): int(c) for s, x, c in b}
         key = min(k for k in set(left) | set(right) if left.get(k) != right.get(k))
-        state = self.spec.decode(self.layout.unpack(int(self.codes[lo + key[0]])))
+        state = self.spec.decode(layout.unpack(int(codes[lo + key[0]])))
         shown = ", ".join(f"{k}={v}" for k, v in state.items())
         node, trigger = names[key[1]]
         return f"{trigger} on {f'n{node}' if node else 'the pair'} from {{{shown}}}"
+
+
+def _cone_of(spec: Spec, other: Spec, actions: set) -> frozenset:
+    """The cone of influence (in ``spec``) of what the rows of ``actions`` read and write
+    in either spec."""
+    from hapair.model.slicing import cone_of_influence
+    from hapair.spec.lang import names
+
+    touched: set = set()
+    for sp in (spec, other):
+        for action in actions:
+            for i in sp.actions.get(action, ()):
+                r = sp.rules[i]
+                touched |= names(r.fires) | {t for t, _ in r.effects}
+                touched |= {v for _, e in r.effects for v in names(e)}
+    return cone_of_influence(spec, touched)
 
 
 def _changed_actions(a, b) -> set:
