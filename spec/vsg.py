@@ -1070,6 +1070,28 @@ PROPERTIES += [
      "expr": PAIR_2},
 ]
 
+
+# Properties that mutation testing showed missing (issue 11)
+PROPERTIES += [
+    {"name": "DualActiveNeverResetsSecondary", "kind": "action",
+     "on": [t for t, meta in TRIGGERS.items() if meta["kind"] == "internal"],
+     "guide": "If both the primary and secondary VSG instances see each other as active at "
+              "the same time, the system resolves this problem by resetting the primary "
+              "Cisco VSG.",
+     "meaning": "while the primary and the secondary see each other as active, the pair's "
+                "own steps never reset the secondary",
+     "require": " and ".join(f"not (pre.dual_active and pre.{n}.role == 'secondary' "
+                             f"and post.{n}.state == 'booting')" for n in ("n1", "n2"))},
+    {"name": "JoiningSecondaryNegotiatesWithPrimary", "kind": "action", "on": ["join_reload"],
+     "guide": "The secondary Cisco VSG negotiates with the primary Cisco VSG and becomes the "
+              "standby Cisco VSG.",
+     "meaning": "a VSG reloaded to join the pair comes back as the secondary, beside an "
+                "active primary with the same HA pair ID that it can see, to negotiate with",
+     "require": "post.self.state == 'booting' and post.self.role == 'secondary' "
+                "and post.peer.role == 'primary' and post.same_pair_id and post.peer_active "
+                "and post.link == 'up'"},
+]
+
 SERVICES_AT_BOOT = {"stateful_data": "none", "pss_checkpoint": False, "stateless_data": "none",
                     "restarts": 0, "mts_queued": False, "flows": False}
 
