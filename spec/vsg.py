@@ -1090,6 +1090,15 @@ PROPERTIES += [
      "require": "post.self.state == 'booting' and post.self.role == 'secondary' "
                 "and post.peer.role == 'primary' and post.same_pair_id and post.peer_active "
                 "and post.link == 'up'"},
+    {"name": "NewFlowHeldByTheActive", "kind": "action", "on": ["new_flow"],
+     "guide": "The active Cisco VSG runs and controls all the system applications.",
+     "meaning": "new traffic goes through an active VSG, and its flow is then in that VSG's "
+                "state",
+     "require": "pre.self_active and post.self.flows"},
+    {"name": "TrafficThroughAnyActive", "kind": "enabled",
+     "guide": "The active Cisco VSG runs and controls all the system applications.",
+     "meaning": "an active VSG, with or without an HA standby, takes new traffic",
+     "when": "self_active", "on": ["new_flow"]},
 ]
 
 SERVICES_AT_BOOT = {"stateful_data": "none", "pss_checkpoint": False, "stateless_data": "none",
