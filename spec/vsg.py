@@ -1099,6 +1099,25 @@ PROPERTIES += [
      "guide": "The active Cisco VSG runs and controls all the system applications.",
      "meaning": "an active VSG, with or without an HA standby, takes new traffic",
      "when": "self_active", "on": ["new_flow"]},
+    {"name": "ServicesUpdatedOnStandby", "kind": "enabled",
+     "guide": "Applications are synchronized and updated on the standby Cisco VSG.",
+     "meaning": "on a running VSG, active or standby, the state of a running stateful "
+                "service can change",
+     "when": f"self.state in {UP} and self.stateful == 'running'", "on": ["service_update"]},
+    {"name": "CheckpointWheneverNeeded", "kind": "enabled",
+     "guide": "It functions as a database of state and run-time information, which allows "
+              "services to make a checkpoint of their state information whenever needed.",
+     "meaning": "on a running VSG, active or standby, a running service whose state changed "
+                "can checkpoint it in PSS",
+     "when": f"self.state in {UP} and self.stateful == 'running' "
+             "and self.stateful_data == 'newer'", "on": ["pss_checkpoint"]},
+    *_each_module(
+        {"name": "FailedServiceHoldsNoState", "kind": "always",
+         "guide": "A restarting service can recover the last known operating state that "
+                  "preceded a failure.",
+         "meaning": "a failed stateful service holds no operating state (PSS keeps its "
+                    "checkpoint) until it is restarted",
+         "expr": "{n}.stateful != 'failed' or {n}.stateful_data == 'none'"}),
 ]
 
 SERVICES_AT_BOOT = {"stateful_data": "none", "pss_checkpoint": False, "stateless_data": "none",
