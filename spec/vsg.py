@@ -1111,6 +1111,12 @@ PROPERTIES += [
                 "can checkpoint it in PSS",
      "when": f"self.state in {UP} and self.stateful == 'running' "
              "and self.stateful_data == 'newer'", "on": ["pss_checkpoint"]},
+    {"name": "CheckpointHoldsCurrentState", "kind": "action", "on": ["pss_checkpoint"],
+     "guide": "It functions as a database of state and run-time information, which allows "
+              "services to make a checkpoint of their state information whenever needed.",
+     "meaning": "right after a checkpoint, PSS holds the service's current state: the state "
+                "the service runs with is its checkpoint",
+     "require": "post.self.pss_checkpoint and post.self.stateful_data == 'checkpoint'"},
     *_each_module(
         {"name": "FailedServiceHoldsNoState", "kind": "always",
          "guide": "A restarting service can recover the last known operating state that "
