@@ -1099,11 +1099,12 @@ PROPERTIES += [
      "guide": "The active Cisco VSG runs and controls all the system applications.",
      "meaning": "an active VSG, with or without an HA standby, takes new traffic",
      "when": "self_active", "on": ["new_flow"]},
-    {"name": "ServicesUpdatedOnStandby", "kind": "enabled",
-     "guide": "Applications are synchronized and updated on the standby Cisco VSG.",
-     "meaning": "on a running VSG, active or standby, the state of a running stateful "
-                "service can change",
-     "when": f"self.state in {UP} and self.stateful == 'running'", "on": ["service_update"]},
+    *({"name": f"{svc.capitalize()}ServiceUpdatedOnStandby", "kind": "enabled",
+       "guide": "Applications are synchronized and updated on the standby Cisco VSG.",
+       "meaning": f"on a running VSG, active or standby, the state of a running {svc} "
+                  "service can change",
+       "when": f"self.state in {UP} and self.{svc} == 'running'", "on": [trigger]}
+      for svc, trigger in (("stateful", "service_update"), ("stateless", "stateless_update"))),
     {"name": "CheckpointWheneverNeeded", "kind": "enabled",
      "guide": "It functions as a database of state and run-time information, which allows "
               "services to make a checkpoint of their state information whenever needed.",
@@ -1117,13 +1118,19 @@ PROPERTIES += [
      "meaning": "right after a checkpoint, PSS holds the service's current state: the state "
                 "the service runs with is its checkpoint",
      "require": "post.self.pss_checkpoint and post.self.stateful_data == 'checkpoint'"},
-    *_each_module(
-        {"name": "FailedServiceHoldsNoState", "kind": "always",
+    *(d for svc in ("stateful", "stateless") for d in _each_module(
+        {"name": f"Failed{svc.capitalize()}ServiceHoldsNoState", "kind": "always",
          "guide": "A restarting service can recover the last known operating state that "
                   "preceded a failure.",
-         "meaning": "a failed stateful service holds no operating state (PSS keeps its "
+         "meaning": f"a failed {svc} service holds no operating state (only PSS keeps a "
                     "checkpoint) until it is restarted",
-         "expr": "{n}.stateful != 'failed' or {n}.stateful_data == 'none'"}),
+         "expr": f"{{n}}.{svc} != 'failed' or {{n}}.{svc}_data == 'none'"})),
+    {"name": "StatelessServiceHoldsState", "kind": "reachable",
+     "guide": "When a process fails on a device, System Manager either performs a stateful "
+              "restart, a stateless restart, or a failover.",
+     "meaning": "a running stateless service can hold run-time state (which a stateless "
+                "restart does not recover)",
+     "expr": "n1.stateless == 'running' and n1.stateless_data == 'some'"},
 ]
 
 SERVICES_AT_BOOT = {"stateful_data": "none", "pss_checkpoint": False, "stateless_data": "none",
