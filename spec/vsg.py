@@ -1125,6 +1125,14 @@ PROPERTIES += [
          "meaning": f"a failed {svc} service holds no operating state (only PSS keeps a "
                     "checkpoint) until it is restarted",
          "expr": f"{{n}}.{svc} != 'failed' or {{n}}.{svc}_data == 'none'"})),
+    *_each_module(
+        {"name": "SynchronizationInProgressEnds", "kind": "leads_to",
+         "guide": "Standby—This state indicates that the Cisco VSG has synchronized its "
+                  "configuration with the active Cisco VSG so that it is continuously ready "
+                  "to take over in case of a failure or manual switchover.",
+         "meaning": "a standby whose synchronization is in progress does not stay so: it "
+                    "becomes the HA standby, or restarts (or is powered off)",
+         "p": "{n}.state == 'standby_syncing'", "q": "{n}.state != 'standby_syncing'"}),
     {"name": "StatelessServiceHoldsState", "kind": "reachable",
      "guide": "When a process fails on a device, System Manager either performs a stateful "
               "restart, a stateless restart, or a failover.",
