@@ -1083,6 +1083,77 @@ PROPERTIES += [
      "expr": PAIR_2},
 ]
 
+
+# Properties that mutation testing showed missing (issue 11)
+PROPERTIES += [
+    {"name": "DualActiveNeverResetsSecondary", "kind": "action",
+     "on": [t for t, meta in TRIGGERS.items() if meta["kind"] == "internal"],
+     "guide": "If both the primary and secondary VSG instances see each other as active at "
+              "the same time, the system resolves this problem by resetting the primary "
+              "Cisco VSG.",
+     "meaning": "while the primary and the secondary see each other as active, the pair's "
+                "own steps never reset the secondary",
+     "require": " and ".join(f"not (pre.dual_active and pre.{n}.role == 'secondary' "
+                             f"and post.{n}.state == 'booting')" for n in ("n1", "n2"))},
+    {"name": "JoiningSecondaryNegotiatesWithPrimary", "kind": "action", "on": ["join_reload"],
+     "guide": "The secondary Cisco VSG negotiates with the primary Cisco VSG and becomes the "
+              "standby Cisco VSG.",
+     "meaning": "a VSG reloaded to join the pair comes back as the secondary, beside an "
+                "active primary with the same HA pair ID that it can see, to negotiate with",
+     "require": "post.self.state == 'booting' and post.self.role == 'secondary' "
+                "and post.peer.role == 'primary' and post.same_pair_id and post.peer_active "
+                "and post.link == 'up'"},
+    {"name": "NewFlowHeldByTheActive", "kind": "action", "on": ["new_flow"],
+     "guide": "The active Cisco VSG runs and controls all the system applications.",
+     "meaning": "new traffic goes through an active VSG, and its flow is then in that VSG's "
+                "state",
+     "require": "pre.self_active and post.self.flows"},
+    {"name": "TrafficThroughAnyActive", "kind": "enabled",
+     "guide": "The active Cisco VSG runs and controls all the system applications.",
+     "meaning": "an active VSG, with or without an HA standby, takes new traffic",
+     "when": "self_active", "on": ["new_flow"]},
+    *({"name": f"{svc.capitalize()}ServiceUpdatedOnStandby", "kind": "enabled",
+       "guide": "Applications are synchronized and updated on the standby Cisco VSG.",
+       "meaning": f"on a running VSG, active or standby, the state of a running {svc} "
+                  "service can change",
+       "when": f"self.state in {UP} and self.{svc} == 'running'", "on": [trigger]}
+      for svc, trigger in (("stateful", "service_update"), ("stateless", "stateless_update"))),
+    {"name": "CheckpointWheneverNeeded", "kind": "enabled",
+     "guide": "It functions as a database of state and run-time information, which allows "
+              "services to make a checkpoint of their state information whenever needed.",
+     "meaning": "on a running VSG, active or standby, a running service whose state changed "
+                "can checkpoint it in PSS",
+     "when": f"self.state in {UP} and self.stateful == 'running' "
+             "and self.stateful_data == 'newer'", "on": ["pss_checkpoint"]},
+    {"name": "CheckpointHoldsCurrentState", "kind": "action", "on": ["pss_checkpoint"],
+     "guide": "It functions as a database of state and run-time information, which allows "
+              "services to make a checkpoint of their state information whenever needed.",
+     "meaning": "right after a checkpoint, PSS holds the service's current state: the state "
+                "the service runs with is its checkpoint",
+     "require": "post.self.pss_checkpoint and post.self.stateful_data == 'checkpoint'"},
+    *(d for svc in ("stateful", "stateless") for d in _each_module(
+        {"name": f"Failed{svc.capitalize()}ServiceHoldsNoState", "kind": "always",
+         "guide": "A restarting service can recover the last known operating state that "
+                  "preceded a failure.",
+         "meaning": f"a failed {svc} service holds no operating state (only PSS keeps a "
+                    "checkpoint) until it is restarted",
+         "expr": f"{{n}}.{svc} != 'failed' or {{n}}.{svc}_data == 'none'"})),
+    *_each_module(
+        {"name": "SynchronizationInProgressEnds", "kind": "leads_to",
+         "guide": "Standby—This state indicates that the Cisco VSG has synchronized its "
+                  "configuration with the active Cisco VSG so that it is continuously ready "
+                  "to take over in case of a failure or manual switchover.",
+         "meaning": "a standby whose synchronization is in progress does not stay so: it "
+                    "becomes the HA standby, or restarts (or is powered off)",
+         "p": "{n}.state == 'standby_syncing'", "q": "{n}.state != 'standby_syncing'"}),
+    {"name": "StatelessServiceHoldsState", "kind": "reachable",
+     "guide": "When a process fails on a device, System Manager either performs a stateful "
+              "restart, a stateless restart, or a failover.",
+     "meaning": "a running stateless service can hold run-time state (which a stateless "
+                "restart does not recover)",
+     "expr": "n1.stateless == 'running' and n1.stateless_data == 'some'"},
+]
+
 SERVICES_AT_BOOT = {"stateful_data": "none", "pss_checkpoint": False, "stateless_data": "none",
                     "restarts": 0, "mts_queued": False, "flows": False}
 
