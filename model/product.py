@@ -10,7 +10,7 @@ tried in order.  Assumptions remove environment triggers, nothing else.
 >>> m = Model(spec.load())
 >>> s0 = m.init_states()[0]
 >>> m.actions(s0)[:3]
-[(1, 'power_on'), (2, 'power_on'), (1, 'replace_primary')]
+[(1, 'power_on'), (2, 'power_on'), (1, 'install')]
 """
 
 from __future__ import annotations

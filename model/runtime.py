@@ -1,6 +1,6 @@
 """The embeddable machine: an HA pair that other code drives with events.
 
-Each node's machines (redundancy, role, sysmgr) and the link are ``transitions``
+Each node's machines (redundancy, role, stateful, stateless) and the link are ``transitions``
 machines built from the spec's rows, with the spec's compiled guards as conditions and
 its compiled effects as callbacks; the successor is the product model's own, and a
 step that the model would not take is impossible (``EventNotAllowed``).
@@ -21,7 +21,7 @@ built-in spec, ``Triggers``).
 Traceback (most recent call last):
 ...
 hapair.spec.errors.EventNotAllowed: 'system_switchover' is not allowed on module 2 now \
-(redundancy: ha_standby, role: secondary, sysmgr: ok)
+(redundancy: ha_standby, role: secondary, stateful: running, stateless: running)
 """
 
 from __future__ import annotations

@@ -98,7 +98,7 @@ def graphmachine_edges(spec, name) -> dict:
     return dict(edges)
 
 
-@pytest.mark.parametrize("name", ["redundancy", "role", "sysmgr", "link"])
+@pytest.mark.parametrize("name", ["redundancy", "role", "stateful", "stateless", "link"])
 def test_machine_edges_agree_with_transitions_graphmachine(spec, name):
     ir = x.machine_ir(spec, name)
     ours = defaultdict(set)
@@ -135,7 +135,7 @@ def test_edge_labels_are_trigger_conditions_effects(spec):
     restart = next(e for e in ir.edges if e.trigger == "restart_stateless")
     label = " ".join(" ".join(render.edge_lines(restart)).split())
     assert label.startswith("restart_stateless [self.state in ('active_no_standby', ")
-    assert label.endswith("/ self.restarts := min(self.restarts + 1, MAX_RESTARTS), "
+    assert label.endswith("/ self.restarts := min(self.restarts + 1, MAX_RESTARTS); "
                           "self.stateless_data := 'none'")
     boot = next(e for e in x.machine_ir(spec, "redundancy").edges if e.trigger == "power_on")
     assert "/ sets self.role, self.stateful" in " ".join(render.edge_lines(boot))

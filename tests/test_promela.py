@@ -60,9 +60,10 @@ def test_unknown_property_names_the_known_ones():
         export(SPEC, properties=("Nope",))
 
 
+FIXED = ("no_partition", "fixed_pairing")  # the product with them: 0.16 million states
 CASES = {
     "no_partition+fixed_pairing": (("no_partition", "fixed_pairing"), None),
-    "fixed_pairing": (("fixed_pairing",), None),
+    "fixed_pairing, the protocol": (("fixed_pairing",), cone("NoDualActive")[1]),
     "cone of StandbyInSync": cone("StandbyInSync"),
     "cone of StatusConsistent": cone("StatusConsistent"),
     "cone of NoDualActive": cone("NoDualActive"),
@@ -81,9 +82,9 @@ def test_spin_stores_the_same_states_and_verdicts(case, tmp_path):
 
 @needs_spin
 def test_invariants_that_hold_give_no_assertion_violation(tmp_path):
-    props = tuple(n for n in properties_for(SPEC, ("fixed_pairing",))
+    props = tuple(n for n in properties_for(SPEC, FIXED)
                   if SPEC.properties[n].expect == "holds")
-    result = spin(export(SPEC, assume=("fixed_pairing",), properties=props), tmp_path)
+    result = spin(export(SPEC, assume=FIXED, properties=props), tmp_path)
     assert props and result.errors == 0 and result.violated == []
 
 
@@ -107,17 +108,18 @@ def test_spin_finds_the_mutant(tmp_path):
 
 @needs_spin
 @pytest.mark.slow
-def test_spin_on_the_full_default_model(tmp_path):
-    result = run_spin(export(SPEC), tmp_path)
-    assert result.states == explore_fast(Model(SPEC)).state_count
-    assert result.violated == expected_violations(SPEC, ())
+def test_spin_on_the_product_with_fixed_pairing(tmp_path):
+    # 1.7 million states (the full product, 87 million, is beyond a test).
+    result = run_spin(export(SPEC, assume=("fixed_pairing",)), tmp_path)
+    assert result.states == explore_fast(Model(SPEC, ("fixed_pairing",))).state_count
+    assert result.violated == expected_violations(SPEC, ("fixed_pairing",))
 
 
 def mutants():
     from mutants import MUTANTS, build
 
     return [pytest.param(m.caught_by, build(m), id=m.name) for m in MUTANTS
-            if SPEC.properties[m.caught_by].kind != "leads_to"]
+            if SPEC.properties[m.caught_by].kind in ("always", "action")]
 
 
 def sliced_for(s, name: str) -> tuple:
@@ -144,5 +146,5 @@ def test_spin_catches_every_mutant_with_its_property(caught_by, data, tmp_path):
 @needs_spin
 def test_action_properties_hold_on_the_real_spec(tmp_path):
     props = tuple(n for n, p in SPEC.properties.items() if p.kind == "action" and not p.assume)
-    result = spin(export(SPEC, assume=("fixed_pairing",), properties=props), tmp_path)
+    result = spin(export(SPEC, assume=FIXED, properties=props), tmp_path)
     assert props and result.errors == 0

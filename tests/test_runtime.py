@@ -352,7 +352,9 @@ def test_refinement_holds_over_long_random_walks():
         lab = Lab(settling=False) if walk % 4 else Lab.standalone(settling=False)
         _walk(lab, rng, 250, counts)
     assert sum(counts.values()) == 4000
-    assert set(counts) == set(Lab().spec.triggers)  # every event was exercised
+    # Every event was exercised but the reload of a VSG joining as secondary, which needs
+    # a fresh standalone VSG given the pair's ID: test_install_... takes it, checked too.
+    assert set(counts) == set(Lab().spec.triggers) - {"join_reload"}
 
 
 def test_retyping_a_lost_line_is_a_new_version_with_the_same_text():
@@ -435,8 +437,8 @@ def test_trigger_constants_and_argument_order():
 
 @pytest.mark.parametrize("saved, message", [
     (None, "takes what save"), ({"spec": "other", "state": {}}, "spec 'other'"),
-    ({"spec": "vsg", "state": [0] * 3}, "21 small ints"),
-    ({"spec": "vsg", "state": [99] * 21}, "outside its domain"),
+    ({"spec": "vsg", "state": [0] * 3}, "31 small ints"),
+    ({"spec": "vsg", "state": [99] * 31}, "outside its domain"),
     ({"spec": "vsg", "state": {"link": "up"}}, "missing variable"),
     ({"spec": "vsg", "state": {"nope": 1}}, "unknown variable 'nope'"),
 ])
