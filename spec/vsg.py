@@ -193,58 +193,46 @@ ROLE = {
 # spec/ha_policies.tsv; a failure of one touches nothing else (the guide: "A failure in a
 # service instance does not affect any other services").  Restarts count in Start_cnt.
 _RESTARTED = {"self.restarts": "min(self.restarts + 1, MAX_RESTARTS)"}
-STATEFUL = {
-    "name": "stateful",
-    "scope": "node",
-    "variable": "stateful",
-    "initial": "running",
-    "states": ["running", "failed"],
-    "transitions": [
-        # Its operating state changes; it checkpoints that state in PSS when it needs to.
-        {"trigger": "service_update", "source": "running", "dest": "=",
-         "conditions": f"self.state in {UP}", "effects": {"self.stateful_data": "'newer'"},
-         "ops": ["update_stateful"]},
-        {"trigger": "pss_checkpoint", "source": "running", "dest": "=",
-         "conditions": f"self.state in {UP} and self.stateful_data == 'newer'",
-         "effects": {"self.stateful_data": "'checkpoint'", "self.pss_checkpoint": "True"},
-         "ops": ["checkpoint"]},
-        # It fails: what it held in memory is gone, PSS keeps the checkpoint.
-        {"trigger": "fail_stateful", "source": "running", "dest": "failed",
-         "conditions": f"self.state in {UP}", "effects": {"self.stateful_data": "'none'"},
-         "ops": ["fail_stateful"]},
-        {"trigger": "restart_stateful", "source": "failed", "dest": "running",
-         "conditions": f"self.state in {UP}",
-         "effects": {**_RESTARTED, "self.stateful_data":
-                     "'checkpoint' if self.pss_checkpoint else 'none'"},
-         "ops": ["restart_stateful"]},
-        # MTS keeps a persistent message for it while it is down, and delivers it after.
-        {"trigger": "mts_message", "source": "failed", "dest": "=",
-         "conditions": f"self.state in {UP} and not self.mts_queued",
-         "effects": {"self.mts_queued": "True"}, "ops": ["mts_queue"]},
-        {"trigger": "mts_deliver", "source": "running", "dest": "=",
-         "conditions": f"self.state in {UP} and self.mts_queued",
-         "effects": {"self.mts_queued": "False"}, "ops": ["mts_deliver"]},
-    ],
-}
-STATELESS = {
-    "name": "stateless",
-    "scope": "node",
-    "variable": "stateless",
-    "initial": "running",
-    "states": ["running", "failed"],
-    "transitions": [
-        {"trigger": "stateless_update", "source": "running", "dest": "=",
-         "conditions": f"self.state in {UP}", "effects": {"self.stateless_data": "'some'"},
-         "ops": ["update_stateless"]},
-        {"trigger": "fail_stateless", "source": "running", "dest": "failed",
-         "conditions": f"self.state in {UP}", "effects": {"self.stateless_data": "'none'"},
-         "ops": ["fail_stateless"]},
-        {"trigger": "restart_stateless", "source": "failed", "dest": "running",
-         "conditions": f"self.state in {UP}",
-         "effects": {**_RESTARTED, "self.stateless_data": "'none'"},
-         "ops": ["restart_stateless"]},
-    ],
-}
+
+
+def _service(kind: str, update: str, held: str, recovered: str, *, checkpoint: tuple = (),
+             mts: tuple = ()) -> dict:
+    """A service machine: its state changes (``update``: what it then holds); it fails,
+    and what it held in memory is gone; System Manager restarts it with ``recovered``."""
+    up, data = f"self.state in {UP}", f"self.{kind}_data"
+    return {
+        "name": kind, "scope": "node", "variable": kind, "initial": "running",
+        "states": ["running", "failed"],
+        "transitions": [
+            {"trigger": update, "source": "running", "dest": "=", "conditions": up,
+             "effects": {data: held}, "ops": [f"update_{kind}"]},
+            *checkpoint,
+            {"trigger": f"fail_{kind}", "source": "running", "dest": "failed",
+             "conditions": up, "effects": {data: "'none'"}, "ops": [f"fail_{kind}"]},
+            {"trigger": f"restart_{kind}", "source": "failed", "dest": "running",
+             "conditions": up, "effects": {**_RESTARTED, data: recovered},
+             "ops": [f"restart_{kind}"]},
+            *mts,
+        ],
+    }
+
+
+STATEFUL = _service(
+    "stateful", "service_update", "'newer'", "'checkpoint' if self.pss_checkpoint else 'none'",
+    # It checkpoints its state in PSS when it needs to; PSS keeps it across a failure.
+    checkpoint=({"trigger": "pss_checkpoint", "source": "running", "dest": "=",
+                 "conditions": f"self.state in {UP} and self.stateful_data == 'newer'",
+                 "effects": {"self.stateful_data": "'checkpoint'",
+                             "self.pss_checkpoint": "True"},
+                 "ops": ["checkpoint"]},),
+    # MTS keeps a persistent message for it while it is down, and delivers it after.
+    mts=({"trigger": "mts_message", "source": "failed", "dest": "=",
+          "conditions": f"self.state in {UP} and not self.mts_queued",
+          "effects": {"self.mts_queued": "True"}, "ops": ["mts_queue"]},
+         {"trigger": "mts_deliver", "source": "running", "dest": "=",
+          "conditions": f"self.state in {UP} and self.mts_queued",
+          "effects": {"self.mts_queued": "False"}, "ops": ["mts_deliver"]}))
+STATELESS = _service("stateless", "stateless_update", "'some'", "'none'")
 
 LINK = {
     "name": "link",
