@@ -459,6 +459,13 @@ def _children(pid: int) -> list[int]:
 PATIENCE = 60
 
 
+def _as_from_a_terminal() -> None:
+    """SIGINT's default action in the child, as a shell gives a foreground command: a test
+    runner's worker may ignore SIGINT, and a program started so keeps ignoring it (as
+    hapair rightly does, like any program started in the background)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start_check(tmp_path, **popen):
     """``hapair check`` in a child process, once its two z3 workers run (with a proof
     cache of its own: one that another test filled would leave them nothing to do)."""
@@ -466,7 +473,7 @@ def _start_check(tmp_path, **popen):
                              str(tmp_path / "o"), "--json", str(tmp_path / "c.json")],
                             cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             env={**os.environ, "HAPAIR_CACHE_DIR": str(tmp_path / "cache")},
-                            text=True, **popen)
+                            text=True, preexec_fn=_as_from_a_terminal, **popen)
     deadline = time.monotonic() + PATIENCE
     while time.monotonic() < deadline and proc.poll() is None:
         workers = _children(proc.pid)
