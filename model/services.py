@@ -78,6 +78,9 @@ class Services:
         missing = {p.name for p in self.processes} - set(self.policy)
         if missing:
             raise HapairError(f"ha_policies.tsv has no policy for {', '.join(sorted(missing))}")
+        unknown = {p.policy for p in self.policy.values()} - set(POLICIES)
+        if unknown:
+            raise HapairError(f"ha_policies.tsv: unknown policy {', '.join(sorted(unknown))}")
         self.base = [1 if p.running else 0 for p in self.processes]
         self.reboot()
 

@@ -529,11 +529,6 @@ PROPERTIES = [
 # A VSG's own data (what it keeps in its own memory and disks): its state and configs,
 # and its services (two groups, so that each property explores a smaller product).
 NODE_LOCAL = ("state", "role", "admin_role", "saved")
-# A VSG's services, in two groups.  Their properties are written once per module ({n},
-# {o} the other): a property over both modules' services would explore the product of
-# both, and the services of one module never read the other's.
-STATEFUL_SERVICE = ("stateful", "stateful_data", "pss_checkpoint", "mts_queued")
-STATELESS_SERVICE = ("stateless", "stateless_data", "restarts")
 POWER = ("power_on", "install")
 CONFIG_COMMANDS = ["configuration", "role_change"]
 # The pair as the guide's synchronised example shows it ("Active with HA standby" and
@@ -569,6 +564,9 @@ def _changes(n: str, var: str, a: str, b: str) -> str:
 
 
 def _service_properties() -> list[dict]:
+    """The services' properties, written once per module (``_each_module``): a property
+    over both modules' services would explore the product of both, and the services of
+    one module never read the other's."""
     sf_fails, sl_fails = _changes("{n}", "stateful", "running", "failed"), \
         _changes("{n}", "stateless", "running", "failed")
     sf_back, sl_back = _changes("{n}", "stateful", "failed", "running"), \
