@@ -19,40 +19,110 @@ from .results import Explored, Trace, TraceStep  # noqa: F401 - Explored: public
 
 @dataclass
 class StateGraph:
-    """All reachable states of ``model`` and every edge between them."""
+    """All reachable states of ``model`` and every edge between them.
+
+    The states are held as a list of tuples (``states``, with ``ids`` its inverse) or as
+    one (states x variables) NumPy array (``table``); the packed engine fills the table
+    and the tuples are made from it only when something asks for them.  The per-state
+    and per-edge columns (``depth`` ... ``dst``) are ``array("i")`` from ``explore`` and
+    ``int32`` NumPy arrays from ``explore_packed``, whose ``dst`` is looked up from the
+    successors' packed codes when first asked for."""
 
     model: Model
-    states: list = field(default_factory=list)  # id -> state tuple, BFS order
-    ids: dict = field(default_factory=dict)  # state tuple -> id
+    _states: list | None = None  # id -> state tuple, BFS order
+    _ids: dict | None = None  # state tuple -> id
     depth: array = field(default_factory=lambda: array("i"))
     parent: array = field(default_factory=lambda: array("i"))  # id -> parent id (-1)
     via: array = field(default_factory=lambda: array("i"))  # id -> rule from parent
     src: array = field(default_factory=lambda: array("i"))
     rule: array = field(default_factory=lambda: array("i"))
-    dst: array = field(default_factory=lambda: array("i"))
+    _dst: array = field(default_factory=lambda: array("i"))
     seconds: float = 0.0
+    _table: object = None  # (states x variables) int64 array, BFS order
+    _dst_codes: tuple | None = None  # (state codes in id order, successor codes)
+
+    @property
+    def dst(self):
+        if self._dst_codes is not None:
+            self._dst = self.dst_at(slice(None))
+            self._dst_codes = None
+        return self._dst
+
+    def dst_at(self, edges):
+        """The successor ids of the edges ``edges`` (an index into the edge arrays)."""
+        if self._dst_codes is None:
+            import numpy as np
+
+            return np.asarray(self._dst)[edges] if isinstance(self._dst, np.ndarray) \
+                else np.frombuffer(self._dst, dtype=np.int32)[edges]
+        codes, dst_codes = self._dst_codes
+        if getattr(self, "_by_code", None) is None:
+            import numpy as np
+
+            order = np.argsort(codes)  # the codes are distinct
+            self._by_code = (order.astype(np.int32), codes[order])
+        order, ordered = self._by_code
+        return order[ordered.searchsorted(dst_codes[edges])]
+
+    @property
+    def states(self) -> list:
+        if self._states is None:
+            self._states = [tuple(row) for row in self.table.tolist()] \
+                if self._table is not None else []
+        return self._states
+
+    @property
+    def ids(self) -> dict:
+        if self._ids is None:
+            self._ids = {s: i for i, s in enumerate(self.states)}
+        return self._ids
+
+    @property
+    def table(self):
+        """The states as one (states x variables) ``int64`` array, made once."""
+        if self._table is None:
+            import numpy as np
+
+            states = self.states
+            self._table = np.asarray(states, dtype=np.int64).reshape(len(states),
+                                                                      self.model.width)
+        return self._table
+
+    def __len__(self) -> int:
+        """The number of states."""
+        return len(self._table) if self._table is not None else len(self.states)
+
+    def state(self, sid: int) -> tuple:
+        if self._states is not None:
+            return self._states[sid]
+        return tuple(int(v) for v in self._table[sid])
 
     @property
     def max_depth(self) -> int:
-        return max(self.depth) if self.depth else 0
+        return int(max(self.depth)) if len(self.depth) else 0
 
     def edges(self):
-        return zip(self.src, self.rule, self.dst)
+        return zip(self.src.tolist(), self.rule.tolist(), self.dst.tolist())
 
-    def trace_to(self, sid: int) -> Trace:
-        """The BFS (shortest) path from the initial state to state ``sid``."""
+    def path_to(self, sid: int) -> tuple[list, list]:
+        """The BFS (shortest) path from the initial state to state ``sid``: its state ids
+        and the rules between them."""
         ids = []
         while sid != -1:
             ids.append(sid)
-            sid = self.parent[sid]
+            sid = int(self.parent[sid])
         ids.reverse()
-        return self.trace_of(ids, [self.via[i] for i in ids[1:]])
+        return ids, [int(self.via[i]) for i in ids[1:]]
+
+    def trace_to(self, sid: int) -> Trace:
+        """The BFS (shortest) path from the initial state to state ``sid``."""
+        return self.trace_of(*self.path_to(sid))
 
     def trace_of(self, ids: list, rules: list, loop: int | None = None) -> Trace:
         rules_ = self.model.spec.rules
         steps = [TraceStep(rules_[r].node, rules_[r].transition.trigger, r) for r in rules]
         tracked = tuple(v.name for v in self.model.spec.variables if v.index in self.model.keep)
-        return Trace([self.states[i] for i in ids], steps, loop, tracked)
+        return Trace([self.state(i) for i in ids], steps, loop, tracked)
 
     def to_networkx(self):
         """A ``networkx.MultiDiGraph``: nodes are state ids (attribute ``state``), edges
@@ -77,24 +147,21 @@ def explore_packed(model: Model) -> StateGraph:
     res = explore_fast(model, edges=True)
     codes = res.codes
     g = StateGraph(model, seconds=res.seconds)
-    g.states = [tuple(row) for row in res.layout.unpack_many(codes).tolist()]
-    g.ids = {s: i for i, s in enumerate(g.states)}
+    g._table = res.layout.unpack_many(codes).astype(np.int64)
     lengths = [len(level) for level in res.levels]
-    g.depth = array("i", np.repeat(np.arange(len(lengths), dtype=np.int32), lengths).tobytes())
-    g.parent = array("i", res.parent.astype(np.int32).tobytes())
-    g.via = array("i", res.via.astype(np.int32).tobytes())
+    g.depth = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
+    g.parent = res.parent.astype(np.int32)
+    g.via = res.via.astype(np.int32)
     src, rules, dst_codes = res.edge_list
-    order = np.argsort(codes, kind="stable")
-    dst = order[np.searchsorted(codes, dst_codes, sorter=order)]
-    g.src = array("i", np.asarray(src, np.int32).tobytes())
-    g.rule = array("i", np.asarray(rules, np.int32).tobytes())
-    g.dst = array("i", dst.astype(np.int32).tobytes())
+    g.src = np.asarray(src, np.int32)
+    g.rule = np.asarray(rules, np.int32)
+    g._dst_codes = (codes, dst_codes)
     return g
 
 
 def explore(model: Model, *, progress=None, limit: int | None = None) -> StateGraph:
     """BFS from every initial state; ``progress(states, depth)`` is called per level."""
-    g = StateGraph(model)
+    g = StateGraph(model, _states=[], _ids={})
     start = time.perf_counter()
     ids, states = g.ids, g.states
     for s in model.init_states():
@@ -105,7 +172,7 @@ def explore(model: Model, *, progress=None, limit: int | None = None) -> StateGr
             g.parent.append(-1)
             g.via.append(-1)
     successors = model.successors
-    src, rule, dst, depth, parent, via = g.src, g.rule, g.dst, g.depth, g.parent, g.via
+    src, rule, dst, depth, parent, via = g.src, g.rule, g._dst, g.depth, g.parent, g.via
     head, level = 0, 0
     while head < len(states):
         if depth[head] != level:

@@ -80,14 +80,14 @@ def decide(g: StateGraph, prop: Property) -> Finding:
 
 
 def _reachable(g: StateGraph, ev: Evaluator) -> Finding:
-    for sid, s in enumerate(g.states):  # BFS order: the first is a shortest witness
-        if ev.holds(s):
-            return Finding("proved", witnesses=1, witness=g.trace_to(sid))
+    found = np.flatnonzero(on_states(g, ev.prop.expr))
+    if len(found):  # BFS order: the first is a shortest witness
+        return Finding("proved", witnesses=1, witness=g.trace_to(int(found[0])))
     return Finding("violated", note="no reachable state satisfies it")
 
 
 def _enabled(g: StateGraph, ev: Evaluator) -> Finding:
-    seen = sum(1 for s in g.states if ev.when(s))
+    seen = int(np.count_nonzero(on_states(g, ev.prop.p)))
     if not seen:
         return Finding("vacuous", note="'when' never holds in the explored graph")
     found = _always(g, ev)
@@ -98,57 +98,109 @@ def _enabled(g: StateGraph, ev: Evaluator) -> Finding:
 def _scenario(g: StateGraph, ev: Evaluator) -> Finding:
     """BFS over (state, steps done): internal steps keep the count, the next listed
     action (from a state meeting its precondition) advances it.  With ``avoids``, every
-    such run is searched: the first that meets the hazard is the counterexample."""
-    adj, steps = _adjacency(g), ev.prop.steps
-    conds = [predicate(c) if c is not None else None for _, _, c in steps]
-    hazard = predicate(ev.prop.avoids) if ev.prop.avoids is not None else None
-    start = (0, 0)
-    back: dict = {start: None}
-    frontier, shown = [start], None
-    while frontier and (shown is None or hazard is not None):
-        nxt = []
-        for sid, k in frontier:
-            if hazard is not None and hazard(g.states[sid]):
-                return Finding("violated", trace=_unwind(g, back, (sid, k)),
-                               note="a run that follows the steps meets what it avoids")
-            if shown is None and k == len(steps) and ev.holds(g.states[sid]):
-                shown = (sid, k)
-            for r, to in _scenario_moves(g, adj[sid], steps, conds, sid, k):
-                if to not in back:
-                    back[to] = ((sid, k), r)
-                    nxt.append(to)
-        frontier = nxt
+    such run is searched: the first that meets the hazard is the counterexample.
+
+    Level by level over arrays: a pair ``(state, k)`` is the number ``state * (K + 1) +
+    k``, and the pairs of a level keep the order in which a queue would meet them."""
+    steps, n = ev.prop.steps, len(g)
+    width = len(steps) + 1
+    holds = on_states(g, ev.prop.expr)
+    hazard = on_states(g, ev.prop.avoids) if ev.prop.avoids is not None else None
+    conds = [on_states(g, c) if c is not None else np.ones(n, bool) for _, _, c in steps]
+    rules, internal = g.model.spec.rules, g.model.internal
+    is_internal = np.array([r.action in internal for r in rules], bool)
+    listed = np.array([[r.action == st[:2] for st in steps] + [False] for r in rules], bool)
+    ptr, edge_rule, edge_dst = _csr(g)
+    back = np.full(n * width, -2, np.int64)  # pair -> the pair it was reached from
+    back_rule = np.full(n * width, -1, np.int64)
+    back[0] = -1
+    frontier, shown = np.zeros(1, np.int64), None
+    while len(frontier) and (shown is None or hazard is not None):
+        sid, k = frontier // width, frontier % width
+        if hazard is not None and hazard[sid].any():
+            at = int(frontier[np.argmax(hazard[sid])])
+            return Finding("violated", trace=_unwind(g, back, back_rule, at, width),
+                           note="a run that follows the steps meets what it avoids")
+        if shown is None:
+            done = (k == len(steps)) & holds[sid]
+            if done.any():
+                shown = int(frontier[np.argmax(done)])
+        frontier = _scenario_level(frontier, (ptr, edge_rule, edge_dst), width,
+                                   (is_internal, listed, conds), (back, back_rule))
     if shown is not None:
-        return Finding("proved", witnesses=1, witness=_unwind(g, back, shown))
+        return Finding("proved", witnesses=1, witness=_unwind(g, back, back_rule, shown, width))
     return Finding("violated", note="the model does not admit these steps")
 
 
-def _scenario_moves(g: StateGraph, out: list, steps: tuple, conds: list, sid: int, k: int):
-    """The moves of a scenario's run from state ``sid`` with ``k`` steps taken."""
-    model, rules = g.model, g.model.spec.rules
-    for r, b in out:
-        act = rules[r].action
-        if act in model.internal:
-            yield r, (b, k)
-        elif k < len(steps) and act == steps[k][:2] and \
-                (conds[k] is None or conds[k](g.states[sid])):
-            yield r, (b, k + 1)
+def _scenario_level(frontier, csr: tuple, width: int, moves: tuple, backs: tuple):
+    """The pairs first reached from ``frontier`` (recorded in ``backs``), in queue order."""
+    ptr, edge_rule, edge_dst = csr
+    is_internal, listed, conds = moves
+    back, back_rule = backs
+    sid, k = frontier // width, frontier % width
+    edges = _out_edges(ptr, sid)
+    at = np.repeat(np.arange(len(frontier)), ptr[sid + 1] - ptr[sid])
+    r, b, k = edge_rule[edges], edge_dst[edges], k[at]
+    advance = listed[r, k] & ~is_internal[r]  # the next listed action (internal: a step)
+    if advance.any():  # a listed step: from a state meeting its precondition
+        ok = np.zeros(len(r), bool)
+        for j, cond in enumerate(conds):
+            here = advance & (k == j)
+            ok[here] = cond[sid[at[here]]]
+        advance &= ok
+    keep = is_internal[r] | advance
+    to = b[keep] * width + k[keep] + advance[keep]
+    fresh = back[to] == -2
+    to, src, rule = to[fresh], frontier[at[keep][fresh]], r[keep][fresh]
+    to, first = np.unique(to, return_index=True)
+    order = np.argsort(first)
+    to, first = to[order], first[order]
+    back[to], back_rule[to] = src[first], rule[first]
+    return to
 
 
-def _unwind(g: StateGraph, back: dict, at: tuple) -> Trace:
-    ids, rules = [at[0]], []
-    while back[at] is not None:
-        at, r = back[at]
-        ids.append(at[0])
-        rules.append(r)
+def _out_edges(ptr, sid):
+    """The edge positions (in the CSR order) out of each state of ``sid``, in turn."""
+    counts = ptr[sid + 1] - ptr[sid]
+    if not len(counts) or not counts.sum():
+        return np.zeros(0, np.int64)
+    starts = np.repeat(ptr[sid] - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
+    return starts + np.arange(counts.sum())
+
+
+def _unwind(g: StateGraph, back, back_rule, at: int, width: int) -> Trace:
+    ids, rules = [at // width], []
+    while back[at] != -1:
+        rules.append(int(back_rule[at]))
+        at = int(back[at])
+        ids.append(at // width)
     return g.trace_of(ids[::-1], rules[::-1])
 
 
 def _always(g: StateGraph, ev: Evaluator) -> Finding:
-    for sid, s in enumerate(g.states):
-        if not ev.holds(s):
-            return Finding("violated", g.trace_to(sid))
-    return Finding("proved", witnesses=len(g.states))
+    bad = np.flatnonzero(~on_states(g, ev.prop.expr))
+    if len(bad):  # BFS order: the first is a shortest counterexample
+        return Finding("violated", g.trace_to(int(bad[0])))
+    return Finding("proved", witnesses=len(g))
+
+
+def on_states(g: StateGraph, node) -> np.ndarray:
+    """A condition on every state of ``g`` at once (a bool array in state order),
+    evaluated with NumPy over the graph's state table (the same typed tree as
+    ``model.compile.predicate``)."""
+    table = g.table
+    cols = _Columns(table)
+    return np.broadcast_to(np.asarray(vector(node, cols, {}), dtype=bool), (len(table),))
+
+
+class _Columns(dict):
+    def __init__(self, table):
+        super().__init__()
+        self.table = table
+
+    def __missing__(self, i: int):
+        self[i] = self.table[:, i]
+        return self[i]
 
 
 def _action(g: StateGraph, ev: Evaluator) -> Finding:
@@ -161,8 +213,7 @@ def _action(g: StateGraph, ev: Evaluator) -> Finding:
     seen = len(hits)
     if not seen:
         return Finding("vacuous", note="its trigger never fires in the explored graph")
-    cols = _StepColumns(_table(g), np.frombuffer(g.src, dtype=np.int32)[hits],
-                        np.frombuffer(g.dst, dtype=np.int32)[hits])
+    cols = _StepColumns(g.table, np.frombuffer(g.src, dtype=np.int32)[hits], g.dst_at(hits))
     node_of = np.array([r.node or 0 for r in rules], dtype=np.int32)[edge_rules[hits]]
     ok = np.ones(seen, dtype=bool)
     for k, req in enumerate(ev.prop.require, 1):
@@ -173,10 +224,9 @@ def _action(g: StateGraph, ev: Evaluator) -> Finding:
     bad = np.flatnonzero(~ok)
     if len(bad):  # BFS order: the first bad edge has a shortest prefix
         e = int(hits[bad[0]])
-        a, r, b = g.src[e], g.rule[e], g.dst[e]
-        trace = g.trace_to(a)
-        return Finding("violated", g.trace_of(_ids(trace, g) + [b],
-                                              [s.rule for s in trace.steps] + [r]), seen)
+        a, r, b = int(g.src[e]), int(g.rule[e]), int(g.dst_at([e])[0])
+        ids, path = g.path_to(a)
+        return Finding("violated", g.trace_of(ids + [b], path + [r]), seen)
     return Finding("proved", witnesses=seen)
 
 
@@ -192,13 +242,6 @@ class _StepColumns(dict):
         n = self.table.shape[1]
         self[i] = self.table[self.src, i] if i < n else self.table[self.dst, i - n]
         return self[i]
-
-
-def _table(g: StateGraph):
-    """The graph's states as one (states x variables) array, made once per graph."""
-    if getattr(g, "_table", None) is None:
-        g._table = np.asarray(g.states, dtype=np.int64).reshape(len(g.states), -1)
-    return g._table
 
 
 def vector(node, cols, memo: dict):
@@ -235,67 +278,83 @@ _VECTOR = {
 }
 
 
-def _ids(trace: Trace, g: StateGraph) -> list:
-    return [g.ids[s] for s in trace.states]
-
-
 def _leads_to(g: StateGraph, ev: Evaluator) -> Finding:
-    states = g.states
-    q = [ev.q(s) for s in states]
-    starts = [i for i, s in enumerate(states) if ev.p(s)]
-    if not starts:
+    q = on_states(g, ev.prop.q)
+    starts = np.flatnonzero(on_states(g, ev.prop.p))
+    if not len(starts):
         return Finding("vacuous", note="its premise never holds in the explored graph")
-    region, back = _region(g, starts, q)
-    bad = _fair_trap(g, region)
+    back, back_rule = _region(g, starts, q)
+    bad = _fair_trap(g, back > -2)
     if bad is None:
         return Finding("proved", witnesses=len(starts))
     entry, cycle_ids, cycle_rules = bad
-    return Finding("violated", _lasso(g, back, entry, cycle_ids, cycle_rules), len(starts))
+    return Finding("violated", _lasso(g, (back, back_rule), entry, cycle_ids, cycle_rules),
+                   len(starts))
 
 
-def _region(g: StateGraph, starts: list, q: list) -> tuple[set, dict]:
-    """States reachable from a P-state without passing a Q-state, with BFS parents."""
-    adj = _adjacency(g)
-    back: dict = {s: None for s in starts if not q[s]}
-    frontier = list(back)
-    while frontier:
-        nxt = []
-        for a in frontier:
-            for r, b in adj[a]:
-                if not q[b] and b not in back:
-                    back[b] = (a, r)
-                    nxt.append(b)
-        frontier = nxt
-    return set(back), back
+def _region(g: StateGraph, starts, q) -> tuple:
+    """States reachable from a P-state without passing a Q-state, with BFS parents:
+    ``(back, back_rule)`` arrays, ``back`` -1 at a start, -2 outside the region."""
+    ptr, edge_rule, edge_dst = _csr(g)
+    back = np.full(len(g), -2, np.int64)
+    back_rule = np.full(len(g), -1, np.int64)
+    frontier = starts[~q[starts]]
+    back[frontier] = -1
+    while len(frontier):
+        edges = _out_edges(ptr, frontier)
+        at = np.repeat(frontier, ptr[frontier + 1] - ptr[frontier])
+        b = edge_dst[edges]
+        fresh = ~q[b] & (back[b] == -2)
+        b, a, r = b[fresh], at[fresh], edge_rule[edges][fresh]
+        b, first = np.unique(b, return_index=True)
+        order = np.argsort(first)  # in the order a queue meets them
+        frontier, first = b[order], first[order]
+        back[frontier], back_rule[frontier] = a[first], r[first]
+    return back, back_rule
 
 
-def _adjacency(g: StateGraph) -> list:
-    if getattr(g, "_adj", None) is None:
-        adj: list = [[] for _ in g.states]
-        for a, r, b in g.edges():
-            adj[a].append((r, b))
-        g._adj = adj
-    return g._adj
+def _csr(g: StateGraph) -> tuple:
+    """The edges grouped by source state (each state's in their BFS order):
+    ``(ptr, rule, dst)``, the edges out of state ``a`` at ``ptr[a]:ptr[a + 1]``."""
+    if getattr(g, "_csr", None) is None:
+        src = np.frombuffer(g.src, dtype=np.int32)
+        order = np.argsort(src, kind="stable")
+        ptr = np.zeros(len(g) + 1, np.int64)
+        np.cumsum(np.bincount(src, minlength=len(g)), out=ptr[1:])
+        g._csr = (ptr, np.frombuffer(g.rule, dtype=np.int32)[order].astype(np.int64),
+                  np.frombuffer(g.dst, dtype=np.int32)[order].astype(np.int64))
+    return g._csr
 
 
-def _fair_trap(g: StateGraph, region: set):
-    """A stutter state or a weakly fair SCC of internal steps inside ``region``.
-    Returns (entry state, cycle state ids, cycle rules) or None."""
+def _out(g: StateGraph, a: int) -> list:
+    """The ``(rule, successor)`` pairs of state ``a``, in edge order."""
+    ptr, rule, dst = _csr(g)
+    lo, hi = ptr[a], ptr[a + 1]
+    return list(zip(rule[lo:hi].tolist(), dst[lo:hi].tolist()))
+
+
+def _fair_trap(g: StateGraph, inside):
+    """A stutter state or a weakly fair SCC of internal steps inside the region
+    (``inside``: a bool per state).  Returns (entry state, cycle state ids, cycle rules)
+    or None."""
     import networkx as nx
 
-    model, adj = g.model, _adjacency(g)
-    internal_rules = {i for i, r in enumerate(model.spec.rules) if r.action in model.internal}
+    model = g.model
+    internal = np.array([r.action in model.internal for r in model.spec.rules], bool)
+    ptr, edge_rule, _ = _csr(g)
+    region = np.flatnonzero(inside)
+    before = np.concatenate(([0], np.cumsum(internal[edge_rule])))  # internal edges
+    stuck = region[before[ptr[region + 1]] == before[ptr[region]]]
+    if len(stuck):
+        a = int(stuck[0])
+        return a, [a], []  # no internal step: the run may stay here forever
     enabled: dict = {}
     sub = nx.DiGraph()
-    for a in sorted(region):
-        acts = {model.spec.rules[r].action for r, _ in adj[a] if r in internal_rules}
-        enabled[a] = acts
-        if not acts:
-            return a, [a], []  # no internal step: the run may stay here forever
+    for a in region.tolist():
+        out = [(r, b) for r, b in _out(g, a) if internal[r]]
+        enabled[a] = {model.spec.rules[r].action for r, _ in out}
         sub.add_node(a)
-        for r, b in adj[a]:
-            if r in internal_rules and b in region:
-                sub.add_edge(a, b, rule=r)
+        sub.add_edges_from((a, b, {"rule": r}) for r, b in out if inside[b])
     for comp in sorted(nx.strongly_connected_components(sub), key=min):
         inner = sub.subgraph(comp)
         if inner.number_of_edges() == 0:
@@ -337,17 +396,17 @@ def _fair_cycle(inner, need: set, model):
     return start, ids, rules
 
 
-def _lasso(g: StateGraph, back: dict, entry: int, cycle_ids: list, cycle_rules: list):
+def _lasso(g: StateGraph, backs: tuple, entry: int, cycle_ids: list, cycle_rules: list):
     """Initial state -> a P-state -> (no Q) -> entry, then the cycle back to entry."""
+    back, back_rule = backs
     mid_ids, mid_rules, cur = [], [], entry
-    while back[cur] is not None:
-        prev, r = back[cur]
+    while back[cur] != -1:
         mid_ids.append(cur)
-        mid_rules.append(r)
-        cur = prev
-    prefix = g.trace_to(cur)
-    ids = _ids(prefix, g) + mid_ids[::-1]
-    rules = [s.rule for s in prefix.steps] + mid_rules[::-1]
+        mid_rules.append(int(back_rule[cur]))
+        cur = int(back[cur])
+    ids, rules = g.path_to(cur)
+    ids += mid_ids[::-1]
+    rules += mid_rules[::-1]
     loop = len(ids) - 1
     ids += cycle_ids[1:]
     rules += cycle_rules
@@ -362,16 +421,16 @@ def deadlocks(g: StateGraph) -> list:
     slice can tell only when that action's guards read tracked variables alone.  So a
     slice reports a deadlock only where the whole product has one (a property that reads
     no variable has an empty slice: one state, no action, and no deadlock)."""
-    has_successor = set(g.src)
-    stuck = [i for i, s in enumerate(g.states)
-             if i not in has_successor and not any(g.model.fired_rule(s, a) is not None
-                                                   for a in g.model.action_rules)]
+    out = np.bincount(np.frombuffer(g.src, dtype=np.int32), minlength=len(g))
+    ends = np.flatnonzero(out == 0).tolist()  # states without a successor
+    stuck = [i for i in ends if not any(g.model.fired_rule(g.state(i), a) is not None
+                                        for a in g.model.action_rules)]
     if not stuck:
         return stuck
     dropped = _dropped_guards(g.model)
     if dropped is None:
         return []
-    return [i for i in stuck if not any(guard(g.states[i]) for guard in dropped)]
+    return [i for i in stuck if not any(guard(g.state(i)) for guard in dropped)]
 
 
 def _dropped_guards(model) -> list | None:

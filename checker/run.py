@@ -15,6 +15,8 @@ import os
 import time
 from dataclasses import dataclass
 
+import numpy as np
+
 from hapair.model.product import Model
 from hapair.model.slicing import Slice, slice_of
 from hapair.spec import Property, Spec, SpecError
@@ -78,7 +80,7 @@ def check(spec: Spec, *, only: tuple | None = None, engines: tuple = ENGINES,
         for sl in sorted(groups, key=lambda s: -len(s.keep)):
             graphs[sl] = _explore(spec, sl, progress, reference)
             if inside[sl] is None:
-                z3work.certify(sl, graphs[sl].states, _by_invariant(sl, groups, inside))
+                z3work.certify(sl, graphs[sl].table, _by_invariant(sl, groups, inside))
         z3work.prove(groups, bmc_depth, liveness_depth)
         result.graphs = [graphs[sl] for sl in groups]
         result.slices = [_stats(spec, sl, graphs[sl]) for sl in groups]
@@ -86,7 +88,8 @@ def check(spec: Spec, *, only: tuple | None = None, engines: tuple = ENGINES,
             result.results = [_explicit(graphs[sl], p) for sl, ps in groups.items() for p in ps]
         if not only:
             result.dead_transitions = dead_transitions(
-                spec, {r for g in result.graphs for r in set(g.rule)})
+                spec, {r for g in result.graphs
+                       for r in np.unique(np.frombuffer(g.rule, dtype=np.int32)).tolist()})
         if progress and z3work.active:
             progress("z3: proofs and certificates")
         z3work.collect(result)
@@ -122,16 +125,14 @@ def _widest_above(sl: Slice, groups: dict) -> Slice | None:
 
 def _projections(spec: Spec, inside: dict, graphs: dict) -> str:
     """Check each nested slice's states against the projection of its wider slice's."""
-    checked, arrays = 0, {}
+    checked = 0
     for sl, wide in inside.items():
         while wide is not None and inside[wide] is not None:
             wide = inside[wide]  # the certified (widest) one
         if wide is None:
             continue
-        if wide not in arrays:  # one conversion of the wide state list for all its slices
-            arrays[wide] = _as_array(graphs[wide].states)
-        if not _same_projection(arrays[wide], graphs[sl].states, sorted(sl.keep)):
-            return (f"; FAILED: the {len(graphs[sl].states)} states of a slice are not the "
+        if not _same_projection(graphs[wide].table, graphs[sl].table, sorted(sl.keep)):
+            return (f"; FAILED: the {len(graphs[sl])} states of a slice are not the "
                     "projection of a certified one")
         checked += 1
     return f"; {checked} narrower state graphs equal projections of certified ones" \
@@ -174,7 +175,7 @@ def _explore(spec: Spec, sl: Slice, progress, reference: bool) -> StateGraph:
 
 def _stats(spec: Spec, sl: Slice, g: StateGraph) -> SliceStats:
     variables = tuple(v.name for v in spec.variables if v.index in sl.keep)
-    return SliceStats(sl.assume, variables, len(g.states), len(g.src), g.max_depth, g.seconds,
+    return SliceStats(sl.assume, variables, len(g), len(g.src), g.max_depth, g.seconds,
                       len(props.deadlocks(g)))
 
 
@@ -182,7 +183,7 @@ def _explicit(g: StateGraph, p: Property) -> PropertyResult:
     t = time.perf_counter()
     found = props.decide(g, p)
     return PropertyResult(p.name, p.kind, p.meaning, p.assume, p.expect, found.verdict,
-                          "explicit", len(g.states), len(g.src), time.perf_counter() - t,
+                          "explicit", len(g), len(g.src), time.perf_counter() - t,
                           trace=found.trace, witnesses=found.witnesses, note=found.note,
                           witness=found.witness)
 
@@ -221,7 +222,7 @@ def _prove(name: str, assume: tuple, keep: frozenset, depth: int,
     return r
 
 
-def _certify(assume: tuple, keep: frozenset, states: list, names: tuple) -> tuple:
+def _certify(assume: tuple, keep: frozenset, states, names: tuple) -> tuple:
     """The certificate of an explored state set and, with it as the invariant, the
     proofs of the properties ``names``: ``(ok, message, states, {name: result})``."""
     from . import symbolic
@@ -289,7 +290,7 @@ class _Z3Work:
                                       sorted(sl.keep), depth, liveness_depth),
                             cache.decode_result, cache.encode_result)
 
-    def certify(self, sl: Slice, states: list, names: tuple) -> None:
+    def certify(self, sl: Slice, states, names: tuple) -> None:
         """Certify ``states`` and prove ``names`` with them (``_certify``)."""
         if self.active:
             spec = _SPEC[0]

@@ -755,56 +755,110 @@ class _SetFormula:
     equal sub-tries merged), each node a z3 Bool shared by all its parents.  The
     variables come in the spec's order or greedily (each next one the variable that
     splits the set into the fewest distinct prefixes), whichever gives fewer nodes: on
-    one VSG slice the greedy diagram is a third of the other, and the query as faster."""
+    one VSG slice the greedy diagram is a third of the other, and the query as faster.
 
-    def __init__(self, enc: Encoding, rows: list[tuple]):
-        """``rows``: sorted, distinct tuples of the kept variables' values."""
+    The diagram is built bottom up with NumPy, a level at a time: the nodes of a level
+    are the distinct prefixes of that length, each a row ``child + 2`` indexed by the
+    next variable's value (0: no such child), and equal rows are one node."""
+
+    def __init__(self, enc: Encoding, rows):
+        """``rows``: an (n x kept variables) array of distinct states, in ``enc.keep``'s
+        order."""
         self.enc = enc
+        sizes = [enc.spec.variables[i].type.size for i in enc.keep]
         best = None
-        for order in (list(range(len(enc.keep))),
-                      _greedy_order(rows, [enc.spec.variables[i].type.size for i in enc.keep])):
-            self.order, self.unique = order, {}  # (level, ((value, child), ...)) -> node id
-            ordered = sorted(tuple(r[k] for k in order) for r in rows)
-            self.root = self._build(ordered, 0, 0, len(ordered))
-            if best is None or len(self.unique) < len(best[1]):
-                best = (order, self.unique, self.root)
-        self.order, self.unique, self.root = best
-
-    def _build(self, rows: list, level: int, lo: int, hi: int) -> int:
-        if level == len(self.order):
-            return -1  # the accepting leaf
-        children, i = [], lo
-        while i < hi:
-            v, j = rows[i][level], i
-            while j < hi and rows[j][level] == v:
-                j += 1
-            children.append((v, self._build(rows, level + 1, i, j)))
-            i = j
-        key = (level, tuple(children))
-        return self.unique.setdefault(key, len(self.unique))
+        for order in (list(range(len(enc.keep))), _greedy_order(rows, sizes)):
+            nodes = _diagram(rows[:, order], [sizes[k] for k in order])
+            if best is None or len(nodes) < len(best[1]):
+                best = (order, nodes)
+        self.order, self.nodes = best  # node id -> (level, ((value, child id), ...))
+        self.root = len(self.nodes) - 1  # -1, the accepting leaf, for no variable
 
     def member(self, s: list):
         """``s`` (a state vector) is in the set."""
         z3 = self.enc.z3
-        formulas: dict[int, Any] = {-1: z3.BoolVal(True)}
-        for (level, children), nid in sorted(self.unique.items(), key=lambda kv: kv[1]):
+        formulas: list = []  # by node id; a child's id is below its parent's
+        true = z3.BoolVal(True)
+        for level, children in self.nodes:
             x = s[self.enc.keep[self.order[level]]]
-            formulas[nid] = z3.Or([z3.And(x == self.enc.num(v), formulas[c]) for v, c in children])
-        return formulas[self.root]
+            formulas.append(z3.Or([z3.And(x == self.enc.num(v), formulas[c] if c >= 0 else true)
+                                   for v, c in children]))
+        return formulas[self.root] if self.nodes else true
 
 
-def _greedy_order(rows: list, sizes: list) -> list[int]:
-    """Column positions, the fewest distinct prefixes first (ties: the spec's order)."""
+def _diagram(table, sizes: list) -> list:
+    """The reduced trie of the distinct rows of ``table``: ``[(level, ((value, child),
+    ...)), ...]`` with children before parents (child -1: the accepting leaf)."""
     import numpy as np
 
-    if not rows or not sizes:
+    n, m = table.shape
+    if m == 0:
+        return []
+    table = table[np.lexsort(table.T[::-1])] if m > 1 else np.sort(table, axis=0)
+    # starts[l]: the rows where a new prefix of length l begins
+    change = np.zeros((n, m + 1), bool)
+    change[1:, 1:] = table[1:] != table[:-1]
+    starts = np.logical_or.accumulate(change, axis=1)
+    starts[0, :] = True
+    child = np.full(n, -1, np.int64)  # per row: the node of its prefix of length l + 1
+    nodes: list = []
+    for level in range(m - 1, -1, -1):
+        group = np.cumsum(starts[:, level]) - 1  # the prefix of length level, per row
+        first = np.flatnonzero(starts[:, level + 1])  # one row per longer prefix
+        grid = np.zeros((group[-1] + 1, sizes[level]), np.int64)
+        grid[group[first], table[first, level]] = child[first] + 2
+        unique, inverse = distinct_rows(grid, inverse=True)
+        base = len(nodes)
+        for row in unique.tolist():
+            nodes.append((level, tuple((v, c - 2) for v, c in enumerate(row) if c)))
+        child = base + inverse.reshape(-1)[group]
+    return nodes
+
+
+def distinct_rows(table, *, inverse: bool = False):
+    """``np.unique(table, axis=0)`` (the distinct rows, sorted; with ``inverse``, also
+    each row's position among them), made quick by reading each row as one number in
+    mixed radix over its columns' ranges when that fits in an int64."""
+    import numpy as np
+
+    table = np.asarray(table, dtype=np.int64)
+    if not table.size:
+        return np.unique(table, axis=0, return_inverse=inverse)
+    low = table.min(axis=0)
+    span = table.max(axis=0) - low + 1
+    if float(np.prod(span.astype(float))) >= 2.0 ** 62:  # too wide for one int64
+        return np.unique(table, axis=0, return_inverse=inverse)
+    # the first column most significant, so numbers sort as rows do
+    weights = np.concatenate((np.cumprod(span[::-1])[::-1][1:], [1])).astype(np.int64)
+    keys, first, where = np.unique((table - low) @ weights, return_index=True,
+                                   return_inverse=True)
+    rows = table[first]
+    return (rows, where.reshape(-1)) if inverse else rows
+
+
+def _greedy_order(rows, sizes: list) -> list[int]:
+    """Column positions, the fewest distinct prefixes first (ties: the spec's order).
+    A prefix is numbered by its rank among the distinct prefixes (so the numbers stay
+    below the number of rows), and one more column's distinct values are counted by
+    marking ``code * size + value`` in a table of booleans."""
+    import numpy as np
+
+    if not len(rows) or not sizes:
         return list(range(len(sizes)))
     table = np.asarray(rows, dtype=np.int64)
-    code = np.zeros(len(table), np.int64)
+    code, count = np.zeros(len(table), np.int64), 1
     order, rest = [], list(range(len(sizes)))
+
+    def marks(c: int):
+        seen = np.zeros(count * sizes[c], bool)
+        seen[code * sizes[c] + table[:, c]] = True
+        return seen
+
     while rest:
-        best = min(rest, key=lambda c: (len(np.unique(code * sizes[c] + table[:, c])), c))
-        code = np.unique(code * sizes[best] + table[:, best], return_inverse=True)[1]
+        best = min(rest, key=lambda c: (int(np.count_nonzero(marks(c))), c))
+        seen = marks(best)
+        rank = np.cumsum(seen) - 1
+        code, count = rank[code * sizes[best] + table[:, best]], int(rank[-1]) + 1
         order.append(best)
         rest.remove(best)
     return order
@@ -869,20 +923,26 @@ def certify_and_prove(spec: Spec, states, *, assume=(), keep=None, bits: bool = 
     return True, message, proved
 
 
-def _project(enc: Encoding, states) -> tuple[list, str]:
-    """The states on the kept variables (deduplicated), or why they cannot be."""
-    spec, rows = enc.spec, set()
+def _project(enc: Encoding, states) -> tuple:
+    """The states on the kept variables (distinct rows of an array, sorted), or why they
+    cannot be.  ``states``: full-width state tuples, or an array with a state a row."""
+    import numpy as np
+
+    spec = enc.spec
+    if not isinstance(states, np.ndarray):
+        states = list(states)
+    table = np.asarray(states, dtype=np.int64).reshape(-1, len(spec.variables))
+    initial = np.asarray(spec.initial, dtype=np.int64)
     outside = [v.index for v in spec.variables if v.index not in enc.keep]
-    initial_outside = [spec.initial[i] for i in outside]
-    for full in states:
-        if [full[i] for i in outside] != initial_outside:
-            off = next(spec.variables[i].name for i in outside
-                       if full[i] != spec.initial[i])
-            return [], f"state {spec.decode(full)} sets {off}, outside the slice"
-        rows.add(tuple(full[i] for i in enc.keep))
-    if tuple(spec.initial[i] for i in enc.keep) not in rows:
+    off_rows = np.flatnonzero((table[:, outside] != initial[outside]).any(axis=1))
+    if len(off_rows):
+        full = tuple(int(v) for v in table[off_rows[0]])
+        off = next(spec.variables[i].name for i in outside if full[i] != spec.initial[i])
+        return [], f"state {spec.decode(full)} sets {off}, outside the slice"
+    rows = distinct_rows(table[:, list(enc.keep)])
+    if not (rows == initial[list(enc.keep)]).all(axis=1).any():
         return [], "the initial state is missing from the set"
-    return sorted(rows), ""
+    return rows, ""
 
 
 def _missed(enc: Encoding, solver, res, pre: list, sel, post: list) -> str:

@@ -15,6 +15,7 @@ tried in order.  Assumptions remove environment triggers, nothing else.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from hapair.spec import Spec
@@ -55,11 +56,19 @@ class Model:
         self.rows = tuple(i for rs in self.action_rules.values() for i in rs if self.effects[i])
         self.internal = frozenset(a for a in self.action_rules
                                   if spec.triggers[a[1]].kind == "internal")
-        self.guards = [predicate(r.guard) for r in spec.rules]
-        self.fires = [predicate(r.fires) for r in spec.rules]
-        self._successors = self._compile_successors()
 
-    def _compile_successors(self):
+    # Compiled when first used (the packed engine and z3 need none of them).
+
+    @functools.cached_property
+    def guards(self) -> list:
+        return [predicate(r.guard) for r in self.spec.rules]
+
+    @functools.cached_property
+    def fires(self) -> list:
+        return [predicate(r.fires) for r in self.spec.rules]
+
+    @functools.cached_property
+    def _successors(self):
         """One generated function that returns every ``(rule, next_state)`` at once."""
         lines = ["def successors(s):", "    out = []"]
         for i in self.rows:
