@@ -200,7 +200,9 @@ _SPEC: list = []  # the spec a forked worker checks (inherited, never pickled)
 
 
 def _prove(name: str, assume: tuple, keep: frozenset, depth: int,
-           liveness_depth: int) -> PropertyResult:
+           liveness_depth: int, refuted: bool = False) -> PropertyResult:
+    """z3 on one property.  ``refuted``: a certified reachable set held a state or step
+    that breaks it, so a counterexample is likely: BMC looks for the shortest first."""
     from . import symbolic
 
     spec = _SPEC[0]
@@ -209,7 +211,7 @@ def _prove(name: str, assume: tuple, keep: frozenset, depth: int,
         return symbolic.witness(spec, prop, depth, assume=assume, keep=keep)
     if prop.kind == "leads_to":  # bounded: the shortest fair lasso, if one is that short
         return symbolic.lasso_bmc(spec, prop, liveness_depth, assume=assume, keep=keep)
-    if prop.expect == "violated":  # a witness: BMC finds its shortest run directly
+    if prop.expect == "violated" or refuted:  # BMC finds the shortest run directly
         r = symbolic.bmc(spec, prop, depth, assume=assume, keep=keep)
         if r.verdict == "violated":
             return r
@@ -283,11 +285,12 @@ class _Z3Work:
         self.own_slice = {p.name: sl for sl, p in tasks}
         self.proofs = [self._proof(sl, p) for sl, p in tasks if p.name not in self.handed]
 
-    def _proof(self, sl: Slice, p: Property):
+    def _proof(self, sl: Slice, p: Property, refuted: bool = False):
         spec, (depth, liveness_depth) = _SPEC[0], self.depths
-        return self._submit(_prove, (p.name, sl.assume, sl.keep, depth, liveness_depth),
+        return self._submit(_prove, (p.name, sl.assume, sl.keep, depth, liveness_depth,
+                                     refuted),
                             cache.key("prove", spec.digest, spec.bounds, repr(p), sl.assume,
-                                      sorted(sl.keep), depth, liveness_depth),
+                                      sorted(sl.keep), depth, liveness_depth, refuted),
                             cache.decode_result, cache.encode_result)
 
     def certify(self, sl: Slice, states, names: tuple) -> None:
@@ -309,8 +312,8 @@ class _Z3Work:
         done = [job.get() for job in self.certificates]
         proved = {name: r for *_, by_set in done for name, r in by_set.items()}
         # What the certified sets did not prove (a violation, say): z3 on its own.
-        rest = [self._proof(self.own_slice[n], _SPEC[0].properties[n]) for n in self.handed
-                if n not in proved]
+        rest = [self._proof(self.own_slice[n], _SPEC[0].properties[n], refuted=True)
+                for n in self.handed if n not in proved]
         proved.update({r.name: r for r in (job.get() for job in self.proofs + rest)})
         for name in (p for p in _SPEC[0].properties if p in proved):  # the spec's order
             r = proved[name]
