@@ -85,20 +85,46 @@ class Explored:
     """
 
     def __init__(self, graphs: list):
-        self.slices = [(g.model.keep, g.model.spec.initial, set(g.states))
-                       for g in graphs if not g.model.assume]
+        self.slices = [_Rows(g.table, sorted(g.model.keep)) for g in graphs
+                       if not g.model.assume]
         self.rules = {i for g in graphs if not g.model.assume
                       for rules in g.model.action_rules.values() for i in rules}
 
     def __contains__(self, item) -> bool:
         state, rule = item
-        if rule not in self.rules:
-            return False
-        for keep, initial, states in self.slices:
-            projected = tuple(v if i in keep else initial[i] for i, v in enumerate(state))
-            if projected not in states:
+        return rule in self.rules and all(state in rows for rows in self.slices)
+
+
+class _Rows:
+    """The distinct rows of a state table on some columns, for membership: each row read
+    as one number in mixed radix over the columns' ranges, kept sorted (or, when that
+    does not fit in an int64, a set of tuples)."""
+
+    def __init__(self, table, columns: list):
+        import numpy as np
+
+        part = np.asarray(table, dtype=np.int64)[:, columns]
+        self.columns, self.keys, self.rows = columns, None, None
+        low = part.min(axis=0) if len(part) else np.zeros(len(columns), np.int64)
+        span = (part.max(axis=0) - low + 1) if len(part) else np.ones(len(columns), np.int64)
+        if float(np.prod(span.astype(float))) >= 2.0 ** 62:
+            self.rows = set(map(tuple, part.tolist()))
+            return
+        weights = np.concatenate(([1], np.cumprod(span[:-1]))).astype(np.int64)
+        self.keys = np.unique((part - low) @ weights)
+        self.radix = list(zip(columns, low.tolist(), span.tolist(), weights.tolist()))
+
+    def __contains__(self, state) -> bool:
+        if self.rows is not None:
+            return tuple(state[i] for i in self.columns) in self.rows
+        key = 0
+        for i, low, span, weight in self.radix:
+            v = state[i] - low
+            if not 0 <= v < span:
                 return False
-        return True
+            key += v * weight
+        pos = int(self.keys.searchsorted(key))
+        return pos < len(self.keys) and int(self.keys[pos]) == key
 
 
 @dataclass
