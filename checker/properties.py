@@ -207,13 +207,13 @@ def _action(g: StateGraph, ev: Evaluator) -> Finding:
     """Every watched edge at once: ``require`` evaluated with NumPy over the arrays of
     the edges' pre and post states (the same typed trees as ``step_ok``)."""
     rules = g.model.spec.rules
-    watched = [i for i, r in enumerate(rules) if r.transition.trigger in ev.watched]
+    watched = np.array([r.transition.trigger in ev.watched for r in rules], bool)
     edge_rules = np.frombuffer(g.rule, dtype=np.int32)
-    hits = np.flatnonzero(np.isin(edge_rules, watched))
+    hits = np.flatnonzero(watched[edge_rules])
     seen = len(hits)
     if not seen:
         return Finding("vacuous", note="its trigger never fires in the explored graph")
-    cols = _StepColumns(g.table, np.frombuffer(g.src, dtype=np.int32)[hits], g.dst_at(hits))
+    cols = _StepColumns(g, np.frombuffer(g.src, dtype=np.int32)[hits], g.dst_at(hits))
     node_of = np.array([r.node or 0 for r in rules], dtype=np.int32)[edge_rules[hits]]
     ok = np.ones(seen, dtype=bool)
     for k, req in enumerate(ev.prop.require, 1):
@@ -232,16 +232,26 @@ def _action(g: StateGraph, ev: Evaluator) -> Finding:
 
 class _StepColumns(dict):
     """Column ``i`` of the watched steps: variable ``i`` before the step, ``n + i``
-    after it; each taken from the state table when an expression first reads it."""
+    after it; each taken from the state table when an expression first reads it (a
+    variable outside the slice is its initial value, before and after)."""
 
-    def __init__(self, table, src, dst):
+    def __init__(self, g: StateGraph, src, dst):
         super().__init__()
-        self.table, self.src, self.dst = table, src, dst
+        self.g, self.src, self.dst = g, src, dst
 
     def __missing__(self, i: int):
-        n = self.table.shape[1]
-        self[i] = self.table[self.src, i] if i < n else self.table[self.dst, i - n]
+        model = self.g.model
+        n = model.width
+        v, ends = (i, self.src) if i < n else (i - n, self.dst)
+        self[i] = _column(self.g, v)[ends] if v in model.keep else int(model.spec.initial[v])
         return self[i]
+
+
+def _column(g: StateGraph, v: int):
+    """Variable ``v`` of every state, contiguous (the table transposed once per graph)."""
+    if getattr(g, "_columns", None) is None:
+        g._columns = np.ascontiguousarray(g.table.T)
+    return g._columns[v]
 
 
 def vector(node, cols, memo: dict):

@@ -66,6 +66,19 @@ class Node:
     args: tuple = ()
     data: object = None
 
+    def __hash__(self) -> int:
+        """The tree's hash, computed once: the compilers key their memos by node, and the
+        rules' first-match conditions share large subtrees."""
+        try:
+            return self.__dict__["_hash"]
+        except KeyError:
+            h = hash((self.op, self.type, self.args, self.data))
+            object.__setattr__(self, "_hash", h)
+            return h
+
+    def __getstate__(self) -> dict:  # a str's hash differs between processes: not kept
+        return {k: v for k, v in self.__dict__.items() if k != "_hash"}
+
 
 def var(index: int, t: Type) -> Node:
     return Node("var", t, data=index)
