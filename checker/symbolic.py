@@ -106,7 +106,7 @@ class Translator:
             return z3.Not(self.formula(a[0]))
         if op in ("and", "or"):
             parts = [self.formula(x) for x in a]
-            return z3.And(parts) if op == "and" else z3.Or(parts)
+            return conjunction(z3, parts) if op == "and" else disjunction(z3, parts)
         if op == "cmp":
             return self._compare(node)
         if op == "in":
@@ -226,11 +226,13 @@ class Encoding:
     def _step(self, pre: list, sel, post: list):
         z3 = self.z3
         tr = Translator(pre, self.num)
+        same = {v: post[v] == pre[v] for v in self.keep}  # the frame, shared by the rows
         cases = []
         for i in self.live:
             new = self.effects[i]
-            frame = [post[v] == (tr.value(new[v]) if v in new else pre[v]) for v in self.keep]
-            cases.append(z3.And(sel == i, tr.formula(self.spec.rules[i].fires), *frame))
+            frame = [post[v] == tr.value(new[v]) if v in new else same[v] for v in self.keep]
+            cases.append(conjunction(z3, [sel == i, tr.formula(self.spec.rules[i].fires),
+                                          *frame]))
         return z3.Or(cases)
 
     # properties
@@ -251,6 +253,25 @@ class Encoding:
             ok = z3.And([tr.formula(prop.require[b]) for b in binds])
             cases.append(z3.And(sel == i, z3.Not(ok)))
         return z3.Or(cases) if cases else z3.BoolVal(False)
+
+
+def conjunction(z3, parts: list):
+    """``z3.And(parts)`` of Boolean terms, made by z3's C API in one call (``z3.And``
+    checks and coerces every argument in Python first: most of a large formula's cost)."""
+    if not parts:
+        return z3.BoolVal(True)
+    ctx = parts[0].ctx
+    args = (z3.Ast * len(parts))(*[p.as_ast() for p in parts])
+    return z3.BoolRef(z3.Z3_mk_and(ctx.ref(), len(parts), args), ctx)
+
+
+def disjunction(z3, parts: list):
+    """``z3.Or(parts)`` of Boolean terms (see ``conjunction``)."""
+    if not parts:
+        return z3.BoolVal(False)
+    ctx = parts[0].ctx
+    args = (z3.Ast * len(parts))(*[p.as_ast() for p in parts])
+    return z3.BoolRef(z3.Z3_mk_or(ctx.ref(), len(parts), args), ctx)
 
 
 @functools.lru_cache(maxsize=32)
@@ -778,12 +799,17 @@ class _SetFormula:
         """``s`` (a state vector) is in the set."""
         z3 = self.enc.z3
         formulas: list = []  # by node id; a child's id is below its parent's
-        true = z3.BoolVal(True)
+        equals: dict = {}  # (level, value) -> the test of that level's variable
         for level, children in self.nodes:
             x = s[self.enc.keep[self.order[level]]]
-            formulas.append(z3.Or([z3.And(x == self.enc.num(v), formulas[c] if c >= 0 else true)
-                                   for v, c in children]))
-        return formulas[self.root] if self.nodes else true
+            tests = []
+            for v, c in children:
+                if (level, v) not in equals:
+                    equals[level, v] = x == self.enc.num(v)
+                tests.append(equals[level, v] if c < 0 else
+                             conjunction(z3, [equals[level, v], formulas[c]]))
+            formulas.append(disjunction(z3, tests))
+        return formulas[self.root] if self.nodes else z3.BoolVal(True)
 
 
 def _diagram(table, sizes: list) -> list:
