@@ -199,7 +199,9 @@ class Encoding:
     def domain(self, s: list):
         z3 = self.z3
         size = [v.type.size for v in self.spec.variables]
-        return z3.And([z3.And(s[i] >= self.num(0), s[i] < self.num(size[i])) for i in self.keep])
+        zero = self.num(0)
+        return conjunction(z3, [t for i in self.keep
+                                for t in (s[i] >= zero, s[i] < self.num(size[i]))])
 
     def init(self, s: list):
         return self.z3.And([s[i] == self.num(self.spec.initial[i]) for i in self.keep])
@@ -405,8 +407,7 @@ class Lasso:
         action is disabled before it (the two ways a loop step serves weak fairness)."""
         if ("step", i) not in self._enabled:
             z3 = self.z3
-            internal = z3.Or([sels[i] == r for r in self.internal_rules] or
-                             [z3.BoolVal(False)])
+            internal = disjunction(z3, [sels[i] == r for r in self.internal_rules])
             serves = {a: z3.Or(*[sels[i] == r for r in rs],
                                z3.Not(self.enabled(states[i], i, a)))
                       for a, rs in self.internal.items()}
@@ -707,7 +708,7 @@ class _Witness:
         return self.z3.Const(f"w|phase{k}", self.psort)
 
     def _any(self, sel, rules: list):
-        return self.z3.Or([sel == i for i in rules] or [self.z3.BoolVal(False)])
+        return disjunction(self.z3, [sel == i for i in rules])
 
     def moves(self, pre: list, sel, ph, nph):
         """The phase goes from ``ph`` to ``nph`` as rule ``sel`` fires on ``pre``."""
@@ -720,8 +721,8 @@ class _Witness:
             parts = [ph == i, self._any(sel, rs), nph == i + 1]
             if cond is not None:
                 parts.append(tr.formula(cond))
-            opts.append(z3.And(parts))
-        return z3.Or(opts)
+            opts.append(conjunction(z3, parts))
+        return disjunction(z3, opts)
 
     def goal(self, s: list, ph):
         """The end of the scenario; or, for ``hazard``, what it avoids, at any phase."""
