@@ -221,9 +221,11 @@ class Lab:
         for op in ops:
             if op in self._ops:
                 self._ops[op](step.node, "mirror" in ops)
-            elif op != "mirror":  # a modifier of edit, copy and new_flow
+            elif op != "mirror":  # a modifier of edit, copy, new_flow and the services'
                 self._serial += 1
                 self.services[step.node].op(op, self._serial)
+                if "mirror" in ops:
+                    self.services[3 - step.node].mirror(op, self._serial)
         self.check()
         return step
 
@@ -250,6 +252,7 @@ class Lab:
         self.version["running", node] = self.version["running", peer]
         self.version["startup", node] = self.version["startup", peer]
         self.flows[node] = self.flows[peer]
+        self.services[node].sync_from(self.services[peer])
 
     def _new_version(self) -> int:
         self._serial += 1

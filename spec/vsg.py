@@ -69,6 +69,18 @@ SYNC_FROM_PEER = {
     "self.run_is_peer_start": "peer.saved", "peer.run_is_peer_start": "peer.saved",
 }
 
+# ... and its running services take the active's state, with the PSS checkpoint it goes
+# with (the guide: applications "are synchronized and updated on the active"); a failed
+# one is not synchronised and restarts from its own checkpoint.
+SYNC_SERVICES = {
+    "self.stateful_data": "peer.stateful_data if self.stateful == 'running' "
+                          "else self.stateful_data",
+    "self.pss_checkpoint": "peer.pss_checkpoint if self.stateful == 'running' "
+                           "else self.pss_checkpoint",
+    "self.stateless_data": "peer.stateless_data if self.stateless == 'running' "
+                           "else self.stateless_data",
+}
+
 
 def _each_node(template: str) -> dict:
     return {f"n{n}.state": template.format(n=f"n{n}") for n in (1, 2)}
@@ -111,7 +123,7 @@ REDUNDANCY = {
         # Synchronisation: the standby copies the active, then is stable.
         {"trigger": "sync_done", "source": "standby_syncing", "dest": "ha_standby",
          "conditions": "visible and pairable and peer.state == 'active_no_standby'",
-         "effects": {**SYNC_FROM_PEER, "peer.state": "'active_ha_standby'",
+         "effects": {**SYNC_FROM_PEER, **SYNC_SERVICES, "peer.state": "'active_ha_standby'",
                      "self.flows": "peer.flows", "failover_lock": "False"},
          "ops": ["sync_from_peer"]},
         # Automatic failover: a stable standby that loses its active takes over; an
@@ -197,15 +209,23 @@ _RESTARTED = {"self.restarts": "min(self.restarts + 1, MAX_RESTARTS)"}
 
 def _service(kind: str, update: str, held: str, recovered: str, *, checkpoint: tuple = (),
              mts: tuple = ()) -> dict:
-    """A service machine: its state changes (``update``: what it then holds); it fails,
-    and what it held in memory is gone; System Manager restarts it with ``recovered``."""
-    up, data = f"self.state in {UP}", f"self.{kind}_data"
+    """A service machine: its state changes on the active (``update``: what it then
+    holds), and an HA standby's running service is updated along; it fails, and what it
+    held in memory is gone; System Manager restarts it with ``recovered``."""
+    data = f"self.{kind}_data"
+    mirrored = {f"peer.{kind}_data": f"{held} if peer.{kind} == 'running' "
+                                     f"else peer.{kind}_data"}
+    up = f"self.state in {UP}"
     return {
         "name": kind, "scope": "node", "variable": kind, "initial": "running",
         "states": ["running", "failed"],
         "transitions": [
-            {"trigger": update, "source": "running", "dest": "=", "conditions": up,
+            {"trigger": update, "source": "running", "dest": "=",
+             "conditions": "self.state == 'active_no_standby'",
              "effects": {data: held}, "ops": [f"update_{kind}"]},
+            {"trigger": update, "source": "running", "dest": "=",
+             "conditions": "self.state == 'active_ha_standby'",
+             "effects": {data: held, **mirrored}, "ops": [f"update_{kind}", "mirror"]},
             *checkpoint,
             {"trigger": f"fail_{kind}", "source": "running", "dest": "failed",
              "conditions": up, "effects": {data: "'none'"}, "ops": [f"fail_{kind}"]},
@@ -217,14 +237,25 @@ def _service(kind: str, update: str, held: str, recovered: str, *, checkpoint: t
     }
 
 
+# A checkpoint: the active's stateful service stores its state in PSS; an HA standby's
+# running service (updated along, see _service) checkpoints what it holds in its own PSS.
+CHECKPOINT = {"self.stateful_data": "'checkpoint'", "self.pss_checkpoint": "True"}
+STANDBY_HOLDS = "peer.stateful == 'running' and peer.stateful_data != 'none'"
 STATEFUL = _service(
     "stateful", "service_update", "'newer'", "'checkpoint' if self.pss_checkpoint else 'none'",
     # It checkpoints its state in PSS when it needs to; PSS keeps it across a failure.
     checkpoint=({"trigger": "pss_checkpoint", "source": "running", "dest": "=",
-                 "conditions": f"self.state in {UP} and self.stateful_data == 'newer'",
-                 "effects": {"self.stateful_data": "'checkpoint'",
-                             "self.pss_checkpoint": "True"},
-                 "ops": ["checkpoint"]},),
+                 "conditions": "self.state == 'active_no_standby' "
+                               "and self.stateful_data == 'newer'",
+                 "effects": CHECKPOINT, "ops": ["checkpoint"]},
+                {"trigger": "pss_checkpoint", "source": "running", "dest": "=",
+                 "conditions": "self.state == 'active_ha_standby' "
+                               "and self.stateful_data == 'newer'",
+                 "effects": {**CHECKPOINT,
+                             "peer.stateful_data": f"'checkpoint' if {STANDBY_HOLDS} "
+                                                   "else peer.stateful_data",
+                             "peer.pss_checkpoint": f"peer.pss_checkpoint or ({STANDBY_HOLDS})"},
+                 "ops": ["checkpoint", "mirror"]}),
     # MTS keeps a persistent message for it while it is down, and delivers it after.
     mts=({"trigger": "mts_message", "source": "failed", "dest": "=",
           "conditions": f"self.state in {UP} and not self.mts_queued",
@@ -1098,19 +1129,19 @@ PROPERTIES += [
      "guide": "The active Cisco VSG runs and controls all the system applications.",
      "meaning": "an active VSG, with or without an HA standby, takes new traffic",
      "when": "self_active", "on": ["new_flow"]},
-    *({"name": f"{svc.capitalize()}ServiceUpdatedOnStandby", "kind": "enabled",
-       "guide": "Applications are synchronized and updated on the standby Cisco VSG.",
-       "meaning": f"on a running VSG, active or standby, the state of a running {svc} "
-                  "service can change",
-       "when": f"self.state in {UP} and self.{svc} == 'running'", "on": [trigger]}
+    *({"name": f"{svc.capitalize()}ServiceRunsOnTheActive", "kind": "enabled",
+       "guide": "The active Cisco VSG runs and controls all the system applications.",
+       "meaning": f"on an active VSG, with or without an HA standby, the state of a running "
+                  f"{svc} service can change",
+       "when": f"self_active and self.{svc} == 'running'", "on": [trigger]}
       for svc, trigger in (("stateful", "service_update"), ("stateless", "stateless_update"))),
     {"name": "CheckpointWheneverNeeded", "kind": "enabled",
      "guide": "It functions as a database of state and run-time information, which allows "
               "services to make a checkpoint of their state information whenever needed.",
-     "meaning": "on a running VSG, active or standby, a running service whose state changed "
-                "can checkpoint it in PSS",
-     "when": f"self.state in {UP} and self.stateful == 'running' "
-             "and self.stateful_data == 'newer'", "on": ["pss_checkpoint"]},
+     "meaning": "on an active VSG a running service whose state changed can checkpoint it "
+                "in PSS",
+     "when": "self_active and self.stateful == 'running' and self.stateful_data == 'newer'",
+     "on": ["pss_checkpoint"]},
     {"name": "CheckpointHoldsCurrentState", "kind": "action", "on": ["pss_checkpoint"],
      "guide": "It functions as a database of state and run-time information, which allows "
               "services to make a checkpoint of their state information whenever needed.",
@@ -1138,6 +1169,55 @@ PROPERTIES += [
      "meaning": "a running stateless service can hold run-time state (which a stateless "
                 "restart does not recover)",
      "expr": "n1.stateless == 'running' and n1.stateless_data == 'some'"},
+]
+
+# Service state on the HA standby (issue 11): "Applications are started and initialized in
+# standby mode on the standby Cisco VSG as they are synchronized and updated on the active
+# Cisco VSG."
+IN_STANDBY_MODE = ("Applications are started and initialized in standby mode on the standby "
+                   "Cisco VSG as they are synchronized and updated on the active Cisco VSG.")
+PROPERTIES += [
+    {"name": "ServicesChangeOnlyOnTheActive", "kind": "action",
+     "on": ["service_update", "stateless_update", "pss_checkpoint"],
+     "guide": "The active Cisco VSG runs and controls all the system applications.",
+     "meaning": "a service's state changes, and it checkpoints, only on an active VSG (on a "
+                "standby its services are in standby mode)",
+     "require": "pre.self_active"},
+    *({"name": f"{svc.capitalize()}UpdateReachesTheHAStandby", "kind": "action",
+       "on": [trigger],
+       "guide": "Applications are synchronized and updated on the standby Cisco VSG.",
+       "meaning": f"when the active's {svc} service changes state, the HA standby's (when "
+                  "it runs) holds the same state",
+       "require": f"not (pre.self.state == 'active_ha_standby' and post.peer.{svc} == "
+                  f"'running') or post.peer.{svc}_data == post.self.{svc}_data"}
+      for svc, trigger in (("stateful", "service_update"), ("stateless", "stateless_update"))),
+    {"name": "StandbyStartsWithTheActivesServices", "kind": "action", "on": ["sync_done"],
+     "guide": IN_STANDBY_MODE,
+     "meaning": "a standby that finishes synchronising holds, in each running service, the "
+                "active's service state and PSS checkpoint",
+     "require": "(post.self.stateful != 'running' or (post.self.stateful_data == "
+                "post.peer.stateful_data and post.self.pss_checkpoint == "
+                "post.peer.pss_checkpoint)) and (post.self.stateless != 'running' or "
+                "post.self.stateless_data == post.peer.stateless_data)"},
+    {"name": "StatefulFailoverKeepsServiceState", "kind": "scenario",
+     "guide": "The two Cisco VSGs constantly synchronize the state and configuration to "
+              "provide a stateful failover of most services.",
+     "meaning": "the active's services change state and checkpoint, then it is powered off: "
+                "the HA standby takes over holding the same states",
+     "steps": [*BOTH_ON, "n1.service_update", "n1.pss_checkpoint", "n1.service_update",
+               "n1.stateless_update", "n1.power_off", {"until": "n2_active"}],
+     "expr": "n2_active and n2.stateful_data == 'newer' and n2.pss_checkpoint "
+             "and n2.stateless_data == 'some'"},
+    {"name": "CheckpointSurvivesFailover", "kind": "scenario",
+     "guide": "A restarting service can recover the last known operating state that "
+              "preceded a failure.",
+     "meaning": "the active's stateful service checkpoints, the active is powered off, the "
+                "new active's service fails: it restarts from the checkpoint the old active "
+                "made",
+     "steps": [*BOTH_ON, "n1.service_update", "n1.pss_checkpoint", "n1.power_off",
+               {"until": "n2_active"}, "n2.fail_stateful",
+               {"until": "n2.stateful == 'running'"}],
+     "expr": "n2_active and n2.stateful_data == 'checkpoint'"},
 ]
 
 SERVICES_AT_BOOT = {"stateful_data": "none", "pss_checkpoint": False, "stateless_data": "none",

@@ -222,6 +222,24 @@ def test_process_restarts_bump_start_cnt_and_a_reboot_resets_it():
     assert lab.start_cnt[1][row] == 1
 
 
+def test_the_actives_services_are_updated_on_the_ha_standby_and_survive_a_failover():
+    # "Applications are synchronized and updated on the standby Cisco VSG."
+    lab = Lab()
+    for trigger in ("service_update", "pss_checkpoint", "service_update", "stateless_update"):
+        lab.fire(trigger, 1)
+    assert [lab.pair[f"n2.{v}"] for v in ("stateful_data", "pss_checkpoint",
+                                          "stateless_data")] == ["newer", True, "some"]
+    with pytest.raises(EventNotAllowed):
+        lab.fire("service_update", 2)  # "The active Cisco VSG runs and controls all the
+        # system applications."
+    lab.fire("power_off", 1)
+    assert states(lab.pair) == ("off", "active_no_standby")
+    assert lab.pair["n2.stateful_data"] == "newer"
+    lab.fail(2, "aaa")  # restarts from the checkpoint the old active made
+    assert lab.pair["n2.stateful_data"] == "checkpoint"
+    assert lab.services[2].recovered[lab.services[2].row("aaa")] == "its last checkpoint"
+
+
 def test_a_restart_waits_while_settling_is_off():
     lab = Lab(settling=False)
     lab.fail(1, "aaa")
