@@ -1,9 +1,9 @@
 """The Cisco VSG HA pair, as the configuration guide ("Configuring High Availability")
 describes it.  Every rule of the guide is one row here; everything else derives from it.
 
-Two nodes, module 1 and module 2, each with four machines (redundancy, role, and two
-services that System Manager restarts: one statefully, one statelessly), and a global
-link machine.  Config contents are abstracted to the equalities that
+Two nodes, module 1 and module 2, each with five machines (redundancy, role, two
+services that System Manager restarts: one statefully, one statelessly, and the compute
+nodes' side of its port group), and a global link machine.  Config contents are abstracted to the equalities that
 matter (is the running config saved? do the two nodes hold the same configs?), which is
 exact for two nodes and needs no bound; the only bound is the Start_cnt counter.
 """
@@ -158,9 +158,11 @@ REDUNDANCY = {
          "dest": "booting", "effects": {**REBOOT, **PEER_LOSES_STANDBY}, "ops": ["reboot"]},
         # Traffic: a new flow on the active; an HA standby mirrors it.
         {"trigger": "new_flow", "source": "active_no_standby", "dest": "=",
-         "effects": FLOW_OWN, "ops": ["new_flow"]},
+         "conditions": "self.compute == 'connected'", "effects": FLOW_OWN,
+         "ops": ["new_flow"]},
         {"trigger": "new_flow", "source": "active_ha_standby", "dest": "=",
-         "effects": FLOW_MIRRORED, "ops": ["new_flow", "mirror"]},
+         "conditions": "self.compute == 'connected'", "effects": FLOW_MIRRORED,
+         "ops": ["new_flow", "mirror"]},
         # Configuration, on the active only; an HA standby mirrors it.
         {"trigger": "config_edit", "source": "active_no_standby", "dest": "=",
          "effects": EDIT_OWN, "ops": ["edit"]},
@@ -285,6 +287,22 @@ LINK = {
     ],
 }
 
+# The compute nodes' side of a VSG's port group (vSphere): while it is isolated, no compute
+# node reaches the VSG, so no traffic goes through it (the guide's replace-the-active
+# procedure isolates the new VSG "from the secondary Cisco VSG and the compute nodes"; the
+# secondary's side is the link).
+COMPUTE = {
+    "name": "compute",
+    "scope": "node",
+    "variable": "compute",
+    "initial": "connected",
+    "states": ["connected", "isolated"],
+    "transitions": [
+        {"trigger": "compute_isolate", "source": "connected", "dest": "isolated"},
+        {"trigger": "compute_connect", "source": "isolated", "dest": "connected"},
+    ],
+}
+
 TRIGGERS = {
     "power_on": {"kind": "physical", "doc": "power the VSG on (vSphere client)"},
     "power_off": {"kind": "physical", "doc": "power the VSG off (vSphere client)"},
@@ -292,6 +310,10 @@ TRIGGERS = {
                                              "group isolates one VSG from the other"},
     "link_up": {"kind": "physical", "doc": "the link between the pair is restored (the VSGs "
                                            "can communicate)"},
+    "compute_isolate": {"kind": "physical", "doc": "a port group keeps the compute nodes from "
+                                                   "reaching the VSG (vSphere client)"},
+    "compute_connect": {"kind": "physical", "doc": "the port group lets the compute nodes "
+                                                   "reach the VSG again"},
     "boot": {"kind": "internal", "doc": "boot negotiation ends",
              "tags": ["negotiation", "pairing"]},
     "sync_done": {"kind": "internal", "doc": "the standby is synchronised (stable)",
@@ -372,10 +394,11 @@ MACROS = {
 ASSUMPTIONS = {
     "no_partition": {"doc": "the link between the pair never fails",
                      "without": ["link_down"]},
-    "fixed_pairing": {"doc": "nobody changes a role or an HA pair ID, or installs a VSG",
+    "fixed_pairing": {"doc": "nobody changes a role or an HA pair ID, installs a VSG, or "
+                             "isolates one from the compute nodes",
                       "without": ["role_standalone", "role_primary", "role_secondary",
                                   "ha_pair_id_same", "ha_pair_id_other",
-                                  "install"]},
+                                  "install", "compute_isolate", "compute_connect"]},
 }
 
 BECOMES_ACTIVE = "not pre.{n}_active and post.{n}_active"
@@ -567,6 +590,13 @@ CONFIG_COMMANDS = ["configuration", "role_change"]
 PAIR_1 = "n1.state == 'active_ha_standby' and n2.state == 'ha_standby'"
 PAIR_2 = "n2.state == 'active_ha_standby' and n1.state == 'ha_standby'"
 BOTH_ON = ["n1.power_on", "n2.power_on", {"until": PAIR_1}]
+ISOLATE_FROM_COMPUTE = ("You must configure the port groups so that the new primary Cisco VSG "
+                        "cannot communicate with the secondary Cisco VSG or any of the compute "
+                        "nodes during the setup.")
+# The port group of module 1 changed to prevent (permit) communication with the secondary
+# Cisco VSG (the link) and the compute nodes: one step of the guide, two of the model.
+ISOLATE_N1 = ["link_down", "n1.compute_isolate"]
+CONNECT_N1 = ["n1.compute_connect", "link_up"]
 
 
 def _untouched(who: str, variables: tuple = NODE_LOCAL) -> str:
@@ -609,7 +639,8 @@ def _service_properties() -> list[dict]:
            "guide": "The SM is responsible for launching, stopping, monitoring, restarting a "
                     "service",
            "meaning": f"a VSG that is powered off or booting holds {what}: its services start "
-                      "afresh when it boots",
+                      "afresh when it boots (our reading: PSS holds runtime state, which a "
+                      "reboot clears)",
            "expr": "{n}.state not in ('off', 'booting') or (" + fresh + ")"}
           for name, what, fresh in (
               ("StatefulService", "no stateful service state, PSS checkpoint or queued MTS "
@@ -702,7 +733,7 @@ PROPERTIES += [
      "meaning": "configuration commands are accepted only on an active VSG",
      "require": "pre.self_active"},
     {"name": "RoleCommandsKeepConfiguration", "kind": "action", "on": ["role_change"],
-     "guide": "A change from a standalone to a primary Cisco VSG takes effect immediately.",
+     "guide": "Specifies the HA role of a Cisco VSG.",
      "meaning": "a role command changes the role and nothing of the configurations or the "
                 "HA pair ID",
      "require": _unchanged("n1.saved", "n2.saved", "run_eq", "start_eq", "same_pair_id",
@@ -889,7 +920,9 @@ PROPERTIES += [
      "on": ["system_switchover"]},
     {"name": "ConfigAcceptedOnActive", "kind": "enabled",
      "guide": "You can change the role of a Cisco VSG to one of the following after it is "
-              "already in service: Standalone Primary Secondary",
+              "already in service: Standalone Primary Secondary / Assigns an ID to an HA "
+              "pair. / Saves the running configuration persistently through reboots and "
+              "restarts by copying it to the startup configuration.",
      "meaning": "an active VSG accepts the role commands, configuration lines, copy "
                 "running-config startup-config, ha-pair id and reload",
      "when": "self_active",
@@ -989,8 +1022,7 @@ PROPERTIES += [
                {"until": "n2_active and not n2.saved"}, "n2.copy_rs"],
      "expr": "n2_active and n2.saved"},
     {"name": "SwitchoverThenPairAgain", "kind": "scenario",
-     "guide": "Before proceeding, wait until the switchover completes and the standby "
-              "supervisor becomes active.",
+     "guide": "You can manually switch an active Cisco VSG to standby in an HA pair.",
      "meaning": "after a switchover the old active reloads and becomes the HA standby",
      "steps": [*BOTH_ON, "n1.system_switchover"], "expr": PAIR_2},
     {"name": "AssignSameHaPairId", "kind": "scenario",
@@ -1026,9 +1058,9 @@ PROPERTIES += [
                 "(port group), install and power it up, make it primary with the pair's ID, "
                 "power it off, reconnect, power it up: it becomes the HA standby, and the "
                 "dual-active mechanism never acts",
-     "steps": [*BOTH_ON, "n1.power_off", {"until": "n2_active"}, "link_down", "n1.install",
+     "steps": [*BOTH_ON, "n1.power_off", {"until": "n2_active"}, *ISOLATE_N1, "n1.install",
                "n1.power_on", {"until": "n1_active"}, "n1.role_primary",
-               "n1.ha_pair_id_same", "n1.power_off", "link_up", "n1.power_on"],
+               "n1.ha_pair_id_same", "n1.power_off", *CONNECT_N1, "n1.power_on"],
      "avoids": "dual_active", "expr": f"{PAIR_2} and run_eq and start_eq"},
     {"name": "ReplaceActiveWithoutIsolation", "kind": "scenario", "expect": "violated",
      "guide": "Cisco VSGs with a primary or secondary redundancy role have built-in "
@@ -1046,10 +1078,30 @@ PROPERTIES += [
      "guide": "Power the Cisco VSG off before reconnecting it as standby.",
      "meaning": "the hazard: reconnecting the new primary while it runs makes it and the "
                 "secondary both active (expected: the checker shows it)",
-     "steps": [*BOTH_ON, "n1.power_off", {"until": "n2_active"}, "link_down", "n1.install",
+     "steps": [*BOTH_ON, "n1.power_off", {"until": "n2_active"}, *ISOLATE_N1, "n1.install",
                "n1.power_on", {"until": "n1_active"}, "n1.role_primary",
-               "n1.ha_pair_id_same", "link_up"],
+               "n1.ha_pair_id_same", *CONNECT_N1],
      "avoids": "dual_active", "expr": PAIR_2},
+    {"name": "IsolatedNewVSGTakesNoTraffic", "kind": "scenario", "expect": "violated",
+     "guide": ISOLATE_FROM_COMPUTE,
+     "meaning": "while the new primary is set up behind its isolated port group, no compute "
+                "node's traffic goes through it: a run with a new flow through it is not "
+                "admitted (expected: the checker refutes it)",
+     "steps": [*BOTH_ON, "n1.power_off", {"until": "n2_active"}, *ISOLATE_N1, "n1.install",
+               "n1.power_on", {"until": "n1_active"}, "n1.new_flow"],
+     "expr": "n1.flows"},
+    {"name": "NewVSGTakesTrafficWithoutComputeIsolation", "kind": "scenario",
+     "guide": ISOLATE_FROM_COMPUTE,
+     "meaning": "the hazard: isolated from the secondary only, the new VSG being set up is "
+                "active beside the secondary and takes compute nodes' traffic, which the "
+                "secondary's flow table then lacks",
+     "steps": [*BOTH_ON, "n1.power_off", {"until": "n2_active"}, "link_down", "n1.install",
+               "n1.power_on", {"until": "n1_active"}, "n1.new_flow"],
+     "expr": "n1_active and n2_active and n1.flows and not n2.flows"},
+    {"name": "NoTrafficThroughAnIsolatedPortGroup", "kind": "action", "on": ["new_flow"],
+     "guide": ISOLATE_FROM_COMPUTE,
+     "meaning": "no traffic goes through a VSG whose port group keeps the compute nodes away",
+     "require": "pre.self.compute == 'connected'"},
     {"name": "StandaloneToSecondaryIsolated", "kind": "scenario",
      "guide": "If you are changing a standalone Cisco VSG to a secondary Cisco VSG, be sure to "
               "first isolate it from the other Cisco VSG in the pair to prevent any "
@@ -1127,8 +1179,9 @@ PROPERTIES += [
      "require": "pre.self_active and post.self.flows"},
     {"name": "TrafficThroughAnyActive", "kind": "enabled",
      "guide": "The active Cisco VSG runs and controls all the system applications.",
-     "meaning": "an active VSG, with or without an HA standby, takes new traffic",
-     "when": "self_active", "on": ["new_flow"]},
+     "meaning": "an active VSG that the compute nodes can reach, with or without an HA "
+                "standby, takes new traffic",
+     "when": "self_active and self.compute == 'connected'", "on": ["new_flow"]},
     *({"name": f"{svc.capitalize()}ServiceRunsOnTheActive", "kind": "enabled",
        "guide": "The active Cisco VSG runs and controls all the system applications.",
        "meaning": f"on an active VSG, with or without an HA standby, the state of a running "
@@ -1148,12 +1201,16 @@ PROPERTIES += [
      "meaning": "right after a checkpoint, PSS holds the service's current state: the state "
                 "the service runs with is its checkpoint",
      "require": "post.self.pss_checkpoint and post.self.stateful_data == 'checkpoint'"},
-    *(d for svc in ("stateful", "stateless") for d in _each_module(
+    *(d for svc, guide, kept in (
+        ("stateful", "A restarting service can recover the last known operating state that "
+                     "preceded a failure.", " (only PSS keeps a checkpoint)"),
+        ("stateless", "When a process fails on a device, System Manager either performs a "
+                      "stateful restart, a stateless restart, or a failover.", ""))
+      for d in _each_module(
         {"name": f"Failed{svc.capitalize()}ServiceHoldsNoState", "kind": "always",
-         "guide": "A restarting service can recover the last known operating state that "
-                  "preceded a failure.",
-         "meaning": f"a failed {svc} service holds no operating state (only PSS keeps a "
-                    "checkpoint) until it is restarted",
+         "guide": guide,
+         "meaning": f"a failed {svc} service holds no operating state{kept} until it is "
+                    "restarted",
          "expr": f"{{n}}.{svc} != 'failed' or {{n}}.{svc}_data == 'none'"})),
     *_each_module(
         {"name": "SynchronizationInProgressEnds", "kind": "leads_to",
@@ -1230,7 +1287,7 @@ SPEC = {
     # What a person sees of a VSG: its console's ``show system redundancy status``.
     "views": {"node": "hapair.spec.guide:status_view"},
     "bounds": {"MAX_RESTARTS": 1},
-    "machines": [REDUNDANCY, ROLE, STATEFUL, STATELESS, LINK],
+    "machines": [REDUNDANCY, ROLE, STATEFUL, STATELESS, COMPUTE, LINK],
     "variables": {
         "global": {
             "same_pair_id": "bool",
