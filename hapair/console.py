@@ -79,6 +79,8 @@ LAB = {"lab": {
     "power": {"off": {_ARG: (_module, {_DO: "lab_power_off"})},
               "on": {_ARG: (_module, {_DO: "lab_power_on"})}},
     "link": {"down": {_DO: "lab_link_down"}, "up": {_DO: "lab_link_up"}},
+    "isolate": {_ARG: (_module, {_DO: "lab_isolate"})},
+    "reconnect": {_ARG: (_module, {_DO: "lab_connect"})},
     "fail": {_ARG: (_module, {_ARG: (_word, {_DO: "lab_fail"})})},
     "console": {_ARG: (_module, {_DO: "lab_console"})},
     "install": {_ARG: (_module, {_DO: "lab_install"})},
@@ -349,6 +351,12 @@ class Console:
 
     def _c_lab_link_up(self, args: list, words: list) -> None:
         self.lab.fire("link_up")
+
+    def _c_lab_isolate(self, args: list, words: list) -> None:
+        self.lab.isolate(args[0])
+
+    def _c_lab_connect(self, args: list, words: list) -> None:
+        self.lab.connect(args[0])
 
     def _c_lab_fail(self, args: list, words: list) -> None:
         self.lab.fail(args[0], args[1])

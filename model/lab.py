@@ -68,6 +68,7 @@ class Lab:
         self.log: dict[int, list[str]] = {n: [] for n in MODULES}
         self._line: str | None = None  # the configuration line of the next edit
         self._serial = 0  # for fresh lines and fresh VSGs
+        self._isolation_cut_link = False  # the link is down because of a port group
         self._ops = {"reboot": self._reboot, "load_startup": self._load_startup,
                      "sync_from_peer": self._sync_from_peer, "edit": self._edit,
                      "copy": self._copy, "log_switchover": self._log_switchover,
@@ -132,6 +133,24 @@ class Lab:
         if self.pair[f"n{node}.state"] != "off":
             self.fire("power_off", node)
         self.fire("install", node)
+
+    def isolate(self, node: int) -> None:
+        """Change module ``node``'s port group (vSphere) to prevent communication with
+        the other VSG (the link) and the compute nodes."""
+        self.fire("compute_isolate", node)
+        if self.pair["link"] == "up":
+            self.fire("link_down")
+            self._isolation_cut_link = True
+
+    def connect(self, node: int) -> None:
+        """Change it back: the VSG and the compute nodes can communicate again (the
+        link comes back only if an isolation cut it, not a failure, and no module is
+        isolated any more)."""
+        self.fire("compute_connect", node)
+        if self._isolation_cut_link and self.pair["link"] == "down" and \
+                all(self.pair[f"n{n}.compute"] == "connected" for n in MODULES):
+            self._isolation_cut_link = False
+            self.fire("link_up")
 
     def step(self) -> Step | None:
         """One internal transition (for watching transient states with settling off)."""
@@ -221,9 +240,11 @@ class Lab:
         for op in ops:
             if op in self._ops:
                 self._ops[op](step.node, "mirror" in ops)
-            elif op != "mirror":  # a modifier of edit, copy and new_flow
+            elif op != "mirror":  # a modifier of edit, copy, new_flow and the services'
                 self._serial += 1
                 self.services[step.node].op(op, self._serial)
+                if "mirror" in ops:
+                    self.services[3 - step.node].mirror(op, self._serial)
         self.check()
         return step
 
@@ -250,6 +271,7 @@ class Lab:
         self.version["running", node] = self.version["running", peer]
         self.version["startup", node] = self.version["startup", peer]
         self.flows[node] = self.flows[peer]
+        self.services[node].sync_from(self.services[peer])
 
     def _new_version(self) -> int:
         self._serial += 1

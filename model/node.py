@@ -62,7 +62,8 @@ KEEP_STEPS = 64
 DEFAULT_PAIR_ID = 1
 _TIME = "%Y %b %d %H:%M:%S"
 _MUTABLE = ("own", "peer_vars", "failover_lock", "running", "startup", "peer_running",
-            "peer_startup", "pair_id", "peer_pair_id", "services", "syslog", "seq",
+            "peer_startup", "pair_id", "peer_pair_id", "services", "peer_services",
+            "syslog", "seq",
             "pending", "sent", "powered_at", "_clock")
 
 
@@ -93,6 +94,7 @@ class Node(Observers):
         self.peer_running, self.peer_startup = config, config
         self.pair_id = self.peer_pair_id = DEFAULT_PAIR_ID
         self.services = Services()  # its processes: Start_cnt, PSS, MTS queue, ...
+        self.peer_services = self.services.save()  # as the peer's last heartbeat said
         self.processes = self.services.processes
         self.syslog: dict[int, list[str]] = {1: [], 2: []}
         self.seq = 0  # my steps so far
@@ -257,7 +259,7 @@ class Node(Observers):
             if op in self._ops:
                 self._ops[op](line if op == "edit" else None, "mirror" in ops)
             elif op != "mirror":  # a service's op
-                self.services.op(op, self.seq + 1)
+                self.services.op(op, self._serial(self.seq + 1, self.module))
         if step.trigger == "power_on":
             self.powered_at = self.clock()
         self._take_values(step.after, own=True, peer=True)
@@ -274,6 +276,12 @@ class Node(Observers):
             raise HapairError(f"internal error: module {self.module}'s data disagree with "
                               f"the model after '{step.trigger}' on {', '.join(wrong)}")
         log.debug("module %s %s: %s", self.module, step.trigger, step.changed)
+
+    @staticmethod
+    def _serial(seq: int, module: int) -> int:
+        """A version of a service's state, unique across both modules (a standby holds
+        the versions its active's steps made)."""
+        return 2 * seq + module - 1
 
     def _take_values(self, values: dict, *, own: bool, peer: bool) -> None:
         """Take the stored (not derived) variables from a decoded product state."""
@@ -292,10 +300,13 @@ class Node(Observers):
     def heartbeat(self) -> dict:
         """The message to send to the peer now (JSON-able)."""
         with self._lock:
+            values = self._values()
             return {"module": self.module, "incarnation": self.incarnation,
-                    "seq": self.seq, "ack": self.ack, "own": dict(self.own),
+                    "seq": self.seq, "ack": self.ack,
+                    "own": {k: values[f"n{self.module}.{k}"] for k in self.own},
                     "pair_id": self.pair_id, "running": list(self.running),
-                    "startup": list(self.startup), "steps": list(self.sent)}
+                    "startup": list(self.startup), "services": self.services.save(),
+                    "steps": list(self.sent)}
 
     def receive(self, message: Any) -> None:
         """Take in a message from the peer (``HapairError`` when it is malformed)."""
@@ -319,10 +330,11 @@ class Node(Observers):
                 self.peer_pair_id = msg["pair_id"]
                 self.peer_running = (msg["running"][0], tuple(msg["running"][1]))
                 self.peer_startup = (msg["startup"][0], tuple(msg["startup"][1]))
+                self.peer_services = msg["services"]
 
     def _checked(self, msg: Any) -> dict:
         keys = {"module", "incarnation", "seq", "ack", "own", "pair_id", "running",
-                "startup", "steps"}
+                "startup", "services", "steps"}
         if not isinstance(msg, dict) or set(msg) != keys or msg["module"] != self.peer:
             raise HapairError(f"module {self.module}: not a heartbeat of module "
                               f"{self.peer}: {str(msg)[:60]!r}")
@@ -332,6 +344,7 @@ class Node(Observers):
             values = {f"n{self.peer}.{k}": v for k, v in msg["own"].items()}
             self.spec.encode({**self._values(), **values})
             _config(msg["running"]), _config(msg["startup"])
+            Services().restore(msg["services"])
             if not all(type(msg[k]) is int for k in ("seq", "ack", "pair_id")):
                 raise TypeError("seq, ack and pair_id are whole numbers")
             for s in msg["steps"]:
@@ -391,6 +404,10 @@ class Node(Observers):
             self.pair_id = msg["pair_id"]
         if "log_switchover" in ops:
             self._log_switchover_here()
+        if "mirror" in ops:  # the active's service changed state: this one follows
+            for op in ops:
+                if op == "checkpoint" or op.startswith("update_"):
+                    self.services.mirror(op, self._serial(sent["seq"], self.peer))
 
     # -- saving ---------------------------------------------------------------------
 
@@ -454,6 +471,9 @@ class Node(Observers):
 
     def _sync_from_peer(self, line: Any, mirrored: bool) -> None:
         self.running, self.startup = self.peer_running, self.peer_startup
+        active = Services()
+        active.restore(self.peer_services)
+        self.services.sync_from(active)
 
     def _edit(self, line: str | None, mirrored: bool) -> None:
         line = line if line is not None else f"! edit {self.seq + 1}"

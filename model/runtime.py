@@ -21,7 +21,7 @@ built-in spec, ``Triggers``).
 Traceback (most recent call last):
 ...
 hapair.spec.errors.EventNotAllowed: 'system_switchover' is not allowed on module 2 now \
-(redundancy: ha_standby, role: secondary, stateful: running, stateless: running)
+(redundancy: ha_standby, role: secondary, stateful: running, stateless: running, compute: connected)
 """
 
 from __future__ import annotations

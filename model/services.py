@@ -24,6 +24,7 @@ global.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 
 from hapair.spec import HapairError, guide
@@ -41,11 +42,15 @@ class HaPolicy:
     reason: str
 
 
+@cache
 def policies() -> dict[str, HaPolicy]:
     """``spec/ha_policies.tsv``: the HA policy of every process of the table."""
     text = resources.files("hapair.spec").joinpath("ha_policies.tsv").read_text()
     rows = [line.split("\t") for line in text.splitlines() if line and line[0] != "#"]
     return {r[0]: HaPolicy(*r) for r in rows}
+
+
+_processes = cache(guide.processes)
 
 
 class Pss:
@@ -73,7 +78,7 @@ class Services:
     """One VSG's processes, their policies, Start_cnt, states, PSS and MTS queue."""
 
     def __init__(self) -> None:
-        self.processes = guide.processes()
+        self.processes = _processes()
         self.policy = policies()
         missing = {p.name for p in self.processes} - set(self.policy)
         if missing:
@@ -161,6 +166,32 @@ class Services:
         if state is not None:
             self.held[i] = state
         self.recovered[i] = "its last checkpoint" if state is not None else "nothing"
+
+    def mirror(self, op: str, serial: int) -> None:
+        """The active's ``update_*`` or ``checkpoint`` op, as this VSG's services take it
+        when it is the HA standby: its running services of that policy are updated along
+        (the same state), and checkpoint what they hold in this VSG's own PSS."""
+        if op != "checkpoint" and not op.startswith("update_"):
+            raise HapairError(f"internal error: '{op}' is not mirrored to a standby")
+        self.op(op, serial)
+
+    def sync_from(self, active: "Services") -> None:
+        """A standby that finishes synchronising: each of its running services takes the
+        active's state and PSS checkpoint; a failed one keeps what it had (nothing), and
+        the model's service of a running policy becomes the active's."""
+        for kind in ("stateful", "stateless"):
+            if self.failed[kind] is not None:
+                continue
+            self.current[kind] = active.current[kind]
+            for j, p in enumerate(self.processes):
+                if p.running and self.policy[p.name].policy == kind:
+                    self.held.pop(j, None)
+                    if j in active.held:
+                        self.held[j] = active.held[j]
+                    if kind == "stateful":
+                        self.pss.records.pop(p.name, None)
+                        if p.name in active.pss.records:
+                            self.pss.records[p.name] = active.pss.records[p.name]
 
     def _mts(self, what: str) -> None:
         if what == "queue":

@@ -1,9 +1,9 @@
 """The Cisco VSG HA pair, as the configuration guide ("Configuring High Availability")
 describes it.  Every rule of the guide is one row here; everything else derives from it.
 
-Two nodes, module 1 and module 2, each with four machines (redundancy, role, and two
-services that System Manager restarts: one statefully, one statelessly), and a global
-link machine.  Config contents are abstracted to the equalities that
+Two nodes, module 1 and module 2, each with five machines (redundancy, role, two
+services that System Manager restarts: one statefully, one statelessly, and the compute
+nodes' side of its port group), and a global link machine.  Config contents are abstracted to the equalities that
 matter (is the running config saved? do the two nodes hold the same configs?), which is
 exact for two nodes and needs no bound; the only bound is the Start_cnt counter.
 """
@@ -69,6 +69,18 @@ SYNC_FROM_PEER = {
     "self.run_is_peer_start": "peer.saved", "peer.run_is_peer_start": "peer.saved",
 }
 
+# ... and its running services take the active's state, with the PSS checkpoint it goes
+# with (the guide: applications "are synchronized and updated on the active"); a failed
+# one is not synchronised and restarts from its own checkpoint.
+SYNC_SERVICES = {
+    "self.stateful_data": "peer.stateful_data if self.stateful == 'running' "
+                          "else self.stateful_data",
+    "self.pss_checkpoint": "peer.pss_checkpoint if self.stateful == 'running' "
+                           "else self.pss_checkpoint",
+    "self.stateless_data": "peer.stateless_data if self.stateless == 'running' "
+                           "else self.stateless_data",
+}
+
 
 def _each_node(template: str) -> dict:
     return {f"n{n}.state": template.format(n=f"n{n}") for n in (1, 2)}
@@ -111,7 +123,7 @@ REDUNDANCY = {
         # Synchronisation: the standby copies the active, then is stable.
         {"trigger": "sync_done", "source": "standby_syncing", "dest": "ha_standby",
          "conditions": "visible and pairable and peer.state == 'active_no_standby'",
-         "effects": {**SYNC_FROM_PEER, "peer.state": "'active_ha_standby'",
+         "effects": {**SYNC_FROM_PEER, **SYNC_SERVICES, "peer.state": "'active_ha_standby'",
                      "self.flows": "peer.flows", "failover_lock": "False"},
          "ops": ["sync_from_peer"]},
         # Automatic failover: a stable standby that loses its active takes over; an
@@ -146,9 +158,11 @@ REDUNDANCY = {
          "dest": "booting", "effects": {**REBOOT, **PEER_LOSES_STANDBY}, "ops": ["reboot"]},
         # Traffic: a new flow on the active; an HA standby mirrors it.
         {"trigger": "new_flow", "source": "active_no_standby", "dest": "=",
-         "effects": FLOW_OWN, "ops": ["new_flow"]},
+         "conditions": "self.compute == 'connected'", "effects": FLOW_OWN,
+         "ops": ["new_flow"]},
         {"trigger": "new_flow", "source": "active_ha_standby", "dest": "=",
-         "effects": FLOW_MIRRORED, "ops": ["new_flow", "mirror"]},
+         "conditions": "self.compute == 'connected'", "effects": FLOW_MIRRORED,
+         "ops": ["new_flow", "mirror"]},
         # Configuration, on the active only; an HA standby mirrors it.
         {"trigger": "config_edit", "source": "active_no_standby", "dest": "=",
          "effects": EDIT_OWN, "ops": ["edit"]},
@@ -197,15 +211,23 @@ _RESTARTED = {"self.restarts": "min(self.restarts + 1, MAX_RESTARTS)"}
 
 def _service(kind: str, update: str, held: str, recovered: str, *, checkpoint: tuple = (),
              mts: tuple = ()) -> dict:
-    """A service machine: its state changes (``update``: what it then holds); it fails,
-    and what it held in memory is gone; System Manager restarts it with ``recovered``."""
-    up, data = f"self.state in {UP}", f"self.{kind}_data"
+    """A service machine: its state changes on the active (``update``: what it then
+    holds), and an HA standby's running service is updated along; it fails, and what it
+    held in memory is gone; System Manager restarts it with ``recovered``."""
+    data = f"self.{kind}_data"
+    mirrored = {f"peer.{kind}_data": f"{held} if peer.{kind} == 'running' "
+                                     f"else peer.{kind}_data"}
+    up = f"self.state in {UP}"
     return {
         "name": kind, "scope": "node", "variable": kind, "initial": "running",
         "states": ["running", "failed"],
         "transitions": [
-            {"trigger": update, "source": "running", "dest": "=", "conditions": up,
+            {"trigger": update, "source": "running", "dest": "=",
+             "conditions": "self.state == 'active_no_standby'",
              "effects": {data: held}, "ops": [f"update_{kind}"]},
+            {"trigger": update, "source": "running", "dest": "=",
+             "conditions": "self.state == 'active_ha_standby'",
+             "effects": {data: held, **mirrored}, "ops": [f"update_{kind}", "mirror"]},
             *checkpoint,
             {"trigger": f"fail_{kind}", "source": "running", "dest": "failed",
              "conditions": up, "effects": {data: "'none'"}, "ops": [f"fail_{kind}"]},
@@ -217,14 +239,25 @@ def _service(kind: str, update: str, held: str, recovered: str, *, checkpoint: t
     }
 
 
+# A checkpoint: the active's stateful service stores its state in PSS; an HA standby's
+# running service (updated along, see _service) checkpoints what it holds in its own PSS.
+CHECKPOINT = {"self.stateful_data": "'checkpoint'", "self.pss_checkpoint": "True"}
+STANDBY_HOLDS = "peer.stateful == 'running' and peer.stateful_data != 'none'"
 STATEFUL = _service(
     "stateful", "service_update", "'newer'", "'checkpoint' if self.pss_checkpoint else 'none'",
     # It checkpoints its state in PSS when it needs to; PSS keeps it across a failure.
     checkpoint=({"trigger": "pss_checkpoint", "source": "running", "dest": "=",
-                 "conditions": f"self.state in {UP} and self.stateful_data == 'newer'",
-                 "effects": {"self.stateful_data": "'checkpoint'",
-                             "self.pss_checkpoint": "True"},
-                 "ops": ["checkpoint"]},),
+                 "conditions": "self.state == 'active_no_standby' "
+                               "and self.stateful_data == 'newer'",
+                 "effects": CHECKPOINT, "ops": ["checkpoint"]},
+                {"trigger": "pss_checkpoint", "source": "running", "dest": "=",
+                 "conditions": "self.state == 'active_ha_standby' "
+                               "and self.stateful_data == 'newer'",
+                 "effects": {**CHECKPOINT,
+                             "peer.stateful_data": f"'checkpoint' if {STANDBY_HOLDS} "
+                                                   "else peer.stateful_data",
+                             "peer.pss_checkpoint": f"peer.pss_checkpoint or ({STANDBY_HOLDS})"},
+                 "ops": ["checkpoint", "mirror"]}),
     # MTS keeps a persistent message for it while it is down, and delivers it after.
     mts=({"trigger": "mts_message", "source": "failed", "dest": "=",
           "conditions": f"self.state in {UP} and not self.mts_queued",
@@ -254,6 +287,22 @@ LINK = {
     ],
 }
 
+# The compute nodes' side of a VSG's port group (vSphere): while it is isolated, no compute
+# node reaches the VSG, so no traffic goes through it (the guide's replace-the-active
+# procedure isolates the new VSG "from the secondary Cisco VSG and the compute nodes"; the
+# secondary's side is the link).
+COMPUTE = {
+    "name": "compute",
+    "scope": "node",
+    "variable": "compute",
+    "initial": "connected",
+    "states": ["connected", "isolated"],
+    "transitions": [
+        {"trigger": "compute_isolate", "source": "connected", "dest": "isolated"},
+        {"trigger": "compute_connect", "source": "isolated", "dest": "connected"},
+    ],
+}
+
 TRIGGERS = {
     "power_on": {"kind": "physical", "doc": "power the VSG on (vSphere client)"},
     "power_off": {"kind": "physical", "doc": "power the VSG off (vSphere client)"},
@@ -261,6 +310,10 @@ TRIGGERS = {
                                              "group isolates one VSG from the other"},
     "link_up": {"kind": "physical", "doc": "the link between the pair is restored (the VSGs "
                                            "can communicate)"},
+    "compute_isolate": {"kind": "physical", "doc": "a port group keeps the compute nodes from "
+                                                   "reaching the VSG (vSphere client)"},
+    "compute_connect": {"kind": "physical", "doc": "the port group lets the compute nodes "
+                                                   "reach the VSG again"},
     "boot": {"kind": "internal", "doc": "boot negotiation ends",
              "tags": ["negotiation", "pairing"]},
     "sync_done": {"kind": "internal", "doc": "the standby is synchronised (stable)",
@@ -341,10 +394,11 @@ MACROS = {
 ASSUMPTIONS = {
     "no_partition": {"doc": "the link between the pair never fails",
                      "without": ["link_down"]},
-    "fixed_pairing": {"doc": "nobody changes a role or an HA pair ID, or installs a VSG",
+    "fixed_pairing": {"doc": "nobody changes a role or an HA pair ID, installs a VSG, or "
+                             "isolates one from the compute nodes",
                       "without": ["role_standalone", "role_primary", "role_secondary",
                                   "ha_pair_id_same", "ha_pair_id_other",
-                                  "install"]},
+                                  "install", "compute_isolate", "compute_connect"]},
 }
 
 BECOMES_ACTIVE = "not pre.{n}_active and post.{n}_active"
@@ -536,6 +590,13 @@ CONFIG_COMMANDS = ["configuration", "role_change"]
 PAIR_1 = "n1.state == 'active_ha_standby' and n2.state == 'ha_standby'"
 PAIR_2 = "n2.state == 'active_ha_standby' and n1.state == 'ha_standby'"
 BOTH_ON = ["n1.power_on", "n2.power_on", {"until": PAIR_1}]
+ISOLATE_FROM_COMPUTE = ("You must configure the port groups so that the new primary Cisco VSG "
+                        "cannot communicate with the secondary Cisco VSG or any of the compute "
+                        "nodes during the setup.")
+# The port group of module 1 changed to prevent (permit) communication with the secondary
+# Cisco VSG (the link) and the compute nodes: one step of the guide, two of the model.
+ISOLATE_N1 = ["link_down", "n1.compute_isolate"]
+CONNECT_N1 = ["n1.compute_connect", "link_up"]
 
 
 def _untouched(who: str, variables: tuple = NODE_LOCAL) -> str:
@@ -578,7 +639,8 @@ def _service_properties() -> list[dict]:
            "guide": "The SM is responsible for launching, stopping, monitoring, restarting a "
                     "service",
            "meaning": f"a VSG that is powered off or booting holds {what}: its services start "
-                      "afresh when it boots",
+                      "afresh when it boots (our reading: PSS holds runtime state, which a "
+                      "reboot clears)",
            "expr": "{n}.state not in ('off', 'booting') or (" + fresh + ")"}
           for name, what, fresh in (
               ("StatefulService", "no stateful service state, PSS checkpoint or queued MTS "
@@ -671,7 +733,7 @@ PROPERTIES += [
      "meaning": "configuration commands are accepted only on an active VSG",
      "require": "pre.self_active"},
     {"name": "RoleCommandsKeepConfiguration", "kind": "action", "on": ["role_change"],
-     "guide": "A change from a standalone to a primary Cisco VSG takes effect immediately.",
+     "guide": "Specifies the HA role of a Cisco VSG.",
      "meaning": "a role command changes the role and nothing of the configurations or the "
                 "HA pair ID",
      "require": _unchanged("n1.saved", "n2.saved", "run_eq", "start_eq", "same_pair_id",
@@ -858,7 +920,9 @@ PROPERTIES += [
      "on": ["system_switchover"]},
     {"name": "ConfigAcceptedOnActive", "kind": "enabled",
      "guide": "You can change the role of a Cisco VSG to one of the following after it is "
-              "already in service: Standalone Primary Secondary",
+              "already in service: Standalone Primary Secondary / Assigns an ID to an HA "
+              "pair. / Saves the running configuration persistently through reboots and "
+              "restarts by copying it to the startup configuration.",
      "meaning": "an active VSG accepts the role commands, configuration lines, copy "
                 "running-config startup-config, ha-pair id and reload",
      "when": "self_active",
@@ -958,8 +1022,7 @@ PROPERTIES += [
                {"until": "n2_active and not n2.saved"}, "n2.copy_rs"],
      "expr": "n2_active and n2.saved"},
     {"name": "SwitchoverThenPairAgain", "kind": "scenario",
-     "guide": "Before proceeding, wait until the switchover completes and the standby "
-              "supervisor becomes active.",
+     "guide": "You can manually switch an active Cisco VSG to standby in an HA pair.",
      "meaning": "after a switchover the old active reloads and becomes the HA standby",
      "steps": [*BOTH_ON, "n1.system_switchover"], "expr": PAIR_2},
     {"name": "AssignSameHaPairId", "kind": "scenario",
@@ -995,9 +1058,9 @@ PROPERTIES += [
                 "(port group), install and power it up, make it primary with the pair's ID, "
                 "power it off, reconnect, power it up: it becomes the HA standby, and the "
                 "dual-active mechanism never acts",
-     "steps": [*BOTH_ON, "n1.power_off", {"until": "n2_active"}, "link_down", "n1.install",
+     "steps": [*BOTH_ON, "n1.power_off", {"until": "n2_active"}, *ISOLATE_N1, "n1.install",
                "n1.power_on", {"until": "n1_active"}, "n1.role_primary",
-               "n1.ha_pair_id_same", "n1.power_off", "link_up", "n1.power_on"],
+               "n1.ha_pair_id_same", "n1.power_off", *CONNECT_N1, "n1.power_on"],
      "avoids": "dual_active", "expr": f"{PAIR_2} and run_eq and start_eq"},
     {"name": "ReplaceActiveWithoutIsolation", "kind": "scenario", "expect": "violated",
      "guide": "Cisco VSGs with a primary or secondary redundancy role have built-in "
@@ -1015,10 +1078,30 @@ PROPERTIES += [
      "guide": "Power the Cisco VSG off before reconnecting it as standby.",
      "meaning": "the hazard: reconnecting the new primary while it runs makes it and the "
                 "secondary both active (expected: the checker shows it)",
-     "steps": [*BOTH_ON, "n1.power_off", {"until": "n2_active"}, "link_down", "n1.install",
+     "steps": [*BOTH_ON, "n1.power_off", {"until": "n2_active"}, *ISOLATE_N1, "n1.install",
                "n1.power_on", {"until": "n1_active"}, "n1.role_primary",
-               "n1.ha_pair_id_same", "link_up"],
+               "n1.ha_pair_id_same", *CONNECT_N1],
      "avoids": "dual_active", "expr": PAIR_2},
+    {"name": "IsolatedNewVSGTakesNoTraffic", "kind": "scenario", "expect": "violated",
+     "guide": ISOLATE_FROM_COMPUTE,
+     "meaning": "while the new primary is set up behind its isolated port group, no compute "
+                "node's traffic goes through it: a run with a new flow through it is not "
+                "admitted (expected: the checker refutes it)",
+     "steps": [*BOTH_ON, "n1.power_off", {"until": "n2_active"}, *ISOLATE_N1, "n1.install",
+               "n1.power_on", {"until": "n1_active"}, "n1.new_flow"],
+     "expr": "n1.flows"},
+    {"name": "NewVSGTakesTrafficWithoutComputeIsolation", "kind": "scenario",
+     "guide": ISOLATE_FROM_COMPUTE,
+     "meaning": "the hazard: isolated from the secondary only, the new VSG being set up is "
+                "active beside the secondary and takes compute nodes' traffic, which the "
+                "secondary's flow table then lacks",
+     "steps": [*BOTH_ON, "n1.power_off", {"until": "n2_active"}, "link_down", "n1.install",
+               "n1.power_on", {"until": "n1_active"}, "n1.new_flow"],
+     "expr": "n1_active and n2_active and n1.flows and not n2.flows"},
+    {"name": "NoTrafficThroughAnIsolatedPortGroup", "kind": "action", "on": ["new_flow"],
+     "guide": ISOLATE_FROM_COMPUTE,
+     "meaning": "no traffic goes through a VSG whose port group keeps the compute nodes away",
+     "require": "pre.self.compute == 'connected'"},
     {"name": "StandaloneToSecondaryIsolated", "kind": "scenario",
      "guide": "If you are changing a standalone Cisco VSG to a secondary Cisco VSG, be sure to "
               "first isolate it from the other Cisco VSG in the pair to prevent any "
@@ -1096,33 +1179,38 @@ PROPERTIES += [
      "require": "pre.self_active and post.self.flows"},
     {"name": "TrafficThroughAnyActive", "kind": "enabled",
      "guide": "The active Cisco VSG runs and controls all the system applications.",
-     "meaning": "an active VSG, with or without an HA standby, takes new traffic",
-     "when": "self_active", "on": ["new_flow"]},
-    *({"name": f"{svc.capitalize()}ServiceUpdatedOnStandby", "kind": "enabled",
-       "guide": "Applications are synchronized and updated on the standby Cisco VSG.",
-       "meaning": f"on a running VSG, active or standby, the state of a running {svc} "
-                  "service can change",
-       "when": f"self.state in {UP} and self.{svc} == 'running'", "on": [trigger]}
+     "meaning": "an active VSG that the compute nodes can reach, with or without an HA "
+                "standby, takes new traffic",
+     "when": "self_active and self.compute == 'connected'", "on": ["new_flow"]},
+    *({"name": f"{svc.capitalize()}ServiceRunsOnTheActive", "kind": "enabled",
+       "guide": "The active Cisco VSG runs and controls all the system applications.",
+       "meaning": f"on an active VSG, with or without an HA standby, the state of a running "
+                  f"{svc} service can change",
+       "when": f"self_active and self.{svc} == 'running'", "on": [trigger]}
       for svc, trigger in (("stateful", "service_update"), ("stateless", "stateless_update"))),
     {"name": "CheckpointWheneverNeeded", "kind": "enabled",
      "guide": "It functions as a database of state and run-time information, which allows "
               "services to make a checkpoint of their state information whenever needed.",
-     "meaning": "on a running VSG, active or standby, a running service whose state changed "
-                "can checkpoint it in PSS",
-     "when": f"self.state in {UP} and self.stateful == 'running' "
-             "and self.stateful_data == 'newer'", "on": ["pss_checkpoint"]},
+     "meaning": "on an active VSG a running service whose state changed can checkpoint it "
+                "in PSS",
+     "when": "self_active and self.stateful == 'running' and self.stateful_data == 'newer'",
+     "on": ["pss_checkpoint"]},
     {"name": "CheckpointHoldsCurrentState", "kind": "action", "on": ["pss_checkpoint"],
      "guide": "It functions as a database of state and run-time information, which allows "
               "services to make a checkpoint of their state information whenever needed.",
      "meaning": "right after a checkpoint, PSS holds the service's current state: the state "
                 "the service runs with is its checkpoint",
      "require": "post.self.pss_checkpoint and post.self.stateful_data == 'checkpoint'"},
-    *(d for svc in ("stateful", "stateless") for d in _each_module(
+    *(d for svc, guide, kept in (
+        ("stateful", "A restarting service can recover the last known operating state that "
+                     "preceded a failure.", " (only PSS keeps a checkpoint)"),
+        ("stateless", "When a process fails on a device, System Manager either performs a "
+                      "stateful restart, a stateless restart, or a failover.", ""))
+      for d in _each_module(
         {"name": f"Failed{svc.capitalize()}ServiceHoldsNoState", "kind": "always",
-         "guide": "A restarting service can recover the last known operating state that "
-                  "preceded a failure.",
-         "meaning": f"a failed {svc} service holds no operating state (only PSS keeps a "
-                    "checkpoint) until it is restarted",
+         "guide": guide,
+         "meaning": f"a failed {svc} service holds no operating state{kept} until it is "
+                    "restarted",
          "expr": f"{{n}}.{svc} != 'failed' or {{n}}.{svc}_data == 'none'"})),
     *_each_module(
         {"name": "SynchronizationInProgressEnds", "kind": "leads_to",
@@ -1140,6 +1228,55 @@ PROPERTIES += [
      "expr": "n1.stateless == 'running' and n1.stateless_data == 'some'"},
 ]
 
+# Service state on the HA standby (issue 11): "Applications are started and initialized in
+# standby mode on the standby Cisco VSG as they are synchronized and updated on the active
+# Cisco VSG."
+IN_STANDBY_MODE = ("Applications are started and initialized in standby mode on the standby "
+                   "Cisco VSG as they are synchronized and updated on the active Cisco VSG.")
+PROPERTIES += [
+    {"name": "ServicesChangeOnlyOnTheActive", "kind": "action",
+     "on": ["service_update", "stateless_update", "pss_checkpoint"],
+     "guide": "The active Cisco VSG runs and controls all the system applications.",
+     "meaning": "a service's state changes, and it checkpoints, only on an active VSG (on a "
+                "standby its services are in standby mode)",
+     "require": "pre.self_active"},
+    *({"name": f"{svc.capitalize()}UpdateReachesTheHAStandby", "kind": "action",
+       "on": [trigger],
+       "guide": "Applications are synchronized and updated on the standby Cisco VSG.",
+       "meaning": f"when the active's {svc} service changes state, the HA standby's (when "
+                  "it runs) holds the same state",
+       "require": f"not (pre.self.state == 'active_ha_standby' and post.peer.{svc} == "
+                  f"'running') or post.peer.{svc}_data == post.self.{svc}_data"}
+      for svc, trigger in (("stateful", "service_update"), ("stateless", "stateless_update"))),
+    {"name": "StandbyStartsWithTheActivesServices", "kind": "action", "on": ["sync_done"],
+     "guide": IN_STANDBY_MODE,
+     "meaning": "a standby that finishes synchronising holds, in each running service, the "
+                "active's service state and PSS checkpoint",
+     "require": "(post.self.stateful != 'running' or (post.self.stateful_data == "
+                "post.peer.stateful_data and post.self.pss_checkpoint == "
+                "post.peer.pss_checkpoint)) and (post.self.stateless != 'running' or "
+                "post.self.stateless_data == post.peer.stateless_data)"},
+    {"name": "StatefulFailoverKeepsServiceState", "kind": "scenario",
+     "guide": "The two Cisco VSGs constantly synchronize the state and configuration to "
+              "provide a stateful failover of most services.",
+     "meaning": "the active's services change state and checkpoint, then it is powered off: "
+                "the HA standby takes over holding the same states",
+     "steps": [*BOTH_ON, "n1.service_update", "n1.pss_checkpoint", "n1.service_update",
+               "n1.stateless_update", "n1.power_off", {"until": "n2_active"}],
+     "expr": "n2_active and n2.stateful_data == 'newer' and n2.pss_checkpoint "
+             "and n2.stateless_data == 'some'"},
+    {"name": "CheckpointSurvivesFailover", "kind": "scenario",
+     "guide": "A restarting service can recover the last known operating state that "
+              "preceded a failure.",
+     "meaning": "the active's stateful service checkpoints, the active is powered off, the "
+                "new active's service fails: it restarts from the checkpoint the old active "
+                "made",
+     "steps": [*BOTH_ON, "n1.service_update", "n1.pss_checkpoint", "n1.power_off",
+               {"until": "n2_active"}, "n2.fail_stateful",
+               {"until": "n2.stateful == 'running'"}],
+     "expr": "n2_active and n2.stateful_data == 'checkpoint'"},
+]
+
 SERVICES_AT_BOOT = {"stateful_data": "none", "pss_checkpoint": False, "stateless_data": "none",
                     "restarts": 0, "mts_queued": False, "flows": False}
 
@@ -1150,7 +1287,7 @@ SPEC = {
     # What a person sees of a VSG: its console's ``show system redundancy status``.
     "views": {"node": "hapair.spec.guide:status_view"},
     "bounds": {"MAX_RESTARTS": 1},
-    "machines": [REDUNDANCY, ROLE, STATEFUL, STATELESS, LINK],
+    "machines": [REDUNDANCY, ROLE, STATEFUL, STATELESS, COMPUTE, LINK],
     "variables": {
         "global": {
             "same_pair_id": "bool",

@@ -44,8 +44,8 @@ def test_no_cache_proves_again(fresh):
 def test_a_changed_spec_or_bound_misses(fresh):
     check(spec.load(), only=ONLY, jobs=1)
     data = copy.deepcopy(SPEC)
-    restart = data["machines"][3]["transitions"][2]
-    assert restart["trigger"] == "restart_stateless"
+    stateless = next(m for m in data["machines"] if m["name"] == "stateless")
+    restart = next(t for t in stateless["transitions"] if t["trigger"] == "restart_stateless")
     restart["effects"] = {"self.restarts": "self.restarts", "self.stateless_data": "'none'"}
     broken = check(spec.load(data=data), only=("StartCntCounts_m1",), jobs=1)
     assert {r.engine: r.verdict for r in broken.results} == {"explicit": "violated",

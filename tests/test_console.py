@@ -324,12 +324,15 @@ def test_replace_the_active():
     # The guide's steps: power off the active (the secondary becomes active), isolate
     # the new primary (port group), install it, set it up, reconnect, power it up: it
     # becomes the standby, and the dual-active mechanism never acts.
-    out = outputs("lab power off 1\nlab link down\nlab install 1\nlab power on 1\n"
+    out = outputs("lab power off 1\nlab isolate 1\nlab install 1\n"
+                  "lab power on 1\nlab flow 1\n"
                   "lab console 1\nsystem redundancy role primary\nconfigure\nha-pair id 1\n"
-                  "end\nlab power off 1\nlab link up\nlab power on 1\n"
+                  "end\nlab power off 1\nlab reconnect 1\nlab power on 1\n"
                   "show system redundancy status\nlab console 2\n"
                   "show system redundancy status\n")
-    assert status_line(out[12], "Internal state") == "HA standby"
+    # "... cannot communicate with the secondary Cisco VSG or any of the compute nodes"
+    assert out[4].startswith("% ") and "not allowed" in out[4]
+    assert status_line(out[13], "Internal state") == "HA standby"
     assert status_line(out[-1], "Internal state") == "Active with HA standby"
 
 

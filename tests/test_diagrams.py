@@ -66,7 +66,8 @@ def test_every_committed_dot_has_its_svg(name):
 def test_the_set_is_reproducible(spec, sources):
     assert diagram_sources(spec) == sources
     assert list(sources) == ["machine-redundancy", "machine-role", "machine-stateful",
-                             "machine-stateless", "machine-link", "product-quotient",
+                             "machine-stateless", "machine-compute", "machine-link",
+                             "product-quotient",
                              "product-full", "counterexample-DualActiveOnPartition",
                              "counterexample-RoleChangeConflict"]
 

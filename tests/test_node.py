@@ -69,6 +69,68 @@ def test_an_edit_on_the_active_is_mirrored_and_survives_the_failover():
     assert b.state == "active_no_standby" and b.running[1][-1] == "telnet server enable"
 
 
+def test_the_actives_services_are_synchronized_and_updated_on_the_standby():
+    # "Applications are started and initialized in standby mode on the standby Cisco VSG
+    # as they are synchronized and updated on the active Cisco VSG."
+    clock = Clock()
+    a, b = paired(clock)
+    for trigger in ("service_update", "pss_checkpoint", "service_update", "stateless_update"):
+        a.fire(trigger)
+    exchange(a, b, 1)
+    assert (b["n2.stateful_data"], b["n2.pss_checkpoint"], b["n2.stateless_data"]) == \
+        ("newer", True, "some")
+    with pytest.raises(EventNotAllowed):
+        b.fire("service_update")  # the active runs and controls the applications
+    clock.now = 1.0
+    b.tick()
+    b.settle()
+    assert b.state == "active_no_standby" and b["n2.stateful_data"] == "newer"
+    b.fail("aaa")  # the new active's stateful service restarts from the old one's checkpoint
+    b.settle()
+    assert b["n2.stateful"] == "running" and b["n2.stateful_data"] == "checkpoint"
+
+
+def test_a_standby_that_joins_takes_the_actives_service_state():
+    clock = Clock()
+    a, b = Node(1, clock=clock), Node(2, clock=clock)
+    a.fire("power_on")
+    clock.now = 1.0  # it hears no peer: it comes up active alone
+    a.tick()
+    a.settle()
+    for trigger in ("service_update", "pss_checkpoint", "stateless_update"):
+        a.fire(trigger)
+    b.fire("power_on")
+    exchange(a, b)
+    assert (a.state, b.state) == ("active_ha_standby", "ha_standby")
+    assert (b["n2.stateful_data"], b["n2.pss_checkpoint"], b["n2.stateless_data"]) == \
+        ("checkpoint", True, "some")
+
+
+def test_each_node_sees_the_other_as_it_is_after_random_events():
+    # Random events on both nodes with heartbeats between them: after each exchange,
+    # what a node believes of its peer is what the peer holds (the services included,
+    # which a mirrored step changes on the standby).
+    rng, clock = random.Random(11), Clock()
+    a, b = paired(clock)
+    for _ in range(300):
+        node = rng.choice((a, b))
+        events = [t for t, _ in node.allowed() if t not in ("power_off", "reload")]
+        if events:
+            trigger = rng.choice(events)
+            node.fire(trigger, **({"line": "description walk"} if trigger == "config_edit"
+                                  else {}))
+        for _ in range(10):  # until neither takes a step, then one more heartbeat each
+            b.receive(a.heartbeat())
+            a.receive(b.heartbeat())
+            if not a.settle() + b.settle():
+                break
+        b.receive(a.heartbeat())
+        a.receive(b.heartbeat())
+        for me, peer in ((a, b), (b, a)):
+            mine = {k: v for k, v in me.values.items() if k.startswith(f"n{me.module}.")}
+            assert {k: peer.values[k] for k in mine} == mine
+
+
 def test_switchover_is_taken_in_by_the_standby():
     clock = Clock()
     a, b = paired(clock)

@@ -222,6 +222,43 @@ def test_process_restarts_bump_start_cnt_and_a_reboot_resets_it():
     assert lab.start_cnt[1][row] == 1
 
 
+def test_the_actives_services_are_updated_on_the_ha_standby_and_survive_a_failover():
+    # "Applications are synchronized and updated on the standby Cisco VSG."
+    lab = Lab()
+    for trigger in ("service_update", "pss_checkpoint", "service_update", "stateless_update"):
+        lab.fire(trigger, 1)
+    assert [lab.pair[f"n2.{v}"] for v in ("stateful_data", "pss_checkpoint",
+                                          "stateless_data")] == ["newer", True, "some"]
+    with pytest.raises(EventNotAllowed):
+        lab.fire("service_update", 2)  # "The active Cisco VSG runs and controls all the
+        # system applications."
+    lab.fire("power_off", 1)
+    assert states(lab.pair) == ("off", "active_no_standby")
+    assert lab.pair["n2.stateful_data"] == "newer"
+    lab.fail(2, "aaa")  # restarts from the checkpoint the old active made
+    assert lab.pair["n2.stateful_data"] == "checkpoint"
+    assert lab.services[2].recovered[lab.services[2].row("aaa")] == "its last checkpoint"
+
+
+def test_a_port_group_cuts_the_compute_nodes_and_the_link_and_connecting_heals_only_that():
+    # "change the port group configuration for the new primary Cisco VSG to prevent
+    # communication with the secondary Cisco VSG and the compute nodes"
+    lab = Lab()
+    lab.isolate(1)
+    assert lab.pair["link"] == "down" and lab.pair["n1.compute"] == "isolated"
+    with pytest.raises(EventNotAllowed):
+        lab.fire("new_flow", 1)
+    lab.isolate(2)
+    lab.connect(1)
+    assert lab.pair["link"] == "down"  # module 2 is still isolated
+    lab.connect(2)
+    assert lab.pair["link"] == "up"
+    lab.fire("link_down")  # a failed link is not the port group's to heal
+    lab.isolate(2)
+    lab.connect(2)
+    assert lab.pair["link"] == "down"
+
+
 def test_a_restart_waits_while_settling_is_off():
     lab = Lab(settling=False)
     lab.fail(1, "aaa")
@@ -294,6 +331,8 @@ def test_allowed_lists_what_can_happen_now():
     assert ("system_switchover", 1) in allowed and ("system_switchover", 2) not in allowed
     assert all(pair.can(t, n) for t, n in allowed)
     assert set(pair.allowed(kinds=("physical",))) == {("power_off", 1), ("power_off", 2),
+                                                      ("compute_isolate", 1),
+                                                      ("compute_isolate", 2),
                                                       ("link_down", None)}
 
 
@@ -435,10 +474,13 @@ def test_trigger_constants_and_argument_order():
     assert pair.fire(trigger, node).trigger == "system_switchover"
 
 
+VARIABLES = len(Pair().spec.variables)
+
+
 @pytest.mark.parametrize("saved, message", [
     (None, "takes what save"), ({"spec": "other", "state": {}}, "spec 'other'"),
-    ({"spec": "vsg", "state": [0] * 3}, "31 small ints"),
-    ({"spec": "vsg", "state": [99] * 31}, "outside its domain"),
+    ({"spec": "vsg", "state": [0] * 3}, f"{VARIABLES} small ints"),
+    ({"spec": "vsg", "state": [99] * VARIABLES}, "outside its domain"),
     ({"spec": "vsg", "state": {"link": "up"}}, "missing variable"),
     ({"spec": "vsg", "state": {"nope": 1}}, "unknown variable 'nope'"),
 ])
