@@ -9,9 +9,13 @@ stutters), and it keeps, say, the process counters out of a dual-active proof.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import product
+from math import prod
 
 from hapair.spec import Property, Rule, Spec
 from hapair.spec.lang import names
+
+from .compile import predicate
 
 
 @dataclass(frozen=True)
@@ -23,36 +27,71 @@ class Slice:
 
 
 def reads(spec: Spec, prop: Property) -> set[int]:
-    """The variables a property reads (``pre.`` and ``post.`` folded together); for an
-    action property also the state variable of each machine its triggers belong to, so
-    that a watched step is never sliced away as a stutter (it would look as if it never
-    fired)."""
+    """The variables a property reads (``pre.`` and ``post.`` folded together).  For an
+    action property that a step changing none of them can break (``pre.self_active``),
+    also what keeps each watched row a step, exactly when it fires: what it writes (the
+    machine's state for a row that changes it, its effects' targets for one that does
+    not) and what its first-match condition reads.  Otherwise a watched step is sliced
+    away as a stutter, or fires on a guard that reads a variable held constant (mutation
+    testing found this: a checkpoint on a standby went unseen).  When every such step
+    satisfies the property, the steps that can break it change what it reads, and the
+    cone already keeps those exactly."""
     n = len(spec.variables)
     out: set = set()
     for node in (prop.expr, prop.p, prop.q, prop.avoids, *prop.require):
         if node is not None:
             out |= {i % n for i in names(node)}
-    if prop.kind == "action":
+    if prop.kind == "action" and not stutters_satisfy(spec, prop):
         for r in spec.rules:
             if spec.watches(prop, r.transition.trigger):
-                out.add(own_state(spec, r))
+                out |= _written(spec, r) | names(r.fires)
     if prop.kind == "scenario":
         out |= scenario_reads(spec, prop)
     return out
 
 
+STUTTER_CHECK = 200_000  # value combinations tried at most; beyond, assume the worst
+
+
+def stutters_satisfy(spec: Spec, prop: Property) -> bool:
+    """Whether every step that leaves the variables an action property reads unchanged
+    satisfies it: ``require`` with ``post`` = ``pre`` holds for every combination of
+    their values (all of the domain, reachable or not)."""
+    n = len(spec.variables)
+    read = sorted({i % n for node in prop.require for i in names(node)})
+    sizes = [spec.variables[i].type.size for i in read]
+    if prod(sizes) > STUTTER_CHECK:
+        return False
+    checks = [predicate(node) for node in prop.require]
+    state = list(spec.initial)
+    for values in product(*(range(size) for size in sizes)):
+        for i, v in zip(read, values):
+            state[i] = v
+        both = tuple(state) * 2
+        if not all(check(both) for check in checks):
+            return False
+    return True
+
+
 def scenario_reads(spec: Spec, prop: Property) -> set:
-    """What keeps a scenario's listed steps steps in a slice (a row that writes nothing
-    kept is dropped as a stutter): the machine's state for a row that changes it, its
-    effects' targets for one that does not; and the steps' preconditions."""
+    """What keeps a scenario's listed steps steps in a slice, exactly when they fire (a
+    row that writes nothing kept is dropped as a stutter): what each row writes and what
+    its first-match condition reads; and the steps' preconditions."""
     n = len(spec.variables)
     listed = {(node, trigger) for node, trigger, _ in prop.steps}
     out = {i % n for _, _, c in prop.steps if c is not None for i in names(c)}
     for r in spec.rules:
         if r.action in listed:
-            out |= {own_state(spec, r)} if r.transition.source != r.transition.dest \
-                else {i for i, _ in r.effects}
+            out |= _written(spec, r) | names(r.fires)
     return out
+
+
+def _written(spec: Spec, rule: Rule) -> set:
+    """What keeps ``rule`` a step in a slice: the machine's state for a row that changes
+    it, its effects' targets for one that does not."""
+    if rule.transition.source != rule.transition.dest:
+        return {own_state(spec, rule)}
+    return {i for i, _ in rule.effects} or {own_state(spec, rule)}
 
 
 def own_state(spec: Spec, rule: Rule) -> int:

@@ -110,6 +110,25 @@ def test_the_killer_is_a_property_that_really_fails():
             assert not check(broken, only=(o.by,), engines=("explicit",)).ok
 
 
+def test_a_watched_self_loop_is_sliced_with_its_guard():
+    # Found by mutation testing, and so unsound before: an action property that a step
+    # changing nothing it reads can break (``pre.self_active``) watched the checkpoint
+    # rows, whose guard reads the service's state; its slice held that state constant,
+    # so a mutant's checkpoint on a standby went unseen and the property was "proved".
+    from hapair.checker.run import check
+    from hapair.model.slicing import slice_of, stutters_satisfy
+
+    mutant = "stateful/pss_checkpoint#1:cond.drop[self.state == 'active_ha_standby']"
+    spec = Spec.load(BY_ID[mutant].build(vsg.SPEC))
+    prop = spec.properties["ServicesChangeOnlyOnTheActive"]
+    assert not stutters_satisfy(spec, prop)
+    assert spec.by_name["n1.stateful_data"].index in slice_of(spec, prop).keep
+    result = check(spec, only=(prop.name,), engines=("explicit",))
+    assert [r.verdict for r in result.results] == ["violated"]
+    # A property that only a change can break keeps its small cone.
+    assert stutters_satisfy(spec, spec.properties["PoweredOffVSGUntouched"])
+
+
 def test_equivalence_is_decided_on_the_full_product():
     ref = mutate.Reference(Spec.load(vsg.SPEC))
     same, where = mutate.equivalent(ref, vsg.SPEC, BY_ID["redundancy/takeover#0:dest=booting"])
