@@ -1056,12 +1056,13 @@ PROPERTIES += [
               "active Cisco VSG.",
      "meaning": "power off the active (the secondary becomes active), isolate the new VSG "
                 "(port group), install and power it up, make it primary with the pair's ID, "
-                "power it off, reconnect, power it up: it becomes the HA standby, and the "
-                "dual-active mechanism never acts",
+                "power it off, reconnect, power it up: it becomes the HA standby that the "
+                "compute nodes reach, and the dual-active mechanism never acts",
      "steps": [*BOTH_ON, "n1.power_off", {"until": "n2_active"}, *ISOLATE_N1, "n1.install",
                "n1.power_on", {"until": "n1_active"}, "n1.role_primary",
                "n1.ha_pair_id_same", "n1.power_off", *CONNECT_N1, "n1.power_on"],
-     "avoids": "dual_active", "expr": f"{PAIR_2} and run_eq and start_eq"},
+     "avoids": "dual_active",
+     "expr": f"{PAIR_2} and run_eq and start_eq and n1.compute == 'connected'"},
     {"name": "ReplaceActiveWithoutIsolation", "kind": "scenario", "expect": "violated",
      "guide": "Cisco VSGs with a primary or secondary redundancy role have built-in "
               "mechanisms for detecting and resolving the conflict between two Cisco VSGs "
@@ -1248,6 +1249,24 @@ PROPERTIES += [
        "require": f"not (pre.self.state == 'active_ha_standby' and post.peer.{svc} == "
                   f"'running') or post.peer.{svc}_data == post.self.{svc}_data"}
       for svc, trigger in (("stateful", "service_update"), ("stateless", "stateless_update"))),
+    {"name": "CheckpointReachesTheHAStandby", "kind": "action", "on": ["pss_checkpoint"],
+     "guide": "Applications are synchronized and updated on the standby Cisco VSG.",
+     "meaning": "when the active's stateful service checkpoints, an HA standby whose service "
+                "holds the same state checkpoints it too, and stays the same; no standby "
+                "loses a checkpoint",
+     "require": "(not (pre.self.state == 'active_ha_standby' and pre.peer.stateful == "
+                "'running' and pre.peer.stateful_data == pre.self.stateful_data) or "
+                "(post.peer.stateful_data == post.self.stateful_data and "
+                "post.peer.pss_checkpoint)) and (not pre.peer.pss_checkpoint or "
+                "post.peer.pss_checkpoint)"},
+    *({"name": f"{svc.capitalize()}UpdateGivesState", "kind": "action", "on": [trigger],
+       "guide": "The Persistent Storage Service (PSS) stores and manages the operational "
+                "run-time information and configuration of platform services.",
+       "meaning": f"when the {svc} service's state changes, it holds run-time state (which "
+                  "a failure loses)",
+       "require": f"post.self.{svc}_data == {held}"}
+      for svc, trigger, held in (("stateful", "service_update", "'newer'"),
+                                 ("stateless", "stateless_update", "'some'"))),
     {"name": "StandbyStartsWithTheActivesServices", "kind": "action", "on": ["sync_done"],
      "guide": IN_STANDBY_MODE,
      "meaning": "a standby that finishes synchronising holds, in each running service, the "
