@@ -35,8 +35,8 @@ Threads: one ``threading.RLock`` per node guards every method; observers (``befo
 >>> a.status().this[2], b.status().other[2]
 ('Active with HA standby', 'Active with HA standby')
 
-Limits: one peer; a message is a whole heartbeat (state, IDs, both configurations: a
-few kilobytes); steps are retransmitted until acknowledged, at most ``KEEP_STEPS`` of
+Limits: one peer; a message is a whole heartbeat (state, IDs, both configurations, the
+services: a few kilobytes); steps are retransmitted until acknowledged, at most ``KEEP_STEPS`` of
 them (older ones count as lost, as during a partition).
 """
 
