@@ -240,11 +240,15 @@ class Lab:
         for op in ops:
             if op in self._ops:
                 self._ops[op](step.node, "mirror" in ops)
-            elif op != "mirror":  # a modifier of edit, copy, new_flow and the services'
+            elif op not in ("mirror", "follow"):  # modifiers: see below and the ops
                 self._serial += 1
                 self.services[step.node].op(op, self._serial)
                 if "mirror" in ops:
-                    self.services[3 - step.node].mirror(op, self._serial)
+                    self.services[3 - step.node].mirror(op, self._serial,
+                                                        self.services[step.node])
+                if "follow" in ops:
+                    self.services[step.node].follow(self.services[3 - step.node],
+                                                    op.rpartition("_")[2])
         self.check()
         return step
 

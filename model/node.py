@@ -258,8 +258,10 @@ class Node(Observers):
         for op in ops:
             if op in self._ops:
                 self._ops[op](line if op == "edit" else None, "mirror" in ops)
-            elif op != "mirror":  # a service's op
+            elif op not in ("mirror", "follow"):  # a service's op
                 self.services.op(op, self._serial(self.seq + 1, self.module))
+                if "follow" in ops:
+                    self.services.follow(self._active_services(), op.rpartition("_")[2])
         if step.trigger == "power_on":
             self.powered_at = self.clock()
         self._take_values(step.after, own=True, peer=True)
@@ -406,8 +408,10 @@ class Node(Observers):
             self._log_switchover_here()
         if "mirror" in ops:  # the active's service changed state: this one follows
             for op in ops:
-                if op == "checkpoint" or op.startswith("update_"):
-                    self.services.mirror(op, self._serial(sent["seq"], self.peer))
+                if op == "checkpoint" or op.startswith(("update_", "restart_")):
+                    active = Services()  # as it is when it sends: its PSS
+                    active.restore(msg["services"])
+                    self.services.mirror(op, self._serial(sent["seq"], self.peer), active)
 
     # -- saving ---------------------------------------------------------------------
 
@@ -471,9 +475,13 @@ class Node(Observers):
 
     def _sync_from_peer(self, line: Any, mirrored: bool) -> None:
         self.running, self.startup = self.peer_running, self.peer_startup
+        self.services.sync_from(self._active_services())
+
+    def _active_services(self) -> Services:
+        """The peer's services, as its last heartbeat said."""
         active = Services()
         active.restore(self.peer_services)
-        self.services.sync_from(active)
+        return active
 
     def _edit(self, line: str | None, mirrored: bool) -> None:
         line = line if line is not None else f"! edit {self.seq + 1}"

@@ -167,31 +167,55 @@ class Services:
             self.held[i] = state
         self.recovered[i] = "its last checkpoint" if state is not None else "nothing"
 
-    def mirror(self, op: str, serial: int) -> None:
-        """The active's ``update_*`` or ``checkpoint`` op, as this VSG's services take it
-        when it is the HA standby: its running services of that policy are updated along
-        (the same state), and checkpoint what they hold in this VSG's own PSS."""
-        if op != "checkpoint" and not op.startswith("update_"):
+    def mirror(self, op: str, serial: int, active: "Services") -> None:
+        """The ``active``'s ``update_*``, ``checkpoint`` or ``restart_stateful`` op, as
+        this VSG's services take it when it is the HA standby: its running services of
+        that policy are updated along (the same state), its PSS takes the active's
+        checkpoints, or its running stateful services go back to their checkpoint there
+        (the active's restarted one went back to the same)."""
+        if op == "checkpoint":
+            self._take(active, "stateful", state=False)
+        elif op == "restart_stateful":
+            for j in self._running("stateful"):
+                state = self.pss.read(self.processes[j].name, self.processes[j].name)
+                self.held.pop(j, None)
+                if state is not None:
+                    self.held[j] = state
+        elif op.startswith("update_"):
+            self.op(op, serial)
+        else:
             raise HapairError(f"internal error: '{op}' is not mirrored to a standby")
-        self.op(op, serial)
+
+    def follow(self, active: "Services", kind: str) -> None:
+        """The HA standby's service of ``kind`` just restarted: it takes the active's
+        state and PSS checkpoint, as at the end of synchronisation."""
+        restarted = self.current[kind]
+        self._take(active, kind)
+        self.recovered[restarted] = "the active's state"
 
     def sync_from(self, active: "Services") -> None:
-        """A standby that finishes synchronising: each of its running services takes the
-        active's state and PSS checkpoint; a failed one keeps what it had (nothing), and
-        the model's service of a running policy becomes the active's."""
+        """A standby that finishes synchronising: its PSS takes the active's checkpoints,
+        and each of its running services the active's state; a failed one keeps what it
+        had (nothing)."""
         for kind in ("stateful", "stateless"):
-            if self.failed[kind] is not None:
-                continue
+            self._take(active, kind, state=self.failed[kind] is None)
+
+    def _take(self, active: "Services", kind: str, *, state: bool = True) -> None:
+        """Every process of ``kind`` takes the active's PSS checkpoint, and if ``state``
+        also the active's state (then the model's service of that policy becomes the
+        active's)."""
+        if state:
             self.current[kind] = active.current[kind]
-            for j, p in enumerate(self.processes):
-                if p.running and self.policy[p.name].policy == kind:
+        for j, p in enumerate(self.processes):
+            if p.running and self.policy[p.name].policy == kind:
+                if state:
                     self.held.pop(j, None)
                     if j in active.held:
                         self.held[j] = active.held[j]
-                    if kind == "stateful":
-                        self.pss.records.pop(p.name, None)
-                        if p.name in active.pss.records:
-                            self.pss.records[p.name] = active.pss.records[p.name]
+                if kind == "stateful":
+                    self.pss.records.pop(p.name, None)
+                    if p.name in active.pss.records:
+                        self.pss.records[p.name] = active.pss.records[p.name]
 
     def _mts(self, what: str) -> None:
         if what == "queue":

@@ -3,9 +3,10 @@ describes it.  Every rule of the guide is one row here; everything else derives 
 
 Two nodes, module 1 and module 2, each with five machines (redundancy, role, two
 services that System Manager restarts: one statefully, one statelessly, and the compute
-nodes' side of its port group), and a global link machine.  Config contents are abstracted to the equalities that
-matter (is the running config saved? do the two nodes hold the same configs?), which is
-exact for two nodes and needs no bound; the only bound is the Start_cnt counter.
+nodes' side of its port group), and a global link machine.  Config contents are
+abstracted to the equalities that matter (is the running config saved? do the two nodes
+hold the same configs?), which is exact for two nodes and needs no bound; the only bound
+is the Start_cnt counter.
 """
 
 from __future__ import annotations
@@ -69,14 +70,13 @@ SYNC_FROM_PEER = {
     "self.run_is_peer_start": "peer.saved", "peer.run_is_peer_start": "peer.saved",
 }
 
-# ... and its running services take the active's state, with the PSS checkpoint it goes
-# with (the guide: applications "are synchronized and updated on the active"); a failed
-# one is not synchronised and restarts from its own checkpoint.
+# ... and its running services take the active's state (the guide: applications "are
+# synchronized and updated on the active"); its PSS takes the active's checkpoints, so
+# that a failed one restarts from the checkpoint the active would.
 SYNC_SERVICES = {
     "self.stateful_data": "peer.stateful_data if self.stateful == 'running' "
                           "else self.stateful_data",
-    "self.pss_checkpoint": "peer.pss_checkpoint if self.stateful == 'running' "
-                           "else self.pss_checkpoint",
+    "self.pss_checkpoint": "peer.pss_checkpoint",
     "self.stateless_data": "peer.stateless_data if self.stateless == 'running' "
                            "else self.stateless_data",
 }
@@ -210,10 +210,11 @@ _RESTARTED = {"self.restarts": "min(self.restarts + 1, MAX_RESTARTS)"}
 
 
 def _service(kind: str, update: str, held: str, recovered: str, *, checkpoint: tuple = (),
-             mts: tuple = ()) -> dict:
+             synchronised: tuple = (), mts: tuple = ()) -> dict:
     """A service machine: its state changes on the active (``update``: what it then
     holds), and an HA standby's running service is updated along; it fails, and what it
-    held in memory is gone; System Manager restarts it with ``recovered``."""
+    held in memory is gone; System Manager restarts it with ``recovered`` (unless one of
+    the ``synchronised`` restart rows comes first)."""
     data = f"self.{kind}_data"
     mirrored = {f"peer.{kind}_data": f"{held} if peer.{kind} == 'running' "
                                      f"else peer.{kind}_data"}
@@ -231,6 +232,7 @@ def _service(kind: str, update: str, held: str, recovered: str, *, checkpoint: t
             *checkpoint,
             {"trigger": f"fail_{kind}", "source": "running", "dest": "failed",
              "conditions": up, "effects": {data: "'none'"}, "ops": [f"fail_{kind}"]},
+            *synchronised,
             {"trigger": f"restart_{kind}", "source": "failed", "dest": "running",
              "conditions": up, "effects": {**_RESTARTED, data: recovered},
              "ops": [f"restart_{kind}"]},
@@ -240,11 +242,31 @@ def _service(kind: str, update: str, held: str, recovered: str, *, checkpoint: t
 
 
 # A checkpoint: the active's stateful service stores its state in PSS; an HA standby's
-# running service (updated along, see _service) checkpoints what it holds in its own PSS.
+# PSS takes the same checkpoint (its running service, updated along, see _service, then
+# holds what is checkpointed).
 CHECKPOINT = {"self.stateful_data": "'checkpoint'", "self.pss_checkpoint": "True"}
 STANDBY_HOLDS = "peer.stateful == 'running' and peer.stateful_data != 'none'"
+# A stateful restart on a pair is synchronised too (the guide: "The two Cisco VSGs
+# constantly synchronize the state"): on the HA standby the service takes the active's
+# state and checkpoint; on the active, the HA standby's running service goes back to the
+# same checkpoint, from its own PSS (which holds the active's checkpoints).
+FROM_CHECKPOINT = "'checkpoint' if {n}.pss_checkpoint else 'none'"
+STATEFUL_RESTARTS = (
+    {"trigger": "restart_stateful", "source": "failed", "dest": "running",
+     "conditions": "self.state == 'ha_standby' and peer.state == 'active_ha_standby' "
+                   "and peer.stateful == 'running'",
+     "effects": {**_RESTARTED, "self.stateful_data": "peer.stateful_data",
+                 "self.pss_checkpoint": "peer.pss_checkpoint"},
+     "ops": ["restart_stateful", "follow"]},
+    {"trigger": "restart_stateful", "source": "failed", "dest": "running",
+     "conditions": "self.state == 'active_ha_standby'",
+     "effects": {**_RESTARTED, "self.stateful_data": FROM_CHECKPOINT.format(n="self"),
+                 "peer.stateful_data": f"({FROM_CHECKPOINT.format(n='peer')}) "
+                                       "if peer.stateful == 'running' else peer.stateful_data"},
+     "ops": ["restart_stateful", "mirror"]})
 STATEFUL = _service(
-    "stateful", "service_update", "'newer'", "'checkpoint' if self.pss_checkpoint else 'none'",
+    "stateful", "service_update", "'newer'", FROM_CHECKPOINT.format(n="self"),
+    synchronised=STATEFUL_RESTARTS,
     # It checkpoints its state in PSS when it needs to; PSS keeps it across a failure.
     checkpoint=({"trigger": "pss_checkpoint", "source": "running", "dest": "=",
                  "conditions": "self.state == 'active_no_standby' "
@@ -256,7 +278,7 @@ STATEFUL = _service(
                  "effects": {**CHECKPOINT,
                              "peer.stateful_data": f"'checkpoint' if {STANDBY_HOLDS} "
                                                    "else peer.stateful_data",
-                             "peer.pss_checkpoint": f"peer.pss_checkpoint or ({STANDBY_HOLDS})"},
+                             "peer.pss_checkpoint": "True"},
                  "ops": ["checkpoint", "mirror"]}),
     # MTS keeps a persistent message for it while it is down, and delivers it after.
     mts=({"trigger": "mts_message", "source": "failed", "dest": "=",
@@ -667,10 +689,15 @@ def _service_properties() -> list[dict]:
          "guide": "A restarting service can recover the last known operating state that "
                   "preceded a failure.",
          "meaning": "a stateful restart gives the service back its last PSS checkpoint "
-                    "(nothing if it never made one), and PSS keeps the checkpoint",
+                    "(nothing if it never made one), and PSS keeps the checkpoint; or, on an "
+                    "HA standby, the running active's state and checkpoint (see "
+                    "StatefulServiceStateMirroredOnHAStandby)",
          "require": f"not {sf_back} or (post.{{n}}.pss_checkpoint == pre.{{n}}.pss_checkpoint "
                     "and ((pre.{n}.pss_checkpoint and post.{n}.stateful_data == 'checkpoint') "
-                    "or (not pre.{n}.pss_checkpoint and post.{n}.stateful_data == 'none')))"},
+                    "or (not pre.{n}.pss_checkpoint and post.{n}.stateful_data == 'none'))) "
+                    "or (pre.{n}.state == 'ha_standby' and pre.{o}.stateful == 'running' "
+                    "and post.{n}.stateful_data == pre.{o}.stateful_data "
+                    "and post.{n}.pss_checkpoint == pre.{o}.pss_checkpoint)"},
         {"name": "StatelessRestartStartsFromNothing", "kind": "action",
          "on": ["restart_stateless"],
          "guide": "When a process fails on a device, System Manager either performs a "
@@ -884,6 +911,15 @@ PROPERTIES += [
               "provide a stateful failover of most services.",
      "meaning": "an HA standby holds the same flows as its active",
      "expr": "not ha_pair or n1.flows == n2.flows"},
+    {"name": "StatefulServiceStateMirroredOnHAStandby", "kind": "always",
+     "guide": "The two Cisco VSGs constantly synchronize the state and configuration to "
+              "provide a stateful failover of most services.",
+     "meaning": "while both run it, an HA standby's stateful service holds the same state "
+                "and PSS checkpoint as its active's, also after either of them restarts "
+                "(a stateless service is not synchronised when it restarts: it starts from "
+                "nothing, and the active's next update reaches it)",
+     "expr": "not ha_pair or n1.stateful != 'running' or n2.stateful != 'running' or "
+             "(n1.stateful_data == n2.stateful_data and n1.pss_checkpoint == n2.pss_checkpoint)"},
     {"name": "StatefulFailoverKeepsFlows", "kind": "action", "on": ["failover"],
      "assume": ["no_partition"],
      "guide": "When a failover occurs, the Cisco VSG HA pair configuration allows "
@@ -1251,14 +1287,14 @@ PROPERTIES += [
       for svc, trigger in (("stateful", "service_update"), ("stateless", "stateless_update"))),
     {"name": "CheckpointReachesTheHAStandby", "kind": "action", "on": ["pss_checkpoint"],
      "guide": "Applications are synchronized and updated on the standby Cisco VSG.",
-     "meaning": "when the active's stateful service checkpoints, an HA standby whose service "
-                "holds the same state checkpoints it too, and stays the same; no standby "
-                "loses a checkpoint",
-     "require": "(not (pre.self.state == 'active_ha_standby' and pre.peer.stateful == "
+     "meaning": "when the active's stateful service checkpoints, an HA standby's PSS takes "
+                "the checkpoint (whether its service runs or not), and its service, if it "
+                "holds the same state, stays the same; no standby loses a checkpoint",
+     "require": "(pre.self.state != 'active_ha_standby' or post.peer.pss_checkpoint) and "
+                "(not (pre.self.state == 'active_ha_standby' and pre.peer.stateful == "
                 "'running' and pre.peer.stateful_data == pre.self.stateful_data) or "
-                "(post.peer.stateful_data == post.self.stateful_data and "
-                "post.peer.pss_checkpoint)) and (not pre.peer.pss_checkpoint or "
-                "post.peer.pss_checkpoint)"},
+                "post.peer.stateful_data == post.self.stateful_data) and "
+                "(not pre.peer.pss_checkpoint or post.peer.pss_checkpoint)"},
     *({"name": f"{svc.capitalize()}UpdateGivesState", "kind": "action", "on": [trigger],
        "guide": "The Persistent Storage Service (PSS) stores and manages the operational "
                 "run-time information and configuration of platform services.",
@@ -1269,11 +1305,11 @@ PROPERTIES += [
                                  ("stateless", "stateless_update", "'some'"))),
     {"name": "StandbyStartsWithTheActivesServices", "kind": "action", "on": ["sync_done"],
      "guide": IN_STANDBY_MODE,
-     "meaning": "a standby that finishes synchronising holds, in each running service, the "
-                "active's service state and PSS checkpoint",
-     "require": "(post.self.stateful != 'running' or (post.self.stateful_data == "
-                "post.peer.stateful_data and post.self.pss_checkpoint == "
-                "post.peer.pss_checkpoint)) and (post.self.stateless != 'running' or "
+     "meaning": "a standby that finishes synchronising holds the active's PSS checkpoint, "
+                "and in each running service the active's service state",
+     "require": "post.self.pss_checkpoint == post.peer.pss_checkpoint and "
+                "(post.self.stateful != 'running' or post.self.stateful_data == "
+                "post.peer.stateful_data) and (post.self.stateless != 'running' or "
                 "post.self.stateless_data == post.peer.stateless_data)"},
     {"name": "StatefulFailoverKeepsServiceState", "kind": "scenario",
      "guide": "The two Cisco VSGs constantly synchronize the state and configuration to "

@@ -90,6 +90,25 @@ def test_the_actives_services_are_synchronized_and_updated_on_the_standby():
     assert b["n2.stateful"] == "running" and b["n2.stateful_data"] == "checkpoint"
 
 
+def test_a_stateful_restart_on_either_node_is_synchronised():
+    # "The two Cisco VSGs constantly synchronize the state and configuration to provide a
+    # stateful failover of most services."
+    clock = Clock()
+    a, b = paired(clock)
+    for trigger in ("service_update", "pss_checkpoint", "service_update"):
+        a.fire(trigger)
+    exchange(a, b, 1)
+    b.fail("aaa")
+    b.settle()  # the standby's service takes the active's state, as its heartbeat said
+    assert (b["n2.stateful"], b["n2.stateful_data"], b["n2.pss_checkpoint"]) == \
+        ("running", "newer", True)
+    a.fail("aaa")
+    a.settle()
+    exchange(a, b, 1)  # the active's restart reaches the standby
+    assert a["n1.stateful_data"] == b["n2.stateful_data"] == "checkpoint"
+    assert b["n1.stateful_data"] == a["n2.stateful_data"] == "checkpoint"
+
+
 def test_a_standby_that_joins_takes_the_actives_service_state():
     clock = Clock()
     a, b = Node(1, clock=clock), Node(2, clock=clock)

@@ -240,6 +240,34 @@ def test_the_actives_services_are_updated_on_the_ha_standby_and_survive_a_failov
     assert lab.services[2].recovered[lab.services[2].row("aaa")] == "its last checkpoint"
 
 
+def test_a_stateful_restart_on_either_vsg_of_the_pair_is_synchronised():
+    # "The two Cisco VSGs constantly synchronize the state and configuration to provide a
+    # stateful failover of most services."
+    lab = Lab()
+    held = ("stateful_data", "pss_checkpoint")
+    for trigger in ("service_update", "pss_checkpoint", "service_update"):
+        lab.fire(trigger, 1)
+    lab.fail(2, "aaa")  # on the HA standby: it takes the active's state, not its checkpoint
+    assert [lab.pair[f"n2.{v}"] for v in held] == ["newer", True]
+    assert lab.services[2].recovered[lab.services[2].row("aaa")] == "the active's state"
+    lab.fail(1, "aaa")  # on the active: back to its checkpoint, and the HA standby too
+    assert [lab.pair[f"n1.{v}"] for v in held] == [lab.pair[f"n2.{v}"] for v in held] == \
+        ["checkpoint", True]
+    lab.fire("power_off", 1)  # the failover keeps what both held
+    assert lab.pair["n2.stateful_data"] == "checkpoint"
+
+
+def test_a_standby_whose_service_is_down_still_takes_the_actives_checkpoints():
+    lab = Lab(settling=False)
+    lab.settle()
+    lab.fail(2, "aaa")
+    lab.fire("service_update", 1)
+    lab.fire("pss_checkpoint", 1)  # PSS is synchronised, whether the service runs or not
+    assert lab.pair["n2.pss_checkpoint"] and lab.pair["n2.stateful"] == "failed"
+    lab.settle()
+    assert lab.pair["n2.stateful_data"] == "checkpoint"
+
+
 def test_a_port_group_cuts_the_compute_nodes_and_the_link_and_connecting_heals_only_that():
     # "change the port group configuration for the new primary Cisco VSG to prevent
     # communication with the secondary Cisco VSG and the compute nodes"
