@@ -79,6 +79,8 @@ LAB = {"lab": {
     "power": {"off": {_ARG: (_module, {_DO: "lab_power_off"})},
               "on": {_ARG: (_module, {_DO: "lab_power_on"})}},
     "link": {"down": {_DO: "lab_link_down"}, "up": {_DO: "lab_link_up"}},
+    "host": {"fail": {_DO: "lab_host_fail"}},
+    "switch": {"fail": {_DO: "lab_switch_fail"}, "restore": {_DO: "lab_switch_restore"}},
     "isolate": {_ARG: (_module, {_DO: "lab_isolate"})},
     "reconnect": {_ARG: (_module, {_DO: "lab_connect"})},
     "fail": {_ARG: (_module, {_ARG: (_word, {_DO: "lab_fail"})})},
@@ -351,6 +353,15 @@ class Console:
 
     def _c_lab_link_up(self, args: list, words: list) -> None:
         self.lab.fire("link_up")
+
+    def _c_lab_host_fail(self, args: list, words: list) -> None:
+        self.lab.fire("host_fail")
+
+    def _c_lab_switch_fail(self, args: list, words: list) -> None:
+        self.lab.fail_switch()
+
+    def _c_lab_switch_restore(self, args: list, words: list) -> None:
+        self.lab.restore_switch()
 
     def _c_lab_isolate(self, args: list, words: list) -> None:
         self.lab.isolate(args[0])

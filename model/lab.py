@@ -69,11 +69,14 @@ class Lab:
         self._line: str | None = None  # the configuration line of the next edit
         self._serial = 0  # for fresh lines and fresh VSGs
         self._isolation_cut_link = False  # the link is down because of a port group
+        self._switch_failed = False  # the upstream switch both share is down
         self._ops = {"reboot": self._reboot, "load_startup": self._load_startup,
                      "sync_from_peer": self._sync_from_peer, "edit": self._edit,
                      "copy": self._copy, "log_switchover": self._log_switchover,
                      "log_takeover": self._log_takeover, "fresh": self._fresh,
-                     "stop": self._stop, "new_flow": self._new_flow}
+                     "stop": self._stop, "new_flow": self._new_flow,
+                     "stop_both": lambda node, mirrored: [self._stop(n, False)
+                                                          for n in MODULES]}
         self.check()
 
     @classmethod
@@ -150,6 +153,23 @@ class Lab:
         if self._isolation_cut_link and self.pair["link"] == "down" and \
                 all(self.pair[f"n{n}.compute"] == "connected" for n in MODULES):
             self._isolation_cut_link = False
+            self.fire("link_up")
+
+    def fail_switch(self) -> None:
+        """The upstream switch both VSGs connect to fails: the link, and the compute
+        nodes of both, are cut."""
+        self.fire("switch_fail")
+        self._switch_failed = True
+
+    def restore_switch(self) -> None:
+        """It works again: both VSGs and their compute nodes communicate again."""
+        if not self._switch_failed:
+            raise HapairError("the upstream switch has not failed")
+        self._switch_failed = False
+        for n in MODULES:
+            if self.pair[f"n{n}.compute"] == "isolated":
+                self.fire("compute_connect", n)
+        if self.pair["link"] == "down":
             self.fire("link_up")
 
     def step(self) -> Step | None:

@@ -15,7 +15,7 @@ from math import prod
 from hapair.spec import Property, Rule, Spec
 from hapair.spec.lang import names
 
-from .compile import predicate
+from .compile import predicate, value
 
 
 @dataclass(frozen=True)
@@ -88,10 +88,31 @@ def scenario_reads(spec: Spec, prop: Property) -> set:
 
 def _written(spec: Spec, rule: Rule) -> set:
     """What keeps ``rule`` a step in a slice: the machine's state for a row that changes
-    it, its effects' targets for one that does not."""
+    it; for one that does not, one effect's target that every firing changes, if there
+    is one (checked on every combination of the values it depends on), else every
+    effect's target."""
     if rule.transition.source != rule.transition.dest:
         return {own_state(spec, rule)}
+    for i, e in rule.effects:
+        if _always_changes(spec, rule, i, e):
+            return {i}
     return {i for i, _ in rule.effects} or {own_state(spec, rule)}
+
+
+def _always_changes(spec: Spec, rule: Rule, target: int, expr) -> bool:
+    n = len(spec.variables)
+    read = sorted({i % n for i in names(rule.fires) | names(expr)} | {target})
+    sizes = [spec.variables[i].type.size for i in read]
+    if prod(sizes) > STUTTER_CHECK:
+        return False
+    fires, new = predicate(rule.fires), eval(f"lambda s: {value(expr)}")  # noqa: S307
+    state = list(spec.initial)
+    for values in product(*(range(size) for size in sizes)):
+        for i, v in zip(read, values):
+            state[i] = v
+        if fires(state) and new(state) == state[target]:
+            return False
+    return True
 
 
 def own_state(spec: Spec, rule: Rule) -> int:

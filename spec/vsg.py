@@ -289,6 +289,7 @@ STATEFUL = _service(
           "effects": {"self.mts_queued": "False"}, "ops": ["mts_deliver"]}))
 STATELESS = _service("stateless", "stateless_update", "'some'", "'none'")
 
+LINK_LOST = _each_node("'active_no_standby' if {n}.state == 'active_ha_standby' else {n}.state")
 LINK = {
     "name": "link",
     "scope": "global",
@@ -299,13 +300,25 @@ LINK = {
         # A partition: each active loses its HA standby at once; the standby's own
         # reaction (take over) is its next internal step.
         # (Also how a port group isolates one VSG of the two from the other.)
-        {"trigger": "link_down", "source": "up", "dest": "down",
-         "effects": _each_node("'active_no_standby' if {n}.state == 'active_ha_standby' "
-                               "else {n}.state")},
+        {"trigger": "link_down", "source": "up", "dest": "down", "effects": LINK_LOST},
         # When the link heals, a standby whose active dropped it must synchronise again.
         {"trigger": "link_up", "source": "down", "dest": "up",
          "effects": _each_node("'standby_syncing' if {n}.state == 'ha_standby' "
                                "else {n}.state")},
+        # What the pair's VMs run on, when both share it (the guide: "Although primary and
+        # secondary Cisco VSGs can reside in the same host, you can improve redundancy by
+        # installing them in separate hosts and, if possible, connecting them to different
+        # upstream switches"): a shared host's failure powers both off at once; a shared
+        # upstream switch's failure cuts the link and the compute nodes from both.  With
+        # separate hosts and switches the same failures are a power-off, or a link down and
+        # one VSG's compute nodes lost, which the other rows already are.
+        {"trigger": "host_fail", "source": ["up", "down"], "dest": "=",
+         "conditions": "n1.state != 'off' and n2.state != 'off'",
+         "effects": {f"{n}.{k.removeprefix('self.')}": v for n in ("n1", "n2")
+                     for k, v in {"self.state": "'off'", **SERVICES_FRESH}.items()},
+         "ops": ["stop_both"]},
+        {"trigger": "switch_fail", "source": "up", "dest": "down",
+         "effects": {**LINK_LOST, "n1.compute": "'isolated'", "n2.compute": "'isolated'"}},
     ],
 }
 
@@ -332,6 +345,9 @@ TRIGGERS = {
                                              "group isolates one VSG from the other"},
     "link_up": {"kind": "physical", "doc": "the link between the pair is restored (the VSGs "
                                            "can communicate)"},
+    "host_fail": {"kind": "physical", "doc": "the host both VSGs reside in fails"},
+    "switch_fail": {"kind": "physical", "doc": "the upstream switch both VSGs connect to "
+                                               "fails"},
     "compute_isolate": {"kind": "physical", "doc": "a port group keeps the compute nodes from "
                                                    "reaching the VSG (vSphere client)"},
     "compute_connect": {"kind": "physical", "doc": "the port group lets the compute nodes "
@@ -415,12 +431,14 @@ MACROS = {
 
 ASSUMPTIONS = {
     "no_partition": {"doc": "the link between the pair never fails",
-                     "without": ["link_down"]},
+                     "without": ["link_down", "switch_fail"]},
     "fixed_pairing": {"doc": "nobody changes a role or an HA pair ID, installs a VSG, or "
-                             "isolates one from the compute nodes",
+                             "cuts one off from the compute nodes (a port group, or the "
+                             "failure of an upstream switch both share)",
                       "without": ["role_standalone", "role_primary", "role_secondary",
                                   "ha_pair_id_same", "ha_pair_id_other",
-                                  "install", "compute_isolate", "compute_connect"]},
+                                  "install", "compute_isolate", "compute_connect",
+                                  "switch_fail"]},
 }
 
 BECOMES_ACTIVE = "not pre.{n}_active and post.{n}_active"
@@ -612,6 +630,11 @@ CONFIG_COMMANDS = ["configuration", "role_change"]
 PAIR_1 = "n1.state == 'active_ha_standby' and n2.state == 'ha_standby'"
 PAIR_2 = "n2.state == 'active_ha_standby' and n1.state == 'ha_standby'"
 BOTH_ON = ["n1.power_on", "n2.power_on", {"until": PAIR_1}]
+SEPARATE_HOSTS = ("Although primary and secondary Cisco VSGs can reside in the same host, you "
+                  "can improve redundancy by installing them in separate hosts and, if "
+                  "possible, connecting them to different upstream switches.")
+SAME_PORT_GROUPS = ("Set up the port groups for the dual Cisco VSG VMs with the same parameters "
+                    "in both hosts.")
 ISOLATE_FROM_COMPUTE = ("You must configure the port groups so that the new primary Cisco VSG "
                         "cannot communicate with the secondary Cisco VSG or any of the compute "
                         "nodes during the setup.")
@@ -814,9 +837,10 @@ PROPERTIES += [
      "meaning": "only a powered-off VSG is powered on",
      "require": "pre.self.state == 'off'"},
     {"name": "OnlyPowerOffPowersOff", "kind": "action",
-     "on": [t for t in TRIGGERS if t != "power_off"],
+     "on": [t for t in TRIGGERS if t not in ("power_off", "host_fail")],
      "guide": "Power the Cisco VSG off and then on from the vSphere Client.",
-     "meaning": "no step but powering it off turns a running VSG off",
+     "meaning": "no step but powering it off (or the failure of the host it resides in) "
+                "turns a running VSG off",
      "require": " and ".join(f"(pre.{n}.state == 'off' or post.{n}.state != 'off')"
                              for n in ("n1", "n2"))},
     {"name": "RestartsComeBackThroughBooting", "kind": "action",
@@ -920,6 +944,18 @@ PROPERTIES += [
                 "nothing, and the active's next update reaches it)",
      "expr": "not ha_pair or n1.stateful != 'running' or n2.stateful != 'running' or "
              "(n1.stateful_data == n2.stateful_data and n1.pss_checkpoint == n2.pss_checkpoint)"},
+    {"name": "FailoverKeepsTheControlPlane", "kind": "action", "on": ["failover"],
+     "guide": "It is stateful or nondisruptive because control traffic is not affected.",
+     "meaning": "a failover leaves the new active's stateful services as they were on the "
+                "standby: their state, PSS checkpoint and MTS queue (our reading of 'control "
+                "traffic': the messages these services exchange and the state they work "
+                "on, which the standby kept in sync; see "
+                "StatefulServiceStateMirroredOnHAStandby)",
+     "require": " and ".join(
+         f"(not ({BECOMES_ACTIVE.format(n=n)}) or ("
+         + _unchanged(*(f"{n}.{v}" for v in ("stateful", "stateful_data", "pss_checkpoint",
+                                              "mts_queued"))) + "))"
+         for n in ("n1", "n2"))},
     {"name": "StatefulFailoverKeepsFlows", "kind": "action", "on": ["failover"],
      "assume": ["no_partition"],
      "guide": "When a failover occurs, the Cisco VSG HA pair configuration allows "
@@ -1139,6 +1175,51 @@ PROPERTIES += [
      "guide": ISOLATE_FROM_COMPUTE,
      "meaning": "no traffic goes through a VSG whose port group keeps the compute nodes away",
      "require": "pre.self.compute == 'connected'"},
+    # Hosts, upstream switches and port groups: the guide's advice, as runs.
+    {"name": "SeparateHostFailureLeavesAnActive", "kind": "scenario",
+     "guide": SEPARATE_HOSTS,
+     "meaning": "in separate hosts, the failure of the active's host powers off only the "
+                "active: the HA standby takes over",
+     "steps": [*BOTH_ON, "n1.power_off"], "expr": "n2_active"},
+    {"name": "SharedHostCanFail", "kind": "enabled",
+     "guide": SEPARATE_HOSTS,
+     "meaning": "while both VSGs run in the one host they can share, that host can fail",
+     "when": "n1.state != 'off' and n2.state != 'off'", "on": ["host_fail"]},
+    {"name": "SharedHostFailureLeavesAnActive", "kind": "scenario", "expect": "violated",
+     "guide": SEPARATE_HOSTS,
+     "meaning": "the hazard of one host: its failure powers off both VSGs at once, and "
+                "neither is active until one is powered up again (expected: the checker "
+                "refutes the run)",
+     "steps": [*BOTH_ON, "host_fail"], "expr": "n1_active or n2_active"},
+    {"name": "SeparateSwitchFailureFailsOverTraffic", "kind": "scenario",
+     "guide": SEPARATE_HOSTS,
+     "meaning": "with different upstream switches, the failure of the active's switch cuts "
+                "it from the standby and from its compute nodes: the standby takes over and "
+                "the compute nodes' new traffic goes through it",
+     "steps": [*BOTH_ON, "link_down", "n1.compute_isolate", {"until": "n2_active"},
+               "n2.new_flow"],
+     "expr": "n2.flows"},
+    {"name": "SharedSwitchFailureFailsOverTraffic", "kind": "scenario", "expect": "violated",
+     "guide": SEPARATE_HOSTS,
+     "meaning": "the hazard of one upstream switch: its failure cuts the link and the compute "
+                "nodes from both VSGs; the standby takes over, but no traffic reaches it "
+                "(expected: the checker refutes the run)",
+     "steps": [*BOTH_ON, "switch_fail", {"until": "n2_active"}, "n2.new_flow"],
+     "expr": "n2.flows"},
+    {"name": "SamePortGroupsFailOverTraffic", "kind": "scenario",
+     "guide": SAME_PORT_GROUPS,
+     "meaning": "with the same port-group parameters on both VSGs, after the active fails "
+                "the compute nodes' new traffic goes through the new active",
+     "steps": [*BOTH_ON, "n1.new_flow", "n1.power_off", {"until": "n2_active"}, "n2.new_flow"],
+     "expr": "n2.flows"},
+    {"name": "MismatchedPortGroupFailsOverTraffic", "kind": "scenario", "expect": "violated",
+     "guide": SAME_PORT_GROUPS,
+     "meaning": "the hazard of port groups set up differently: the standby's does not reach "
+                "the compute nodes, so after the active fails no new traffic goes through "
+                "the new active (expected: the checker refutes the run)",
+     "steps": [*BOTH_ON, "n2.compute_isolate", "n1.new_flow", "n1.power_off",
+               {"until": "n2_active"}, "n2.new_flow"],
+     "expr": "n2.flows"},
     {"name": "StandaloneToSecondaryIsolated", "kind": "scenario",
      "guide": "If you are changing a standalone Cisco VSG to a secondary Cisco VSG, be sure to "
               "first isolate it from the other Cisco VSG in the pair to prevent any "

@@ -437,3 +437,26 @@ def test_help_changes_nothing_and_works_on_the_standby():
 def test_a_configuration_line_that_is_no_prefix_of_a_command_is_still_configuration():
     diff = outputs("configure\ntelnet server enable\nend\nshow running-config diff\n")[-1]
     assert diff.endswith("\n+ telnet server enable")
+
+
+def test_a_shared_host_failure_takes_both_vsgs_down_and_separate_hosts_keep_one():
+    # "Although primary and secondary Cisco VSGs can reside in the same host, you can
+    # improve redundancy by installing them in separate hosts"
+    out = outputs("lab host fail\nshow system redundancy status\nlab console 2\n"
+                  "show system redundancy status\n")
+    assert out[1].startswith("% Module 1 is not present")
+    assert out[3].startswith("% Module 2 is not present")
+    out = outputs("lab power off 1\nlab console 2\nshow system redundancy status\n")
+    assert status_line(out[2], "Internal state") == "Active with no standby"
+
+
+def test_a_shared_upstream_switch_cuts_the_traffic_and_its_return_brings_it_back():
+    # "... and, if possible, connecting them to different upstream switches."
+    out = outputs("lab switch fail\nlab console 2\nshow system redundancy status\n"
+                  "lab flow 2\nlab switch restore\nlab flow 2\nshow system redundancy status\n"
+                  "lab switch restore\n")
+    assert status_line(out[2], "Internal state") == "Active with no standby"  # took over
+    assert out[3].startswith("% 'new_flow' is not allowed on module 2")
+    assert out[5] == ""  # the pair is back, module 1 (the primary, reset) its HA standby
+    assert status_line(out[6], "Internal state") == "Active with HA standby"
+    assert out[7] == "% the upstream switch has not failed"

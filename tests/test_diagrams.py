@@ -175,7 +175,7 @@ def test_full_graph_of_a_small_slice(spec):
     ir = x.full_ir(g, violating={1})
     assert [n.key for n in ir.nodes] == ["s0", "s1"]
     assert [(e.source, e.dest, e.events) for e in ir.edges] == [
-        ("s0", "s1", ("link_down",)), ("s1", "s0", ("link_up",))]
+        ("s0", "s1", ("link_down", "switch_fail")), ("s1", "s0", ("link_up",))]
     assert ir.nodes[1].violating and ir.nodes[0].initial
 
 

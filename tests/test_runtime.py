@@ -361,7 +361,9 @@ def test_allowed_lists_what_can_happen_now():
     assert set(pair.allowed(kinds=("physical",))) == {("power_off", 1), ("power_off", 2),
                                                       ("compute_isolate", 1),
                                                       ("compute_isolate", 2),
-                                                      ("link_down", None)}
+                                                      ("link_down", None),
+                                                      ("host_fail", None),
+                                                      ("switch_fail", None)}
 
 
 @pytest.mark.parametrize("trigger, node", [("power_on", 1), ("boot", 1), ("link_up", None),
@@ -386,7 +388,7 @@ def test_a_lab_over_a_pair_the_defaults_cannot_describe_is_refused():
         Lab(pair)
 
 
-_RARE = {"install": .1, "role_standalone": .1,
+_RARE = {"install": .1, "host_fail": .1, "switch_fail": .1, "role_standalone": .1,
          "role_primary": .2, "role_secondary": .2, "ha_pair_id_other": .2}
 _WEIGHT = {"internal": 6}
 
