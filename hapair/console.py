@@ -75,6 +75,7 @@ EXEC = {
 }
 CONFIG = {"show": _SHOW, "copy": _COPY, **_LEAVE,
           "ha-pair": {"id": {_ARG: (_number, {_DO: "ha_pair_id"})}}}
+_SENDER = {_DO: "lab_message", "from": {_ARG: (_module, {_DO: "lab_message"})}}
 LAB = {"lab": {
     "power": {"off": {_ARG: (_module, {_DO: "lab_power_off"})},
               "on": {_ARG: (_module, {_DO: "lab_power_on"})}},
@@ -89,7 +90,9 @@ LAB = {"lab": {
     "flow": {_ARG: (_module, {_DO: "lab_flow"})},
     "update": {_ARG: (_module, {_DO: "lab_update"})},
     "checkpoint": {_ARG: (_module, {_DO: "lab_checkpoint"})},
-    "message": {_ARG: (_module, {_DO: "lab_message"})},
+    "message": {_ARG: (_module, {**_SENDER, "persistent": _SENDER, "logged": _SENDER})},
+    "read": {_ARG: (_module, {_ARG: (_word, {_ARG: (_word, {
+        _DO: "lab_read", "on": {_ARG: (_module, {_DO: "lab_read"})}})})})},
     "services": {_ARG: (_module, {_DO: "lab_services"})},
     "settle": {"off": {_DO: "lab_settle_off"}, "on": {_DO: "lab_settle_on"}},
     "step": {_DO: "lab_step"},
@@ -389,7 +392,13 @@ class Console:
         self.lab.fire("pss_checkpoint", args[0])
 
     def _c_lab_message(self, args: list, words: list) -> None:
-        self.lab.fire("mts_message", args[0])
+        kind = "logged" if "logged" in words[3:] else "persistent"
+        self.lab.message(args[0], kind, args[1] if len(args) > 1 else None)
+
+    def _c_lab_read(self, args: list, words: list) -> None:
+        node, reader, owner = args[:3]
+        self.say(self.lab.read_checkpoint(node, reader, owner, args[3] if len(args) > 3
+                                          else node))
 
     def _c_lab_services(self, args: list, words: list) -> None:
         self.say(*self.lab.services_table(args[0]))

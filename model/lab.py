@@ -208,17 +208,45 @@ class Lab:
         booted, each with its HA policy and what its restart recovered."""
         s = self.services[node]
         rows = [i for i, (c, b) in enumerate(zip(s.start_cnt, s.base)) if c > b]
-        rows += [i for i in s.failed.values() if i is not None and i not in rows]
+        rows += [i for i in s.down() if i not in rows]
         if not rows:
             return [f"lab: no service has failed since module {node} booted"]
         out = [SERVICES_ROW.format("Process", "HA policy", "PSS", "Start_cnt", "Restart")]
         for i in sorted(rows):
             p = s.policy[s.processes[i].name]
-            done = "down" if i in s.failed.values() else f"recovered {s.recovered[i]}"
+            done = "down" if i in s.down() else f"recovered {s.recovered[i]}"
             out.append(SERVICES_ROW.format(p.process, p.policy, p.pss, s.start_cnt[i], done))
-        if s.mts:
-            out.append(f"MTS: {len(s.mts)} persistent message(s) queued")
+        out += [f"MTS: queued, {m}" for m in s.mts]
         return out
+
+    def message(self, node: int, kind: str = "persistent", sender: int | None = None) -> None:
+        """An MTS message (persistent or logged) for module ``node``'s failed stateful
+        service, from a service on the same VSG or on ``sender``'s (the other
+        supervisor, which must be running to send it)."""
+        other = sender is not None and sender != node
+        if other and self.pair[f"n{sender}.state"] in ("off", "booting"):
+            raise HapairError(f"module {sender} is not running: it sends no message")
+        self.services[node].sending(kind, other_supervisor=other)
+        try:
+            self.fire("mts_message", node)
+        finally:
+            self.services[node].next_message = "persistent from this supervisor"
+
+    def read_checkpoint(self, node: int, reader: str, owner: str, where: int) -> str:
+        """What process ``reader`` on module ``node`` reads of process ``owner``'s PSS
+        checkpoint on module ``where``: the guide's scope rules (private, shared local,
+        shared global) decide."""
+        s, pss = self.services[node], self.services[where].pss
+        name = s.processes[s.row(reader)].name
+        owned = s.processes[s.row(owner)].name
+        if owned not in pss.records:
+            return f"lab: {owned} has no checkpoint on module {where}"
+        state = pss.read(owned, name, same_supervisor=node == where)
+        scope = pss.records[owned][1]
+        if state is None:
+            return f"lab: {name} on module {node} may not read it ({owned}'s checkpoint is " \
+                   f"{scope})"
+        return f"lab: {name} on module {node} reads version {state} ({scope})"
 
     def restarts(self, node: int) -> int:
         """Process restarts on module ``node`` since it booted."""

@@ -93,16 +93,22 @@ class Services:
         """Powered off or rebooting: every service starts afresh."""
         self.start_cnt = list(self.base)
         self.failed: dict[str, int | None] = {"stateful": None, "stateless": None}
+        self.more: dict[str, list[int]] = {"stateful": [], "stateless": []}  # also down
         self.current = {kind: self._first(kind) for kind in ("stateful", "stateless")}
         self.held: dict[int, int] = {}  # process row -> the version of state it holds
         self.pss = Pss()
         self.mts: list[str] = []
         self.recovered: dict[int, str] = {}  # process row -> what its last restart gave
         self.next_failure: int | None = None
+        self.next_message = "persistent from this supervisor"  # what the next one is
 
     def _running(self, kind: str) -> list[int]:
-        return [i for i, p in enumerate(self.processes) if p.running
-                and self.policy[p.name].policy == kind and self.failed[kind] != i]
+        return [i for i in self._rows(kind) if self.failed[kind] != i
+                and i not in self.more[kind]]
+
+    def _rows(self, kind: str) -> list[int]:
+        return [i for i, p in enumerate(self.processes)
+                if p.running and self.policy[p.name].policy == kind]
 
     def _first(self, kind: str) -> int:
         return next(i for i, p in enumerate(self.processes)
@@ -120,9 +126,16 @@ class Services:
         return running[0]
 
     def fail(self, name: str) -> str:
-        """The trigger of the model that a failure of process ``name`` is."""
-        kind = self.policy[self.processes[self.row(name)].name].policy
-        return "fail_native" if kind == "failover" else f"fail_{kind}"
+        """The trigger of the model that a failure of process ``name`` is: the model's
+        service of its policy, or another of that policy while that one is down."""
+        row = self.row(name)
+        kind = self.policy[self.processes[row].name].policy
+        if kind == "failover":
+            return "fail_native"
+        if row in self.more[kind]:
+            raise HapairError(f"process '{name}' is down")
+        down = self.failed[kind] is not None and self.failed[kind] != row
+        return f"fail_another_{kind}" if down else f"fail_{kind}"
 
     # -- the concrete ops of the service rows -----------------------------------------
 
@@ -138,8 +151,9 @@ class Services:
         elif op.startswith("mts_"):
             self._mts(kind)
         else:
-            {"update": self._update, "fail": self._fail, "restart": self._restart}[name](
-                kind, serial)
+            {"update": self._update, "fail": self._fail, "restart": self._restart,
+             "fail_another": self._fail_another, "restart_another": self._restart_another}[
+                name](kind, serial)
 
     def _update(self, kind: str, serial: int) -> None:
         for j in self._running(kind):
@@ -160,6 +174,18 @@ class Services:
 
     def _restart(self, kind: str, serial: int) -> None:
         i, self.failed[kind] = self.failed[kind], None
+        self._restarted(i, kind)
+
+    def _fail_another(self, kind: str, serial: int) -> None:
+        row = self.next_failure if self.next_failure is not None else self._running(kind)[0]
+        self.next_failure = None
+        self.more[kind].append(row)
+        self.held.pop(row, None)
+
+    def _restart_another(self, kind: str, serial: int) -> None:
+        self._restarted(self.more[kind].pop(0), kind)
+
+    def _restarted(self, i: int, kind: str) -> None:
         self.start_cnt[i] += 1
         name = self.processes[i].name
         state = self.pss.read(name, name) if kind == "stateful" else None
@@ -201,31 +227,47 @@ class Services:
             self._take(active, kind, state=self.failed[kind] is None)
 
     def _take(self, active: "Services", kind: str, *, state: bool = True) -> None:
-        """Every process of ``kind`` takes the active's PSS checkpoint, and if ``state``
-        also the active's state (then the model's service of that policy becomes the
-        active's)."""
-        if state:
-            self.current[kind] = active.current[kind]
-        for j, p in enumerate(self.processes):
-            if p.running and self.policy[p.name].policy == kind:
-                if state:
-                    self.held.pop(j, None)
-                    if j in active.held:
-                        self.held[j] = active.held[j]
-                if kind == "stateful":
-                    self.pss.records.pop(p.name, None)
-                    if p.name in active.pss.records:
-                        self.pss.records[p.name] = active.pss.records[p.name]
+        """Every process of ``kind`` takes the PSS checkpoint of the active's model
+        service of that policy, and if ``state`` every running one also its state (a
+        standby mirrors the service the model tracks, whichever process it is)."""
+        source = active.processes[active.current[kind]].name
+        held, record = active.held.get(active.current[kind]), active.pss.records.get(source)
+        for j in self._rows(kind):
+            name = self.processes[j].name
+            if state and j in self._running(kind):
+                self.held.pop(j, None)
+                if held is not None:
+                    self.held[j] = held
+            if kind == "stateful":
+                self.pss.records.pop(name, None)
+                if record is not None:
+                    self.pss.records[name] = (record[0], self.policy[name].pss)
+
+    def sending(self, kind: str, *, other_supervisor: bool) -> None:
+        """Before a message is queued: persistent or logged, and from a service on this
+        supervisor or on the other (the model's queue is the same for all four)."""
+        if kind not in ("persistent", "logged"):
+            raise HapairError(f"an MTS message is persistent or logged, not '{kind}'")
+        self.next_message = f"{kind} from " + ("the other supervisor" if other_supervisor
+                                               else "this supervisor")
+
+    def down(self) -> set[int]:
+        """The rows of the processes that are down now."""
+        return {i for i in self.failed.values() if i is not None} | \
+            {i for rows in self.more.values() for i in rows}
 
     def _mts(self, what: str) -> None:
         if what == "queue":
-            self.mts.append(f"for {self.processes[self.current['stateful']].name}")
+            self.mts.append(f"{self.next_message} for "
+                            f"{self.processes[self.current['stateful']].name}")
+            self.next_message = "persistent from this supervisor"
         else:
             self.mts.pop(0)
 
     def save(self) -> dict:
         """JSON-able: what ``restore`` takes back (a node's checkpoint)."""
         return {"start_cnt": list(self.start_cnt), "failed": dict(self.failed),
+                "more": {k: list(v) for k, v in self.more.items()},
                 "current": dict(self.current), "held": [[i, v] for i, v in self.held.items()],
                 "pss": [[k, v, sc] for k, (v, sc) in self.pss.records.items()],
                 "mts": list(self.mts), "recovered": [[i, v] for i, v in self.recovered.items()]}
@@ -235,13 +277,17 @@ class Services:
         not one)."""
         n = len(self.processes)
         start_cnt = [int(c) for c in saved["start_cnt"]]
-        rows = [*saved["failed"].values(), *saved["current"].values()]
+        more = {str(k): [int(r) for r in v] for k, v in saved["more"].items()}
+        rows = [*saved["failed"].values(), *saved["current"].values(),
+                *(r for v in more.values() for r in v)]
         if len(start_cnt) != n or set(saved["failed"]) != set(self.failed) or \
+                set(more) != set(self.more) or \
                 set(saved["current"]) != set(self.current) or \
                 any(r is not None and not (type(r) is int and 0 <= r < n) for r in rows):
             raise ValueError("not the services of this process table")
         self.start_cnt, self.failed, self.current = start_cnt, dict(saved["failed"]), \
             dict(saved["current"])
+        self.more = more
         self.held = {int(i): int(v) for i, v in saved["held"]}
         self.pss = Pss()
         for name, v, scope in saved["pss"]:
@@ -262,4 +308,6 @@ class Services:
                 "stateful_data": data, "pss_checkpoint": ckpt is not None,
                 "stateless_data": "some" if sl in self.held else "none",
                 "mts_queued": bool(self.mts),
+                "stateful_more_down": len(self.more["stateful"]),
+                "stateless_more_down": len(self.more["stateless"]),
                 "restarts": min(sum(c - b for c, b in zip(self.start_cnt, self.base)), cap)}

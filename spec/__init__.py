@@ -8,7 +8,7 @@ def load(bounds: dict | None = None, data: dict | None = None) -> Spec:
     """The built-in VSG spec (or ``data``), checked, with ``bounds`` overriding defaults.
 
     >>> load().bounds
-    {'MAX_RESTARTS': 1}
+    {'MAX_RESTARTS': 1, 'MORE_DOWN': 1}
     """
     if data is None:
         from hapair.specs import load as builtin

@@ -26,6 +26,8 @@ SERVICES_FRESH = {
     "self.restarts": "0",
     "self.mts_queued": "False",
     "self.flows": "False",
+    "self.stateful_more_down": "0",
+    "self.stateless_more_down": "0",
 }
 # A node that reboots: the administrative role becomes operational (the guide: a change
 # to secondary takes effect at reload), services start afresh.
@@ -215,7 +217,7 @@ def _service(kind: str, update: str, held: str, recovered: str, *, checkpoint: t
     holds), and an HA standby's running service is updated along; it fails, and what it
     held in memory is gone; System Manager restarts it with ``recovered`` (unless one of
     the ``synchronised`` restart rows comes first)."""
-    data = f"self.{kind}_data"
+    data, more = f"self.{kind}_data", f"self.{kind}_more_down"
     mirrored = {f"peer.{kind}_data": f"{held} if peer.{kind} == 'running' "
                                      f"else peer.{kind}_data"}
     up = f"self.state in {UP}"
@@ -236,6 +238,17 @@ def _service(kind: str, update: str, held: str, recovered: str, *, checkpoint: t
             {"trigger": f"restart_{kind}", "source": "failed", "dest": "running",
              "conditions": up, "effects": {**_RESTARTED, data: recovered},
              "ops": [f"restart_{kind}"]},
+            # Other processes of the same policy (the model's service stands for the one
+            # that failed first): up to MORE_DOWN more can be down at once, each restarted
+            # on its own.
+            {"trigger": f"fail_another_{kind}", "source": "failed", "dest": "=",
+             "conditions": f"{up} and {more} < MORE_DOWN",
+             "effects": {more: f"min({more} + 1, MORE_DOWN)"},
+             "ops": [f"fail_another_{kind}"]},
+            {"trigger": f"restart_another_{kind}", "source": ["running", "failed"], "dest": "=",
+             "conditions": f"{up} and {more} > 0",
+             "effects": {**_RESTARTED, more: f"max({more} - 1, 0)"},
+             "ops": [f"restart_another_{kind}"]},
             *mts,
         ],
     }
@@ -383,6 +396,14 @@ TRIGGERS = {
                          "tags": ["service_restart"]},
     "restart_stateless": {"kind": "internal", "doc": "System Manager restarts it statelessly",
                           "tags": ["service_restart"]},
+    **{f"fail_another_{kind}": {"kind": "fault", "doc": f"another borrowed process with a "
+                                                        f"{kind} HA policy fails while one is "
+                                                        "down", "tags": ["service_failure"]}
+       for kind in ("stateful", "stateless")},
+    **{f"restart_another_{kind}": {"kind": "internal", "doc": f"System Manager restarts "
+                                                             f"that other one ({kind})",
+                                   "tags": ["service_restart"]}
+       for kind in ("stateful", "stateless")},
     "service_update": {"kind": "traffic", "doc": "the stateful service's operating state "
                                                  "changes"},
     "pss_checkpoint": {"kind": "traffic", "doc": "the stateful service checkpoints its state "
@@ -597,7 +618,7 @@ PROPERTIES = [
      "guide": "Power the Cisco VSG off and then on from the vSphere Client.",
      "on": [t for t, meta in TRIGGERS.items() if meta["kind"] == "internal"],
      "meaning": "only the environment powers a VSG off; its own steps restart it",
-     "require": "post.self.state != 'off'"},
+     "require": "pre.self.state == 'off' or post.self.state != 'off'"},
     {"name": "StandbyBecomesStable", "kind": "leads_to",
      "guide": "The active and standby Cisco VSGs automatically synchronize when the internal state "
               "of one is active and the internal state of the other is standby.",
@@ -679,6 +700,8 @@ def _service_properties() -> list[dict]:
         _changes("{n}", "stateless", "failed", "running")
     isolated = ("A failure in a service instance does not affect any other services that are "
                 "running at that time.")
+    others_back = " or ".join(f"post.{{n}}.{svc}_more_down < pre.{{n}}.{svc}_more_down"
+                              for svc in ("stateful", "stateless"))
     decls = [
         *({"name": f"{name}FreshWhileDown", "kind": "always",
            "guide": "The SM is responsible for launching, stopping, monitoring, restarting a "
@@ -691,15 +714,31 @@ def _service_properties() -> list[dict]:
               ("StatefulService", "no stateful service state, PSS checkpoint or queued MTS "
                "message", "{n}.stateful == 'running' and {n}.stateful_data == 'none' "
                "and not {n}.pss_checkpoint and not {n}.mts_queued"),
-              ("StatelessService", "no stateless service state and a Start_cnt of 0",
-               "{n}.stateless == 'running' and {n}.stateless_data == 'none' "
-               "and {n}.restarts == 0"),
+              ("StatelessService", "no stateless service state, a Start_cnt of 0 and no "
+               "process down", "{n}.stateless == 'running' and {n}.stateless_data == 'none' "
+               "and {n}.restarts == 0 and {n}.stateful_more_down == 0 "
+               "and {n}.stateless_more_down == 0"),
               ("Flows", "no flow", "not {n}.flows"))),
         {"name": "StatefulFailureIsolated", "kind": "action", "on": ["fail_stateful"],
          "guide": isolated,
          "meaning": "when the stateful service fails, the stateless one is as it was",
          "require": f"not {sf_fails} or ("
                     + _unchanged("{n}.stateless", "{n}.stateless_data") + ")"},
+        # (One property per service: each has the cone of one of the two above.)
+        {"name": "AnotherFailureLeavesTheStatefulService", "kind": "action",
+         "on": ["fail_another_stateful", "fail_another_stateless"],
+         "guide": isolated,
+         "meaning": "when another process of a policy fails while the model's one is down, "
+                    "the stateful service (its state, its PSS checkpoint, its MTS queue) is as "
+                    "it was",
+         "require": _unchanged("{n}.stateful", "{n}.stateful_data", "{n}.pss_checkpoint",
+                               "{n}.mts_queued")},
+        {"name": "AnotherFailureLeavesTheStatelessService", "kind": "action",
+         "on": ["fail_another_stateful", "fail_another_stateless"],
+         "guide": isolated,
+         "meaning": "when another process of a policy fails while the model's one is down, "
+                    "the stateless service is as it was",
+         "require": _unchanged("{n}.stateless", "{n}.stateless_data")},
         {"name": "StatelessFailureIsolated", "kind": "action", "on": ["fail_stateless"],
          "guide": isolated,
          "meaning": "when the stateless service fails, the stateful one (its state, its PSS "
@@ -742,9 +781,9 @@ def _service_properties() -> list[dict]:
         {"name": "StartCntCounts", "kind": "action", "on": ["service_restart"],
          "guide": "This example shows how to display the state and start count of all "
                   "processes",
-         "meaning": "every restart of a failed borrowed process (stateful or stateless) "
-                    "counts in Start_cnt",
-         "require": f"not ({sf_back} or {sl_back}) or "
+         "meaning": "every restart of a failed borrowed process (stateful or stateless, the "
+                    "model's or another) counts in Start_cnt",
+         "require": f"not ({sf_back} or {sl_back} or {others_back}) or "
                     "post.{n}.restarts == min(pre.{n}.restarts + 1, MAX_RESTARTS)"},
     ]
     return [d for decl in decls for d in _each_module(decl)]
@@ -1022,6 +1061,23 @@ PROPERTIES += [
        "when": f"self.state in {UP} and self.{svc} == 'failed'",
        "on": [f"restart_{svc}"]}
       for svc in ("stateful", "stateless")),
+    *({"name": f"Another{svc.capitalize()}ProcessRestarted", "kind": "enabled",
+       "guide": "When a process fails on a device, System Manager either performs a stateful "
+                "restart, a stateless restart, or a failover.",
+       "meaning": f"on a running VSG, another failed process of the {svc} policy can be "
+                  "restarted, whatever the model's one does",
+       "when": f"self.state in {UP} and self.{svc}_more_down > 0",
+       "on": [f"restart_another_{svc}"]}
+      for svc in ("stateful", "stateless")),
+    *({"name": f"Another{svc.capitalize()}ProcessCanFail", "kind": "enabled",
+       "guide": "A failure in a service instance does not affect any other services that are "
+                "running at that time.",
+       "meaning": f"while a {svc} process is down, another process of the same policy can "
+                  "fail too (up to MORE_DOWN more)",
+       "when": f"self.state in {UP} and self.{svc} == 'failed' "
+               f"and self.{svc}_more_down < MORE_DOWN",
+       "on": [f"fail_another_{svc}"]}
+      for svc in ("stateful", "stateless")),
     {"name": "MessageQueuedForRestartingService", "kind": "enabled",
      "guide": "The MTS handles message routing and queuing between services on and across "
               "modules and between supervisors.",
@@ -1043,6 +1099,13 @@ PROPERTIES += [
      "guide": "Power the Cisco VSG off and then on from the vSphere Client.",
      "meaning": "a powered-off VSG can always be powered on",
      "when": "self.state == 'off'", "on": ["power_on"]},
+    {"name": "TwoProcessesOfAPolicyDownAtOnce", "kind": "reachable",
+     "guide": "A failure in a service instance does not affect any other services that are "
+              "running at that time.",
+     "meaning": "on an active VSG two stateful processes can be down at once, and two "
+                "stateless ones",
+     "expr": "n1_active and n1.stateful == 'failed' and n1.stateful_more_down > 0 "
+             "and n1.stateless == 'failed' and n1.stateless_more_down > 0"},
     {"name": "TwoServicesDownAtOnce", "kind": "reachable",
      "guide": "Each service and service instance runs as an independent, protected process.",
      "meaning": "on an active VSG the stateful and the stateless service can be down at once",
@@ -1246,12 +1309,12 @@ PROPERTIES += [
      "guide": "Only processes that are borrowed by a Cisco VSG from a Virtual Supervisor "
               "Module (VSM) restart.",
      "meaning": "the stateful service checkpoints, fails, and a message comes for it: it "
-                "restarts from its checkpoint (Start_cnt counts it), the message is "
-                "delivered, the VSG stays active",
+                "restarts from its checkpoint, the message is delivered, the VSG stays active "
+                "(StartCntCounts says that Start_cnt counts it)",
      "steps": ["n1.power_on", {"until": "n1_active"}, "n1.service_update",
                "n1.pss_checkpoint", "n1.fail_stateful", "n1.mts_message"],
      "expr": "n1_active and n1.stateful == 'running' and n1.stateful_data == 'checkpoint' "
-             "and n1.restarts == 1 and not n1.mts_queued"},
+             "and not n1.mts_queued"},
     {"name": "StatelessProcessRestarts", "kind": "scenario",
      "guide": "When a process fails on a device, System Manager either performs a stateful "
               "restart, a stateless restart, or a failover.",
@@ -1414,7 +1477,8 @@ PROPERTIES += [
 ]
 
 SERVICES_AT_BOOT = {"stateful_data": "none", "pss_checkpoint": False, "stateless_data": "none",
-                    "restarts": 0, "mts_queued": False, "flows": False}
+                    "restarts": 0, "mts_queued": False, "flows": False,
+                    "stateful_more_down": 0, "stateless_more_down": 0}
 
 SPEC = {
     "name": "vsg",
@@ -1422,7 +1486,7 @@ SPEC = {
     "nodes": ["module 1", "module 2"],
     # What a person sees of a VSG: its console's ``show system redundancy status``.
     "views": {"node": "hapair.spec.guide:status_view"},
-    "bounds": {"MAX_RESTARTS": 1},
+    "bounds": {"MAX_RESTARTS": 1, "MORE_DOWN": 1},
     "machines": [REDUNDANCY, ROLE, STATEFUL, STATELESS, COMPUTE, LINK],
     "variables": {
         "global": {
@@ -1439,6 +1503,8 @@ SPEC = {
             "pss_checkpoint": "bool",
             "stateless_data": ["none", "some"],
             "restarts": "0..MAX_RESTARTS",
+            "stateful_more_down": "0..MORE_DOWN",
+            "stateless_more_down": "0..MORE_DOWN",
             "mts_queued": "bool",
             "flows": "bool",
         },

@@ -351,9 +351,10 @@ def test_mts_keeps_a_message_for_a_failed_service_until_it_restarts():
     # even after a service restart."
     out = outputs("lab settle off\nlab fail 1 aaa\nlab message 1\nlab services 1\n"
                   "lab step\nlab services 1\nlab step\nlab services 1\n")
-    assert out[3].splitlines()[-1] == "MTS: 1 persistent message(s) queued"
+    queued = "MTS: queued, persistent from this supervisor for aaa"
+    assert out[3].splitlines()[-1] == queued
     assert out[4] == "lab: module 1 restart_stateful"
-    assert out[5].splitlines()[-1] == "MTS: 1 persistent message(s) queued"
+    assert out[5].splitlines()[-1] == queued
     assert out[6] == "lab: module 1 mts_deliver"
     assert not out[7].splitlines()[-1].startswith("MTS")
 
@@ -460,3 +461,39 @@ def test_a_shared_upstream_switch_cuts_the_traffic_and_its_return_brings_it_back
     assert out[5] == ""  # the pair is back, module 1 (the primary, reset) its HA standby
     assert status_line(out[6], "Internal state") == "Active with HA standby"
     assert out[7] == "% the upstream switch has not failed"
+
+
+def test_a_logged_message_from_the_other_supervisor_waits_for_the_restart_too():
+    # "The MTS handles message routing and queuing between services on and across modules
+    # and between supervisors. ... persistent messages and logged messages"
+    out = outputs("lab settle off\nlab fail 2 aaa\nlab message 2 logged from 1\n"
+                  "lab services 2\nlab settle on\nlab services 2\nlab power off 1\n"
+                  "lab fail 2 aaa\nlab message 2 from 1\n")
+    assert out[3].splitlines()[-1] == \
+        "MTS: queued, logged from the other supervisor for aaa"
+    assert not out[5].splitlines()[-1].startswith("MTS")  # delivered after the restart
+    assert out[8] == "% module 1 is not running: it sends no message"
+
+
+def test_two_processes_of_one_policy_are_down_at_once_and_each_restarts():
+    # "A failure in a service instance does not affect any other services that are running
+    # at that time."
+    out = outputs("lab settle off\nlab fail 1 aaa\nlab fail 1 clis\nlab fail 1 vsh\n"
+                  "lab services 1\nlab fail 1 clis\nlab settle on\nlab services 1\n")
+    rows = {line.split()[0]: line.split()[-1] for line in out[4].splitlines()[1:]}
+    assert rows == {"aaa": "down", "clis": "down", "vsh": "down"}
+    assert out[5] == "% process 'clis' is down"
+    assert [line.split()[-1] for line in out[7].splitlines()[1:]] == ["nothing"] * 3
+
+
+def test_pss_scopes_decide_who_reads_a_checkpoint_on_which_supervisor():
+    # "private (it can be read only by that service) or shared ... local (... only by
+    # services on the same supervisor) or global (... on either supervisor or on modules)"
+    out = outputs("lab update 1\nlab checkpoint 1\nlab read 1 clis aaa\nlab read 2 clis aaa on 1\n"
+                  "lab read 1 aaa clis\nlab read 2 aaa platform on 1\nlab read 1 aaa nosuch\n")
+    assert out[2].startswith("lab: clis on module 1 reads version ")
+    assert out[3] == "lab: clis on module 2 may not read it (aaa's checkpoint is shared-local)"
+    assert out[4] == "lab: aaa on module 1 may not read it (clis's checkpoint is private)"
+    assert out[5].startswith("lab: aaa on module 2 reads version ")
+    assert out[5].endswith("(shared-global)")
+    assert out[6] == "% unknown process 'nosuch'"

@@ -44,7 +44,7 @@ def expected_violations(s, assume: tuple) -> list:
 def test_export_is_deterministic_and_commented():
     a = export(SPEC, assume=("no_partition",))
     assert a == export(spec.load(), assume=("no_partition",))
-    assert "/* bounds: MAX_RESTARTS=1 */" in a
+    assert "/* bounds: MAX_RESTARTS=1, MORE_DOWN=1 */" in a
     assert "/* assumptions: no_partition */" in a
     assert "byte n1_state = state_off;" in a
 
