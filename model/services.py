@@ -4,11 +4,12 @@ The spec has one service of each restart policy per VSG (``stateful``, ``statele
 here every process of the guide's ``show processes`` table has its policy
 (``spec/ha_policies.tsv``), a ``Start_cnt``, the state it holds (a version number), and
 for a stateful one a PSS checkpoint with its scope.  The model's service of a policy is
-the process of that policy that failed last (the first of the table until then); the
-model's ``service_update`` / ``pss_checkpoint`` are every running process of the policy
-changing / checkpointing its state, so that all of them but a failed one hold what the
-model says.  ``facts()`` is what the model's variables say, for the refinement checks of
-``Lab`` and ``Node``.
+the process of that policy that failed last while it was up (the first of the table
+until then); one that fails while it is down is one of the model's ``*_more_down``
+others.  The model's ``service_update`` / ``pss_checkpoint`` are every running process
+of the policy changing / checkpointing its state, so that all of them but a failed one
+hold what the model says.  ``facts()`` is what the model's variables say, for the
+refinement checks of ``Lab`` and ``Node``.
 
 PSS scopes, as the guide defines them: a checkpoint is read by its own service always;
 by another service only when shared; from the other supervisor only when shared
@@ -19,6 +20,9 @@ global.
 'fail_stateful'
 >>> s.fail("policy_engine")              # native to the VSG: a failover
 'fail_native'
+>>> s.failing("aaa"); s.op("fail_stateful", 1)
+>>> s.fail("clis")                       # another stateful one, while aaa is down
+'fail_another_stateful'
 """
 
 from __future__ import annotations
