@@ -226,6 +226,8 @@ class Lab:
         other = sender is not None and sender != node
         if other and self.pair[f"n{sender}.state"] in ("off", "booting"):
             raise HapairError(f"module {sender} is not running: it sends no message")
+        if other and self.pair["link"] != "up":
+            raise HapairError(f"module {sender} cannot reach module {node}: the link is down")
         self.services[node].sending(kind, other_supervisor=other)
         try:
             self.fire("mts_message", node)
@@ -236,6 +238,8 @@ class Lab:
         """What process ``reader`` on module ``node`` reads of process ``owner``'s PSS
         checkpoint on module ``where``: the guide's scope rules (private, shared local,
         shared global) decide."""
+        if node != where and self.pair["link"] != "up":
+            raise HapairError(f"module {node} cannot reach module {where}: the link is down")
         s, pss = self.services[node], self.services[where].pss
         name = s.processes[s.row(reader)].name
         owned = s.processes[s.row(owner)].name
@@ -277,6 +281,22 @@ class Lab:
         if wrong:
             raise RefinementError("internal error: the model and the lab disagree on "
                               + ", ".join(wrong))
+        self._check_mirrored()
+
+    def _check_mirrored(self) -> None:
+        """Beyond the model's process: on an HA pair, every stateful process running on
+        both VSGs holds the same state, and both PSSs the same checkpoints ("The two
+        Cisco VSGs constantly synchronize the state")."""
+        states = {self.pair[f"n{n}.state"]: n for n in MODULES}
+        if self.pair["link"] != "up" or set(states) != {"active_ha_standby", "ha_standby"}:
+            return
+        a, b = self.services[states["active_ha_standby"]], self.services[states["ha_standby"]]
+        for j in set(a.processes_of("stateful")) - a.down() - b.down():
+            name = a.processes[j].name
+            if a.held.get(j) != b.held.get(j) or \
+                    a.pss.records.get(name) != b.pss.records.get(name):
+                raise RefinementError(f"internal error: the HA standby's {name} is not "
+                                      "the active's")
 
     # -- the concrete ops of a row ----------------------------------------------------
 

@@ -4,12 +4,12 @@ The spec has one service of each restart policy per VSG (``stateful``, ``statele
 here every process of the guide's ``show processes`` table has its policy
 (``spec/ha_policies.tsv``), a ``Start_cnt``, the state it holds (a version number), and
 for a stateful one a PSS checkpoint with its scope.  The model's service of a policy is
-the process of that policy that failed last while it was up (the first of the table
-until then); one that fails while it is down is one of the model's ``*_more_down``
-others.  The model's ``service_update`` / ``pss_checkpoint`` are every running process
-of the policy changing / checkpointing its state, so that all of them but a failed one
-hold what the model says.  ``facts()`` is what the model's variables say, for the
-refinement checks of ``Lab`` and ``Node``.
+one process of it, ``MODEL_PROCESS`` (every process of a policy has the same rows, so
+any one stands for each); a failure of any other is one of the model's
+``*_more_down``.  The model's ``service_update`` / ``pss_checkpoint`` are every running
+process of the policy changing / checkpointing its state.  An HA standby mirrors the
+active process by process (the same row of the table).  ``facts()`` is what the model's
+variables say, for the refinement checks of ``Lab`` and ``Node``.
 
 PSS scopes, as the guide defines them: a checkpoint is read by its own service always;
 by another service only when shared; from the other supervisor only when shared
@@ -20,8 +20,7 @@ global.
 'fail_stateful'
 >>> s.fail("policy_engine")              # native to the VSG: a failover
 'fail_native'
->>> s.failing("aaa"); s.op("fail_stateful", 1)
->>> s.fail("clis")                       # another stateful one, while aaa is down
+>>> s.fail("clis")                       # another stateful one than the model's
 'fail_another_stateful'
 """
 
@@ -34,6 +33,8 @@ from importlib import resources
 from hapair.spec import HapairError, guide
 
 POLICIES = ("stateful", "stateless", "failover")
+# The process the model's service of each restarting policy is (any would do).
+MODEL_PROCESS = {"stateful": "aaa", "stateless": "vsh"}
 SCOPES = ("private", "shared-local", "shared-global")
 
 
@@ -98,7 +99,8 @@ class Services:
         self.start_cnt = list(self.base)
         self.failed: dict[str, int | None] = {"stateful": None, "stateless": None}
         self.more: dict[str, list[int]] = {"stateful": [], "stateless": []}  # also down
-        self.current = {kind: self._first(kind) for kind in ("stateful", "stateless")}
+        self.current = {kind: self.row(name) for kind, name in MODEL_PROCESS.items()}
+        self.last_restarted: dict[str, int | None] = {"stateful": None, "stateless": None}
         self.held: dict[int, int] = {}  # process row -> the version of state it holds
         self.pss = Pss()
         self.mts: list[str] = []
@@ -107,16 +109,13 @@ class Services:
         self.next_message = "persistent from this supervisor"  # what the next one is
 
     def _running(self, kind: str) -> list[int]:
-        return [i for i in self._rows(kind) if self.failed[kind] != i
+        return [i for i in self.processes_of(kind) if self.failed[kind] != i
                 and i not in self.more[kind]]
 
-    def _rows(self, kind: str) -> list[int]:
+    def processes_of(self, kind: str) -> list[int]:
+        """The rows of the processes of policy ``kind`` (those the table shows running)."""
         return [i for i, p in enumerate(self.processes)
                 if p.running and self.policy[p.name].policy == kind]
-
-    def _first(self, kind: str) -> int:
-        return next(i for i, p in enumerate(self.processes)
-                    if p.running and self.policy[p.name].policy == kind)
 
     def row(self, name: str) -> int:
         """The row of process ``name`` (the first running one of that name) or of the
@@ -136,10 +135,9 @@ class Services:
         kind = self.policy[self.processes[row].name].policy
         if kind == "failover":
             return "fail_native"
-        if row in self.more[kind]:
+        if row in self.more[kind] or row == self.failed[kind]:
             raise HapairError(f"process '{name}' is down")
-        down = self.failed[kind] is not None and self.failed[kind] != row
-        return f"fail_another_{kind}" if down else f"fail_{kind}"
+        return f"fail_{kind}" if row == self.current[kind] else f"fail_another_{kind}"
 
     # -- the concrete ops of the service rows -----------------------------------------
 
@@ -170,8 +168,6 @@ class Services:
                 self.pss.checkpoint(name, self.held[j], self.policy[name].pss)
 
     def _fail(self, kind: str, serial: int) -> None:
-        if self.next_failure is not None:
-            self.current[kind] = self.next_failure
         self.next_failure = None
         self.failed[kind] = self.current[kind]
         self.held.pop(self.current[kind], None)
@@ -181,7 +177,8 @@ class Services:
         self._restarted(i, kind)
 
     def _fail_another(self, kind: str, serial: int) -> None:
-        row = self.next_failure if self.next_failure is not None else self._running(kind)[0]
+        row = self.next_failure if self.next_failure is not None else \
+            next(i for i in self._running(kind) if i != self.current[kind])
         self.next_failure = None
         self.more[kind].append(row)
         self.held.pop(row, None)
@@ -190,6 +187,7 @@ class Services:
         self._restarted(self.more[kind].pop(0), kind)
 
     def _restarted(self, i: int, kind: str) -> None:
+        self.last_restarted[kind] = i
         self.start_cnt[i] += 1
         name = self.processes[i].name
         state = self.pss.read(name, name) if kind == "stateful" else None
@@ -198,16 +196,20 @@ class Services:
         self.recovered[i] = "its last checkpoint" if state is not None else "nothing"
 
     def mirror(self, op: str, serial: int, active: "Services") -> None:
-        """The ``active``'s ``update_*``, ``checkpoint`` or ``restart_stateful`` op, as
-        this VSG's services take it when it is the HA standby: its running services of
-        that policy are updated along (the same state), its PSS takes the active's
-        checkpoints, or its running stateful services go back to their checkpoint there
-        (the active's restarted one went back to the same)."""
+        """The ``active``'s ``update_*``, ``checkpoint`` or stateful restart op, as this
+        VSG's services take it when it is the HA standby, process by process: its
+        running processes of that policy are updated along (the same state), its PSS
+        takes the active's new checkpoints, or the process that restarted on the active
+        goes back to its checkpoint here too (from this VSG's PSS, which holds the
+        active's)."""
         if op == "checkpoint":
-            self._take(active, "stateful", state=False)
-        elif op == "restart_stateful":
-            for j in self._running("stateful"):
-                state = self.pss.read(self.processes[j].name, self.processes[j].name)
+            for j in active._running("stateful"):
+                self._take_row(active, j, state=False)
+        elif op in ("restart_stateful", "restart_another_stateful"):
+            j = active.last_restarted["stateful"]
+            if j is not None and j not in self.down():
+                name = self.processes[j].name
+                state = self.pss.read(name, name)
                 self.held.pop(j, None)
                 if state is not None:
                     self.held[j] = state
@@ -217,35 +219,34 @@ class Services:
             raise HapairError(f"internal error: '{op}' is not mirrored to a standby")
 
     def follow(self, active: "Services", kind: str) -> None:
-        """The HA standby's service of ``kind`` just restarted: it takes the active's
-        state and PSS checkpoint, as at the end of synchronisation."""
-        restarted = self.current[kind]
-        self._take(active, kind)
-        self.recovered[restarted] = "the active's state"
+        """A process of ``kind`` just restarted on the HA standby: it takes its
+        counterpart's state and PSS checkpoint on the active, when that one runs (as at
+        the end of synchronisation)."""
+        j = self.last_restarted[kind]
+        if j is not None and j not in active.down():
+            self._take_row(active, j)
+            self.recovered[j] = "the active's state"
 
     def sync_from(self, active: "Services") -> None:
         """A standby that finishes synchronising: its PSS takes the active's checkpoints,
-        and each of its running services the active's state; a failed one keeps what it
-        had (nothing)."""
+        and each of its running processes its counterpart's state on the active (a
+        process down on either side keeps what it had)."""
         for kind in ("stateful", "stateless"):
-            self._take(active, kind, state=self.failed[kind] is None)
+            for j in self.processes_of(kind):
+                self._take_row(active, j, state=j not in active.down())
 
-    def _take(self, active: "Services", kind: str, *, state: bool = True) -> None:
-        """Every process of ``kind`` takes the PSS checkpoint of the active's model
-        service of that policy, and if ``state`` every running one also its state (a
-        standby mirrors the service the model tracks, whichever process it is)."""
-        source = active.processes[active.current[kind]].name
-        held, record = active.held.get(active.current[kind]), active.pss.records.get(source)
-        for j in self._rows(kind):
-            name = self.processes[j].name
-            if state and j in self._running(kind):
-                self.held.pop(j, None)
-                if held is not None:
-                    self.held[j] = held
-            if kind == "stateful":
-                self.pss.records.pop(name, None)
-                if record is not None:
-                    self.pss.records[name] = (record[0], self.policy[name].pss)
+    def _take_row(self, active: "Services", j: int, *, state: bool = True) -> None:
+        """Process ``j`` takes the active's PSS checkpoint of it, and if ``state`` and it
+        runs here, also its state."""
+        name = self.processes[j].name
+        if state and j not in self.down():
+            self.held.pop(j, None)
+            if j in active.held:
+                self.held[j] = active.held[j]
+        if self.policy[name].policy == "stateful":
+            self.pss.records.pop(name, None)
+            if name in active.pss.records:
+                self.pss.records[name] = active.pss.records[name]
 
     def sending(self, kind: str, *, other_supervisor: bool) -> None:
         """Before a message is queued: persistent or logged, and from a service on this
@@ -272,6 +273,7 @@ class Services:
         """JSON-able: what ``restore`` takes back (a node's checkpoint)."""
         return {"start_cnt": list(self.start_cnt), "failed": dict(self.failed),
                 "more": {k: list(v) for k, v in self.more.items()},
+                "last_restarted": dict(self.last_restarted),
                 "current": dict(self.current), "held": [[i, v] for i, v in self.held.items()],
                 "pss": [[k, v, sc] for k, (v, sc) in self.pss.records.items()],
                 "mts": list(self.mts), "recovered": [[i, v] for i, v in self.recovered.items()]}
@@ -292,6 +294,11 @@ class Services:
         self.start_cnt, self.failed, self.current = start_cnt, dict(saved["failed"]), \
             dict(saved["current"])
         self.more = more
+        last = {str(k): v for k, v in saved["last_restarted"].items()}
+        if set(last) != set(self.last_restarted) or \
+                any(r is not None and not (type(r) is int and 0 <= r < n) for r in last.values()):
+            raise ValueError("not the services of this process table")
+        self.last_restarted = last
         self.held = {int(i): int(v) for i, v in saved["held"]}
         self.pss = Pss()
         for name, v, scope in saved["pss"]:

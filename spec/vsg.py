@@ -5,8 +5,9 @@ Two nodes, module 1 and module 2, each with five machines (redundancy, role, two
 services that System Manager restarts: one statefully, one statelessly, and the compute
 nodes' side of its port group), and a global link machine.  Config contents are
 abstracted to the equalities that matter (is the running config saved? do the two nodes
-hold the same configs?), which is exact for two nodes and needs no bound; the only bound
-is the Start_cnt counter.
+hold the same configs?), which is exact for two nodes and needs no bound; the bounds are
+the Start_cnt counter (MAX_RESTARTS) and how many more processes of a policy can be down
+besides the model's one (MORE_DOWN).
 """
 
 from __future__ import annotations
@@ -212,7 +213,8 @@ _RESTARTED = {"self.restarts": "min(self.restarts + 1, MAX_RESTARTS)"}
 
 
 def _service(kind: str, update: str, held: str, recovered: str, *, checkpoint: tuple = (),
-             synchronised: tuple = (), mts: tuple = ()) -> dict:
+             synchronised: tuple = (), synchronised_others: tuple = (),
+             mts: tuple = ()) -> dict:
     """A service machine: its state changes on the active (``update``: what it then
     holds), and an HA standby's running service is updated along; it fails, and what it
     held in memory is gone; System Manager restarts it with ``recovered`` (unless one of
@@ -238,13 +240,18 @@ def _service(kind: str, update: str, held: str, recovered: str, *, checkpoint: t
             {"trigger": f"restart_{kind}", "source": "failed", "dest": "running",
              "conditions": up, "effects": {**_RESTARTED, data: recovered},
              "ops": [f"restart_{kind}"]},
-            # Other processes of the same policy (the model's service stands for the one
-            # that failed first): up to MORE_DOWN more can be down at once, each restarted
-            # on its own.
-            {"trigger": f"fail_another_{kind}", "source": "failed", "dest": "=",
+            # The other processes of the same policy (the model's service is one of them;
+            # their rows are its rows): up to MORE_DOWN of them can be down at once, each
+            # restarted on its own (a stateful one synchronised as the model's is).
+            {"trigger": f"fail_another_{kind}", "source": ["running", "failed"], "dest": "=",
              "conditions": f"{up} and {more} < MORE_DOWN",
              "effects": {more: f"min({more} + 1, MORE_DOWN)"},
              "ops": [f"fail_another_{kind}"]},
+            *({"trigger": f"restart_another_{kind}", "source": ["running", "failed"],
+               "dest": "=", "conditions": f"{up} and {more} > 0 and {context}",
+               "effects": {**_RESTARTED, more: f"max({more} - 1, 0)"},
+               "ops": [f"restart_another_{kind}", sync]}
+              for context, sync in synchronised_others),
             {"trigger": f"restart_another_{kind}", "source": ["running", "failed"], "dest": "=",
              "conditions": f"{up} and {more} > 0",
              "effects": {**_RESTARTED, more: f"max({more} - 1, 0)"},
@@ -280,6 +287,11 @@ STATEFUL_RESTARTS = (
 STATEFUL = _service(
     "stateful", "service_update", "'newer'", FROM_CHECKPOINT.format(n="self"),
     synchronised=STATEFUL_RESTARTS,
+    # The model does not track the other processes' state; the lab and the node
+    # synchronise them as these ops say (HA standby: take the active's; active: mirror).
+    synchronised_others=(("self.state == 'ha_standby' and peer.state == 'active_ha_standby'",
+                          "follow"),
+                         ("self.state == 'active_ha_standby'", "mirror")),
     # It checkpoints its state in PSS when it needs to; PSS keeps it across a failure.
     checkpoint=({"trigger": "pss_checkpoint", "source": "running", "dest": "=",
                  "conditions": "self.state == 'active_no_standby' "
@@ -293,7 +305,7 @@ STATEFUL = _service(
                                                    "else peer.stateful_data",
                              "peer.pss_checkpoint": "True"},
                  "ops": ["checkpoint", "mirror"]}),
-    # MTS keeps a persistent message for it while it is down, and delivers it after.
+    # MTS keeps a message (persistent or logged) for it while it is down, and delivers it after.
     mts=({"trigger": "mts_message", "source": "failed", "dest": "=",
           "conditions": f"self.state in {UP} and not self.mts_queued",
           "effects": {"self.mts_queued": "True"}, "ops": ["mts_queue"]},
@@ -409,8 +421,8 @@ TRIGGERS = {
     "pss_checkpoint": {"kind": "traffic", "doc": "the stateful service checkpoints its state "
                                                  "in PSS"},
     "stateless_update": {"kind": "traffic", "doc": "the stateless service's state changes"},
-    "mts_message": {"kind": "traffic", "doc": "a persistent MTS message for the failed "
-                                              "stateful service"},
+    "mts_message": {"kind": "traffic", "doc": "an MTS message (persistent or logged) for "
+                                              "the failed stateful service"},
     "mts_deliver": {"kind": "internal", "doc": "MTS delivers a queued message"},
     "new_flow": {"kind": "traffic", "doc": "traffic opens a new flow through the active"},
     "config_edit": {"kind": "operator", "doc": "a configuration line (configure mode)",
@@ -569,7 +581,7 @@ PROPERTIES = [
     {"name": "PersistentMessagesSurviveRestart", "kind": "action", "on": ["restart_stateful"],
      "guide": "The MTS can maintain persistent messages and logged messages in queues for access "
               "even after a service restart.",
-     "meaning": "MTS keeps persistent messages across a service restart",
+     "meaning": "MTS keeps a queued message (persistent or logged) across a service restart",
      "require": "post.self.mts_queued == pre.self.mts_queued"},
     {"name": "BootLoadsStartup", "kind": "action", "on": ["negotiation"],
      "guide": "Saves the running configuration persistently through reboots and restarts by copying"
@@ -630,7 +642,9 @@ PROPERTIES = [
     {"name": "QueuedMessagesDelivered", "kind": "leads_to",
      "guide": "The MTS can maintain persistent messages and logged messages in queues for access "
               "even after a service restart.",
-     "meaning": "a persistent MTS message is delivered once its service runs again",
+     "meaning": "on module 1, a queued MTS message (persistent or logged) is delivered once "
+                "its service runs again, unless the VSG is powered off first (which clears "
+                "it)",
      "p": "n1.mts_queued", "q": "not n1.mts_queued or n1.state == 'off'"},
     {"name": "EventuallyActive", "kind": "leads_to",
      "guide": "When a failover occurs, the standby Cisco VSG takes over for the active Cisco VSG.",
@@ -958,7 +972,7 @@ PROPERTIES += [
     {"name": "MtsQueuesForRestartingService", "kind": "action", "on": ["mts_message"],
      "guide": "The MTS handles message routing and queuing between services on and across "
               "modules and between supervisors.",
-     "meaning": "a persistent message for a restarting service is queued",
+     "meaning": "a message (persistent or logged) for a restarting service is queued",
      "require": "post.self.mts_queued and post.self.stateful == 'failed'"},
     {"name": "InstalledVSGIsStandalone", "kind": "action", "on": ["install"],
      "guide": "Standalone—This role does not interact with other Cisco VSGs. You assign this "
@@ -989,7 +1003,8 @@ PROPERTIES += [
                 "standby: their state, PSS checkpoint and MTS queue (our reading of 'control "
                 "traffic': the messages these services exchange and the state they work "
                 "on, which the standby kept in sync; see "
-                "StatefulServiceStateMirroredOnHAStandby)",
+                "StatefulServiceStateMirroredOnHAStandby; a message queued on the failed "
+                "active for its own failed service goes with it)",
      "require": " and ".join(
          f"(not ({BECOMES_ACTIVE.format(n=n)}) or ("
          + _unchanged(*(f"{n}.{v}" for v in ("stateful", "stateful_data", "pss_checkpoint",
@@ -1081,7 +1096,8 @@ PROPERTIES += [
     {"name": "MessageQueuedForRestartingService", "kind": "enabled",
      "guide": "The MTS handles message routing and queuing between services on and across "
               "modules and between supervisors.",
-     "meaning": "on a running VSG, a persistent message can come for a restarting service "
+     "meaning": "on a running VSG, a message (persistent or logged) can come for a restarting "
+                "service "
                 "(the model queues one)",
      "when": f"self.state in {UP} and self.stateful == 'failed' and not self.mts_queued",
      "on": ["mts_message"]},

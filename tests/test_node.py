@@ -109,6 +109,19 @@ def test_a_stateful_restart_on_either_node_is_synchronised():
     assert b["n1.stateful_data"] == a["n2.stateful_data"] == "checkpoint"
 
 
+def test_two_processes_of_one_policy_fail_on_a_node_and_both_restart():
+    # "A failure in a service instance does not affect any other services that are
+    # running at that time."
+    a, b = paired(Clock())
+    a.fail("aaa")
+    a.fail("clis")
+    assert (a["n1.stateful"], a["n1.stateful_more_down"]) == ("failed", 1)
+    a.settle()
+    assert (a["n1.stateful"], a["n1.stateful_more_down"]) == ("running", 0)
+    exchange(a, b, 1)
+    assert b["n1.stateful_more_down"] == 0 and b.state == "ha_standby"
+
+
 def test_a_standby_that_joins_takes_the_actives_service_state():
     clock = Clock()
     a, b = Node(1, clock=clock), Node(2, clock=clock)

@@ -9,6 +9,7 @@ import pytest
 
 from hapair.model.lab import Lab, RefinementError
 from hapair.model.runtime import Pair
+from hapair.model.services import MODEL_PROCESS
 from hapair.spec import EventNotAllowed, HapairError, Refused, guide
 
 
@@ -406,7 +407,11 @@ def _walk(lab: Lab, rng: random.Random, steps: int, counts: Counter) -> None:
         if trigger == "config_edit":
             lab.edit(node, f"description walk {i}")
         elif trigger in ("fail_stateful", "fail_stateless"):
-            lab.fail(node, rng.choice(borrowed[trigger[5:]]))
+            lab.fail(node, MODEL_PROCESS[trigger[5:]])
+        elif trigger.startswith("fail_another_"):
+            down = {lab.processes[i].name for i in lab.services[node].down()}
+            lab.fail(node, rng.choice([p for p in borrowed[trigger[13:]] if p not in down
+                                       and p != MODEL_PROCESS[trigger[13:]]]))
         elif trigger.startswith("ha_pair_id"):
             lab.ha_pair_id(node, rng.choice([1, 2, 3]))
         else:
