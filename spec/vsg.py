@@ -740,18 +740,20 @@ def _service_properties() -> list[dict]:
                     + _unchanged("{n}.stateless", "{n}.stateless_data") + ")"},
         # (One property per service: each has the cone of one of the two above.)
         {"name": "AnotherFailureLeavesTheStatefulService", "kind": "action",
-         "on": ["fail_another_stateful", "fail_another_stateless"],
+         "on": ["fail_another_stateful", "fail_another_stateless",
+                "restart_another_stateful", "restart_another_stateless"],
          "guide": isolated,
-         "meaning": "when another process of a policy fails while the model's one is down, "
-                    "the stateful service (its state, its PSS checkpoint, its MTS queue) is as "
-                    "it was",
+         "meaning": "when another process than the model's fails or is restarted, the "
+                    "stateful service (its state, its PSS checkpoint, its MTS queue) is as it "
+                    "was",
          "require": _unchanged("{n}.stateful", "{n}.stateful_data", "{n}.pss_checkpoint",
                                "{n}.mts_queued")},
         {"name": "AnotherFailureLeavesTheStatelessService", "kind": "action",
-         "on": ["fail_another_stateful", "fail_another_stateless"],
+         "on": ["fail_another_stateful", "fail_another_stateless",
+                "restart_another_stateful", "restart_another_stateless"],
          "guide": isolated,
-         "meaning": "when another process of a policy fails while the model's one is down, "
-                    "the stateless service is as it was",
+         "meaning": "when another process than the model's fails or is restarted, the "
+                    "stateless service is as it was",
          "require": _unchanged("{n}.stateless", "{n}.stateless_data")},
         {"name": "StatelessFailureIsolated", "kind": "action", "on": ["fail_stateless"],
          "guide": isolated,
@@ -1087,10 +1089,9 @@ PROPERTIES += [
     *({"name": f"Another{svc.capitalize()}ProcessCanFail", "kind": "enabled",
        "guide": "A failure in a service instance does not affect any other services that are "
                 "running at that time.",
-       "meaning": f"while a {svc} process is down, another process of the same policy can "
-                  "fail too (up to MORE_DOWN more)",
-       "when": f"self.state in {UP} and self.{svc} == 'failed' "
-               f"and self.{svc}_more_down < MORE_DOWN",
+       "meaning": f"another {svc} process than the model's can fail, whether the model's "
+                  "runs or is down (up to MORE_DOWN others down at once)",
+       "when": f"self.state in {UP} and self.{svc}_more_down < MORE_DOWN",
        "on": [f"fail_another_{svc}"]}
       for svc in ("stateful", "stateless")),
     {"name": "MessageQueuedForRestartingService", "kind": "enabled",
