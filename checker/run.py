@@ -74,29 +74,48 @@ def check(spec: Spec, *, only: tuple | None = None, engines: tuple = ENGINES,
         groups.setdefault(slice_of(spec, p), []).append(p)
     with _Z3Work(spec, jobs if "z3" in engines else 0, use_cache) as z3work:
         inside = {sl: _widest_above(sl, groups) for sl in groups}
-        graphs = {}
-        # Explore everything first (it is quick) so that the certificates, the longest
-        # z3 tasks, are queued before the proofs; then decide while z3 works.
-        for sl in sorted(groups, key=lambda s: -len(s.keep)):
-            graphs[sl] = _explore(spec, sl, progress, reference)
-            if inside[sl] is None:
-                z3work.certify(sl, graphs[sl].table, _by_invariant(sl, groups, inside))
+        nested = {sl: [] for sl in groups}
+        for sl in groups:
+            if inside[sl] is not None:
+                nested[_root(sl, inside)].append(sorted(sl.keep))
+        explicit_on = "explicit" in engines
+        # One task a slice (explore, decide, and for a widest slice its z3 certificate),
+        # the widest first: in the worker processes when there are some, so that the
+        # slices are explored side by side and z3's proofs run beside them.
+        tasks = {sl: _submit_slice(z3work, sl, groups, inside, nested[sl], explicit_on,
+                                   reference, progress)
+                 for sl in sorted(groups, key=lambda s: -len(s.keep))}
         z3work.prove(groups, bmc_depth, liveness_depth)
-        result.graphs = [graphs[sl] for sl in groups]
-        result.slices = [_stats(spec, sl, graphs[sl]) for sl in groups]
-        if "explicit" in engines:
-            result.results = [_explicit(graphs[sl], p) for sl, ps in groups.items() for p in ps]
+        done = {sl: tasks[sl].get() for sl in groups}
+        result.graphs = [done[sl].graph for sl in groups if done[sl].graph is not None]
+        result.slices = [done[sl].stats for sl in groups]
+        result.results = [r for sl in groups for r in done[sl].results]
         if not only:
             result.dead_transitions = dead_transitions(
-                spec, {r for g in result.graphs
-                       for r in np.unique(np.frombuffer(g.rule, dtype=np.int32)).tolist()})
+                spec, {r for d in done.values() for r in d.fired})
         if progress and z3work.active:
             progress("z3: proofs and certificates")
+        z3work.certificates = [done[sl].certificate for sl in groups
+                               if done[sl].certificate is not None]
         z3work.collect(result)
         if z3work.active:
-            result.certificate += _projections(spec, inside, graphs)
+            result.certificate += _projections(inside, done)
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _submit_slice(z3work, sl: Slice, groups: dict, inside: dict, nested: list,
+                  explicit_on: bool, reference: bool, progress):
+    """Queue ``_slice_task`` for ``sl`` (in a worker, or run it here without a pool)."""
+    if progress:
+        progress(f"exploring {len(sl.keep)} variables, assuming {', '.join(sl.assume) or '-'}")
+    names = tuple(p.name for p in groups[sl]) if explicit_on else ()
+    certify = _by_invariant(sl, groups, inside) \
+        if z3work.active and inside[sl] is None else None
+    if certify is not None:
+        z3work.handed.update({n: sl for n in certify})
+    return z3work.run(_slice_task, (sl.assume, sl.keep, names, tuple(nested), certify,
+                                    reference, z3work.use_cache, z3work.pool is None))
 
 
 def _root(sl: Slice, inside: dict) -> Slice:
@@ -123,47 +142,34 @@ def _widest_above(sl: Slice, groups: dict) -> Slice | None:
     return max(wider, key=lambda o: (len(o.keep), sorted(o.keep))) if wider else None
 
 
-def _projections(spec: Spec, inside: dict, graphs: dict) -> str:
-    """Check each nested slice's states against the projection of its wider slice's."""
+def _projections(inside: dict, done: dict) -> str:
+    """Check each nested slice's states against the projection of its certified (widest)
+    slice's, both as the distinct keys ``_projection_keys`` gives."""
     checked = 0
     for sl, wide in inside.items():
-        while wide is not None and inside[wide] is not None:
-            wide = inside[wide]  # the certified (widest) one
         if wide is None:
             continue
-        if not _same_projection(graphs[wide].table, graphs[sl].table, sorted(sl.keep)):
-            return (f"; FAILED: the {len(graphs[sl])} states of a slice are not the "
+        root = _root(sl, inside)
+        theirs = done[root].projections[tuple(sorted(sl.keep))]
+        if not np.array_equal(theirs, done[sl].projections[tuple(sorted(sl.keep))]):
+            return (f"; FAILED: the {done[sl].stats.states} states of a slice are not the "
                     "projection of a certified one")
         checked += 1
     return f"; {checked} narrower state graphs equal projections of certified ones" \
         if checked else ""
 
 
-def _as_array(states):
-    import numpy as np
-
-    return np.asarray(states, dtype=np.int64).reshape(len(states), -1)
-
-
-def _same_projection(wide, narrow, keep: list) -> bool:
-    """The narrow slice's states (its untracked variables stay initial) are exactly the
-    wide slice's states on ``keep`` (state lists, or arrays with a state a row).
-
-    Each projected row is read as one number (mixed radix over the columns' ranges), so
-    the set of rows is a sort of integers rather than of rows."""
-    import numpy as np
-
-    a, b = _as_array(wide)[:, keep], _as_array(narrow)[:, keep]
-    if a.size == 0 or b.size == 0:
-        return a.shape == b.shape
-    low = np.minimum(a.min(axis=0), b.min(axis=0))
-    span = np.maximum(a.max(axis=0), b.max(axis=0)) - low + 1
-    if float(np.prod(span.astype(float))) >= 2.0 ** 62:  # too wide for one int64: rows
-        ra, rb = np.unique(a, axis=0), np.unique(b, axis=0)
-        return ra.shape == rb.shape and bool((ra == rb).all())
-    weights = np.concatenate(([1], np.cumprod(span[:-1]))).astype(np.int64)
-    ka, kb = np.unique((a - low) @ weights), np.unique((b - low) @ weights)
-    return ka.shape == kb.shape and bool((ka == kb).all())
+def _projection_keys(table, keep: list, sizes: list):
+    """The distinct rows of ``table`` (an array or a list of states) on the columns
+    ``keep``, each read as one number in mixed radix over the variables' domains
+    (``sizes[i]``: variable ``i`` is in ``0 .. sizes[i] - 1``), sorted; or the distinct
+    rows themselves when that is too wide for an int64.  Equal keys, equal sets."""
+    part = np.asarray(table, dtype=np.int64).reshape(len(table), -1)[:, keep]
+    sizes = np.array([sizes[i] for i in keep], np.int64)
+    if float(np.prod(sizes.astype(float))) >= 2.0 ** 62:  # too wide for one int64: rows
+        return np.unique(part, axis=0)
+    weights = np.cumprod(np.concatenate(([1], sizes)))[:-1].astype(np.int64)
+    return np.unique(part @ weights)
 
 
 def _explore(spec: Spec, sl: Slice, progress, reference: bool) -> StateGraph:
@@ -171,6 +177,50 @@ def _explore(spec: Spec, sl: Slice, progress, reference: bool) -> StateGraph:
         progress(f"exploring {len(sl.keep)} variables, assuming {', '.join(sl.assume) or '-'}")
     model = Model(spec, sl.assume, sl.keep)
     return explore(model) if reference else explore_packed(model)
+
+
+@dataclass
+class _SliceDone:
+    """What a slice's task sends back: small, so that it crosses processes cheaply."""
+
+    stats: SliceStats
+    results: list  # the explicit engine's PropertyResults
+    fired: set  # the rules that fired somewhere in the slice
+    projections: dict  # sorted keep -> _projection_keys of the states on it
+    certificate: tuple | None  # _certify's answer (for a widest slice, with z3 on)
+    graph: StateGraph | None = None  # only when the task ran in this process
+
+
+def _slice_task(assume: tuple, keep: frozenset, names: tuple, nested: tuple,
+                certify: tuple | None, reference: bool, use_cache: bool,
+                keep_graph: bool) -> _SliceDone:
+    """One slice: explore it, decide the properties ``names`` on it, the keys of its
+    states on its own variables and on those of each ``nested`` slice, and, when
+    ``certify`` names the properties to prove with it, its z3 certificate."""
+    spec = _SPEC[0]
+    sl = Slice(assume, keep)
+    g = _explore(spec, sl, None, reference)
+    results = [_explicit(g, spec.properties[n]) for n in names]
+    fired = set(np.unique(np.frombuffer(g.rule, dtype=np.int32)).tolist())
+    sizes = [v.type.size for v in spec.variables]
+    projections = {tuple(k): _projection_keys(g.table, list(k), sizes)
+                   for k in (sorted(keep), *nested)}
+    done = None if certify is None else _certified(spec, sl, g.table, certify, use_cache)
+    return _SliceDone(_stats(spec, sl, g), results, fired, projections, done,
+                      g if keep_graph else None)
+
+
+def _certified(spec: Spec, sl: Slice, states, names: tuple, use_cache: bool) -> tuple:
+    """``_certify``, or its answer from the proof cache."""
+    k = cache.key("certify", spec.digest, spec.bounds, sl.assume, sorted(sl.keep),
+                  cache.states_hash(states), [repr(spec.properties[n]) for n in names])
+    hit = cache.get(k) if use_cache else None
+    if hit is not None:
+        return _decode_certificate(hit)
+    done = _certify(sl.assume, sl.keep, states, names)
+    if use_cache:
+        cache.put(k, _encode_certificate(done))
+    return done
 
 
 def _stats(spec: Spec, sl: Slice, g: StateGraph) -> SliceStats:
@@ -267,7 +317,7 @@ class _Z3Work:
             hit = cache.get(key)
             if hit is not None:
                 return _Done(decode(hit))
-        job = _Done(fn(*args)) if self.pool is None else self.pool.apply_async(fn, args)
+        job = self.run(fn, args)
         if key is not None and self.use_cache:
             self.to_store.append((key, job, encode))
         return job
@@ -293,23 +343,15 @@ class _Z3Work:
                                       sorted(sl.keep), depth, liveness_depth, refuted),
                             cache.decode_result, cache.encode_result)
 
-    def certify(self, sl: Slice, states, names: tuple) -> None:
-        """Certify ``states`` and prove ``names`` with them (``_certify``)."""
-        if self.active:
-            spec = _SPEC[0]
-            k = cache.key("certify", spec.digest, spec.bounds, sl.assume, sorted(sl.keep),
-                          cache.states_hash(states),
-                          [repr(spec.properties[n]) for n in names])
-            self.handed.update({n: sl for n in names})
-            self.certificates.append(self._submit(
-                _certify, (sl.assume, sl.keep, states, names), k, _decode_certificate,
-                _encode_certificate))
+    def run(self, fn, args):
+        """``fn(*args)`` in a worker, or here when there is no pool."""
+        return _Done(fn(*args)) if self.pool is None else self.pool.apply_async(fn, args)
 
     def collect(self, result: CheckResult) -> None:
         if not self.active:
             return
         explicit = {r.name: r for r in result.results}
-        done = [job.get() for job in self.certificates]
+        done = self.certificates
         proved = {name: r for *_, by_set in done for name, r in by_set.items()}
         # What the certified sets did not prove (a violation, say): z3 on its own.
         rest = [self._proof(self.own_slice[n], _SPEC[0].properties[n], refuted=True)
