@@ -80,12 +80,10 @@ def check(spec: Spec, *, only: tuple | None = None, engines: tuple = ENGINES,
                 nested[_root(sl, inside)].append(sorted(sl.keep))
         explicit_on = "explicit" in engines
         # One task a slice (explore, decide, and for a widest slice its z3 certificate),
-        # the widest first: in the worker processes when there are some, so that the
-        # slices are explored side by side and z3's proofs run beside them.
-        tasks = {sl: _submit_slice(z3work, sl, groups, inside, nested[sl], explicit_on,
-                                   reference, progress)
-                 for sl in sorted(groups, key=lambda s: -len(s.keep))}
-        z3work.prove(groups, bmc_depth, liveness_depth)
+        # in the worker processes when there are some, so that the slices are explored
+        # side by side and z3's proofs run beside them.
+        tasks = _queue(z3work, groups, inside, nested, (explicit_on, reference, progress),
+                       (bmc_depth, liveness_depth))
         done = {sl: tasks[sl].get() for sl in groups}
         result.graphs = [done[sl].graph for sl in groups if done[sl].graph is not None]
         result.slices = [done[sl].stats for sl in groups]
@@ -102,6 +100,25 @@ def check(spec: Spec, *, only: tuple | None = None, engines: tuple = ENGINES,
             result.certificate += _projections(inside, done)
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _queue(z3work, groups: dict, inside: dict, nested: dict, how: tuple,
+           depths: tuple) -> dict:
+    """Queue every slice's task and every z3 proof, the longest first: the certificates
+    (widest slices first) and the scenarios' searches for what they avoid, then the
+    other slices and the other proofs.  Returns each slice's task."""
+    order = sorted(groups, key=lambda s: -len(s.keep))
+    tasks = {sl: _submit_slice(z3work, sl, groups, inside, nested[sl], *how)
+             for sl in order if z3work.active and inside[sl] is None}
+    z3work.prove(groups, *depths, costly=True)
+    tasks.update({sl: _submit_slice(z3work, sl, groups, inside, nested[sl], *how)
+                  for sl in order if sl not in tasks})
+    z3work.prove(groups, *depths, costly=False)
+    return tasks
+
+
+def _costly(p: Property) -> bool:
+    return p.kind == "scenario" and p.avoids is not None
 
 
 def _submit_slice(z3work, sl: Slice, groups: dict, inside: dict, nested: list,
@@ -322,9 +339,12 @@ class _Z3Work:
             self.to_store.append((key, job, encode))
         return job
 
-    def prove(self, groups: dict, depth: int, liveness_depth: int) -> None:
+    def prove(self, groups: dict, depth: int, liveness_depth: int, *,
+              costly: bool | None = None) -> None:
         """Every property: safety ones proved (or refuted), leads-to ones searched for a
-        fair lasso of at most ``liveness_depth`` steps."""
+        fair lasso of at most ``liveness_depth`` steps.  ``costly=True`` queues only the
+        scenarios with ``avoids`` (a Spacer proof each, among the longest z3 tasks: queued
+        early, beside the certificates), ``costly=False`` the others."""
         if not self.active:
             return
         # Invariants (Spacer) and leads-to (lasso search) take longest: queue them first.
@@ -333,7 +353,8 @@ class _Z3Work:
                        key=lambda t: cost.get(t[1].kind, 2))
         self.depths = (depth, liveness_depth)
         self.own_slice = {p.name: sl for sl, p in tasks}
-        self.proofs = [self._proof(sl, p) for sl, p in tasks if p.name not in self.handed]
+        self.proofs += [self._proof(sl, p) for sl, p in tasks if p.name not in self.handed
+                        and (costly is None or costly == _costly(p))]
 
     def _proof(self, sl: Slice, p: Property, refuted: bool = False):
         spec, (depth, liveness_depth) = _SPEC[0], self.depths
