@@ -176,17 +176,20 @@ def _projections(inside: dict, done: dict) -> str:
         if checked else ""
 
 
-def _projection_keys(table, keep: list, sizes: list):
+def _projection_keys(table, keep: list, sizes: list, *, distinct: bool = False):
     """The distinct rows of ``table`` (an array or a list of states) on the columns
     ``keep``, each read as one number in mixed radix over the variables' domains
     (``sizes[i]``: variable ``i`` is in ``0 .. sizes[i] - 1``), sorted; or the distinct
-    rows themselves when that is too wide for an int64.  Equal keys, equal sets."""
-    part = np.asarray(table, dtype=np.int64).reshape(len(table), -1)[:, keep]
-    sizes = np.array([sizes[i] for i in keep], np.int64)
-    if float(np.prod(sizes.astype(float))) >= 2.0 ** 62:  # too wide for one int64: rows
-        return np.unique(part, axis=0)
-    weights = np.cumprod(np.concatenate(([1], sizes)))[:-1].astype(np.int64)
-    return np.unique(part @ weights)
+    rows themselves when that is too wide for an int64.  Equal keys, equal sets.
+    ``distinct``: the rows are known to be distinct on ``keep`` (a slice's own states)."""
+    table = np.asarray(table, dtype=np.int64).reshape(len(table), -1)
+    if float(np.prod([float(sizes[i]) for i in keep])) >= 2.0 ** 62:  # too wide: rows
+        return np.unique(table[:, keep], axis=0)
+    keys, weight = np.zeros(len(table), np.int64), 1
+    for i in keep:  # a column at a time: NumPy has no fast integer matrix product
+        keys += table[:, i] * weight
+        weight *= sizes[i]
+    return np.sort(keys) if distinct else np.unique(keys)
 
 
 def _explore(spec: Spec, sl: Slice, progress, reference: bool) -> StateGraph:
@@ -221,7 +224,9 @@ def _slice_task(assume: tuple, keep: frozenset, names: tuple, nested: tuple,
     fired = set(np.unique(np.frombuffer(g.rule, dtype=np.int32)).tolist())
     sizes = [v.type.size for v in spec.variables]
     projections = {tuple(k): _projection_keys(g.table, list(k), sizes)
-                   for k in (sorted(keep), *nested)}
+                   for k in nested}
+    projections[tuple(sorted(keep))] = _projection_keys(g.table, sorted(keep), sizes,
+                                                        distinct=True)
     done = None if certify is None else _certified(spec, sl, g.table, certify, use_cache)
     return _SliceDone(_stats(spec, sl, g), results, fired, projections, done,
                       g if keep_graph else None)

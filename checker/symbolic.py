@@ -332,15 +332,21 @@ class Unrolling:
 
     def check(self, k: int):
         """A model of the path up to ``k`` failing at ``k``, or None."""
+        model = self.query([self.bad(k)])
+        return model
+
+    def query(self, goal: list):
+        """A model of the path and ``goal`` (constraints), or None.  The goal is asserted
+        under a fresh literal and checked as an assumption, so it binds this query only
+        (cheaper than a push and pop around it, which z3 pays for on every call)."""
         z3 = self.enc.z3
-        self.solver.push()
-        self.solver.add(self.bad(k))
-        res = self.solver.check()
-        model = self.solver.model() if res == z3.sat else None
-        self.solver.pop()
+        self._queries = getattr(self, "_queries", 0) + 1
+        guard = z3.Bool(f"{self.tag}|goal{self._queries}")
+        self.solver.add(z3.Implies(guard, conjunction(z3, goal)))
+        res = self.solver.check(guard)
         if res == z3.unknown:
             raise Undecided(self.solver.reason_unknown())
-        return model
+        return self.solver.model() if res == z3.sat else None
 
     def trace(self, model, k: int) -> Trace:
         enc = self.enc
@@ -440,14 +446,11 @@ def lasso_bmc(spec: Spec, prop: Property, depth: int, *, assume=None, keep=None,
         while len(path.states) <= k:
             path.extend()
         constraints, loop = lasso.constraints(path.states, path.sels, f"k{k}")
-        path.solver.push()
-        path.solver.add(*constraints)
-        res = path.solver.check()
-        model = path.solver.model() if res == enc.z3.sat else None
-        path.solver.pop()
-        if res == enc.z3.unknown:
+        try:
+            model = path.query(constraints)
+        except Undecided as why:
             return _result(prop, enc, "unknown", start, depth=k - 1,
-                           note=f"lasso BMC: z3 gave up ({path.solver.reason_unknown()})")
+                           note=f"lasso BMC: z3 gave up ({why})")
         if model is not None:
             trace = path.trace(model, k)
             trace.loop = next(i for i, b in enumerate(loop)
@@ -732,19 +735,13 @@ class _Witness:
         return self.z3.And(tr.formula(self.prop.expr), ph == len(self.steps))
 
     def at(self, k: int) -> Trace | None:
-        path, z3 = self.path, self.z3
+        path = self.path
         while len(path.states) <= k:
             path.extend()
             self.phases.append(self._phase(len(self.phases)))
             path.solver.add(self.moves(path.states[-2], path.sels[-1], self.phases[-2],
                                        self.phases[-1]))
-        path.solver.push()
-        path.solver.add(self.goal(path.states[k], self.phases[k]))
-        res = path.solver.check()
-        model = path.solver.model() if res == z3.sat else None
-        path.solver.pop()
-        if res == z3.unknown:
-            raise Undecided(path.solver.reason_unknown())
+        model = path.query([self.goal(path.states[k], self.phases[k])])
         return None if model is None else path.trace(model, k)
 
     def spacer(self) -> str:
