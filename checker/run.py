@@ -13,7 +13,7 @@ import logging
 import multiprocessing as mp
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -95,6 +95,7 @@ def check(spec: Spec, *, only: tuple | None = None, engines: tuple = ENGINES,
             progress("z3: proofs and certificates")
         z3work.certificates = [done[sl].certificate for sl in groups
                                if done[sl].certificate is not None]
+        z3work.in_slices = {n: r for sl in groups for n, r in done[sl].z3.items()}
         z3work.collect(result)
         if z3work.active:
             result.certificate += _projections(inside, done)
@@ -108,10 +109,10 @@ def _queue(z3work, groups: dict, inside: dict, nested: dict, how: tuple,
     (widest slices first) and the scenarios' searches for what they avoid, then the
     other slices and the other proofs.  Returns each slice's task."""
     order = sorted(groups, key=lambda s: -len(s.keep))
-    tasks = {sl: _submit_slice(z3work, sl, groups, inside, nested[sl], *how)
+    tasks = {sl: _submit_slice(z3work, sl, groups, inside, nested[sl], *how, depths[0])
              for sl in order if z3work.active and inside[sl] is None}
     z3work.prove(groups, *depths, costly=True)
-    tasks.update({sl: _submit_slice(z3work, sl, groups, inside, nested[sl], *how)
+    tasks.update({sl: _submit_slice(z3work, sl, groups, inside, nested[sl], *how, depths[0])
                   for sl in order if sl not in tasks})
     z3work.prove(groups, *depths, costly=False)
     return tasks
@@ -122,17 +123,19 @@ def _costly(p: Property) -> bool:
 
 
 def _submit_slice(z3work, sl: Slice, groups: dict, inside: dict, nested: list,
-                  explicit_on: bool, reference: bool, progress):
+                  explicit_on: bool, reference: bool, progress, depth: int):
     """Queue ``_slice_task`` for ``sl`` (in a worker, or run it here without a pool)."""
     if progress:
         progress(f"exploring {len(sl.keep)} variables, assuming {', '.join(sl.assume) or '-'}")
     names = tuple(p.name for p in groups[sl]) if explicit_on else ()
     certify = _by_invariant(sl, groups, inside) \
         if z3work.active and inside[sl] is None else None
-    if certify is not None:
-        z3work.handed.update({n: sl for n in certify})
-    return z3work.run(_slice_task, (sl.assume, sl.keep, names, tuple(nested), certify,
-                                    reference, z3work.use_cache, z3work.pool is None))
+    avoids = tuple(p.name for p in groups[sl] if _costly(p)) \
+        if z3work.active and explicit_on else ()
+    z3work.handed.update({n: sl for n in (*(certify or ()), *avoids)})
+    plan = _SlicePlan(names, tuple(nested), certify, avoids, reference, z3work.use_cache,
+                      z3work.pool is None, depth)
+    return z3work.run(_slice_task, (sl.assume, sl.keep, plan))
 
 
 def _root(sl: Slice, inside: dict) -> Slice:
@@ -209,27 +212,63 @@ class _SliceDone:
     projections: dict  # sorted keep -> _projection_keys of the states on it
     certificate: tuple | None  # _certify's answer (for a widest slice, with z3 on)
     graph: StateGraph | None = None  # only when the task ran in this process
+    z3: dict = field(default_factory=dict)  # name -> z3's result on a scenario (avoids)
 
 
-def _slice_task(assume: tuple, keep: frozenset, names: tuple, nested: tuple,
-                certify: tuple | None, reference: bool, use_cache: bool,
-                keep_graph: bool) -> _SliceDone:
-    """One slice: explore it, decide the properties ``names`` on it, the keys of its
-    states on its own variables and on those of each ``nested`` slice, and, when
-    ``certify`` names the properties to prove with it, its z3 certificate."""
+@dataclass(frozen=True)
+class _SlicePlan:
+    """What a slice's task does (``_slice_task``)."""
+
+    names: tuple  # the properties the explicit engine decides on it
+    nested: tuple  # the sorted variables of each slice nested in it
+    certify: tuple | None  # with z3: the properties to prove with its certificate
+    avoids: tuple  # with z3: the scenarios with ``avoids`` that z3 checks here
+    reference: bool
+    use_cache: bool
+    keep_graph: bool
+    depth: int = 30
+
+
+def _slice_task(assume: tuple, keep: frozenset, plan: _SlicePlan) -> _SliceDone:
+    """One slice: explore it, decide the properties ``plan.names`` on it, the keys of its
+    states on its own variables and on those of each nested slice; with z3, the
+    certificate (proving ``plan.certify`` with it) and the scenarios ``plan.avoids``,
+    given the pairs the explicit search reached (``symbolic.witness``)."""
     spec = _SPEC[0]
     sl = Slice(assume, keep)
-    g = _explore(spec, sl, None, reference)
-    results = [_explicit(g, spec.properties[n]) for n in names]
+    g = _explore(spec, sl, None, plan.reference)
+    found = {n: _explicit_found(g, spec.properties[n]) for n in plan.names}
     fired = set(np.unique(np.frombuffer(g.rule, dtype=np.int32)).tolist())
     sizes = [v.type.size for v in spec.variables]
     projections = {tuple(k): _projection_keys(g.table, list(k), sizes)
-                   for k in nested}
+                   for k in plan.nested}
     projections[tuple(sorted(keep))] = _projection_keys(g.table, sorted(keep), sizes,
                                                         distinct=True)
-    done = None if certify is None else _certified(spec, sl, g.table, certify, use_cache)
-    return _SliceDone(_stats(spec, sl, g), results, fired, projections, done,
-                      g if keep_graph else None)
+    done = None if plan.certify is None else \
+        _certified(spec, sl, g.table, plan.certify, plan.use_cache)
+    z3 = {n: _scenario_proof(spec, sl, spec.properties[n], g, found[n][1].reached, plan)
+          for n in plan.avoids}
+    return _SliceDone(_stats(spec, sl, g), [r for r, _ in found.values()], fired,
+                      projections, done, g if plan.keep_graph else None, z3)
+
+
+def _scenario_proof(spec: Spec, sl: Slice, p: Property, g: StateGraph, reached,
+                    plan: _SlicePlan):
+    """z3 on a scenario with ``avoids``, given ``reached`` (the explicit search's pairs,
+    when it met no hazard), or its answer from the proof cache."""
+    from . import symbolic
+
+    pairs = None if reached is None else (g.table[reached[0]], reached[1])
+    k = cache.key("prove", spec.digest, spec.bounds, repr(p), sl.assume, sorted(sl.keep),
+                  plan.depth, "reached",
+                  None if pairs is None else cache.states_hash(np.column_stack(pairs)))
+    hit = cache.get(k) if plan.use_cache else None
+    if hit is not None:
+        return cache.decode_result(hit)
+    r = symbolic.witness(spec, p, plan.depth, assume=sl.assume, keep=sl.keep, reached=pairs)
+    if plan.use_cache:
+        cache.put(k, cache.encode_result(r))
+    return r
 
 
 def _certified(spec: Spec, sl: Slice, states, names: tuple, use_cache: bool) -> tuple:
@@ -252,12 +291,17 @@ def _stats(spec: Spec, sl: Slice, g: StateGraph) -> SliceStats:
 
 
 def _explicit(g: StateGraph, p: Property) -> PropertyResult:
+    return _explicit_found(g, p)[0]
+
+
+def _explicit_found(g: StateGraph, p: Property) -> tuple:
+    """The explicit engine's result on ``p``, and its ``Finding``."""
     t = time.perf_counter()
     found = props.decide(g, p)
     return PropertyResult(p.name, p.kind, p.meaning, p.assume, p.expect, found.verdict,
                           "explicit", len(g), len(g.src), time.perf_counter() - t,
                           trace=found.trace, witnesses=found.witnesses, note=found.note,
-                          witness=found.witness)
+                          witness=found.witness), found
 
 
 def dead_transitions(spec: Spec, fired: set) -> list[str]:
@@ -323,7 +367,8 @@ class _Z3Work:
                                                     initargs=(os.getpid(),))
         self.proofs: list = []
         self.certificates: list = []
-        self.handed: dict = {}  # property name -> the slice whose certificate proves it
+        self.handed: dict = {}  # property name -> the slice whose task proves it
+        self.in_slices: dict = {}  # name -> z3's result from a slice's task
 
     def __enter__(self):
         return self
@@ -379,6 +424,7 @@ class _Z3Work:
         explicit = {r.name: r for r in result.results}
         done = self.certificates
         proved = {name: r for *_, by_set in done for name, r in by_set.items()}
+        proved.update(self.in_slices)
         # What the certified sets did not prove (a violation, say): z3 on its own.
         rest = [self._proof(self.own_slice[n], _SPEC[0].properties[n], refuted=True)
                 for n in self.handed if n not in proved]
