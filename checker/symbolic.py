@@ -908,22 +908,23 @@ def _greedy_order(rows, sizes: list) -> list[int]:
     if not len(rows) or not sizes:
         return list(range(len(sizes)))
     table = np.asarray(rows, dtype=np.int64)
+    columns = [np.ascontiguousarray(table[:, c]) for c in range(len(sizes))]
     code, count = np.zeros(len(table), np.int64), 1
     order, rest = [], list(range(len(sizes)))
 
     def marks(c: int):
         seen = np.zeros(count * sizes[c], bool)
-        seen[code * sizes[c] + table[:, c]] = True
+        seen[code * sizes[c] + columns[c]] = True
         return seen
 
-    while rest:
+    while rest and count < len(table):
         best = min(rest, key=lambda c: (int(np.count_nonzero(marks(c))), c))
         seen = marks(best)
         rank = np.cumsum(seen) - 1
-        code, count = rank[code * sizes[best] + table[:, best]], int(rank[-1]) + 1
+        code, count = rank[code * sizes[best] + columns[best]], int(rank[-1]) + 1
         order.append(best)
         rest.remove(best)
-    return order
+    return order + rest  # every prefix distinct: each column ties, in the spec's order
 
 
 def certify(spec: Spec, states, *, assume=(), keep=None, bits: bool = True,
