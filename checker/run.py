@@ -109,6 +109,8 @@ def _queue(z3work, groups: dict, inside: dict, nested: dict, how: tuple,
     (widest slices first) and the scenarios' searches for what they avoid, then the
     other slices and the other proofs.  Returns each slice's task."""
     order = sorted(groups, key=lambda s: -len(s.keep))
+    if z3work.active and how[0]:  # the scenarios with avoids: z3 in their slice's task
+        z3work.handed.update({p.name: sl for sl in order for p in groups[sl] if _costly(p)})
     tasks = {sl: _submit_slice(z3work, sl, groups, inside, nested[sl], *how, depths[0])
              for sl in order if z3work.active and inside[sl] is None}
     z3work.prove(groups, *depths, costly=True)
