@@ -56,8 +56,11 @@ def check(spec: Spec, *, only: tuple | None = None, engines: tuple = ENGINES,
           use_cache: bool = True) -> CheckResult:
     """Check ``spec``'s properties (or ``only`` these) and return every verdict.
 
-    z3's proofs and certificates run in ``jobs`` worker processes (default: up to two)
-    while the explicit engine explores; ``jobs=1`` keeps everything in this process.
+    Each slice is one task (explore it, decide its properties, and with z3 certify its
+    state set and check its scenarios' ``avoids``), run with z3's other proofs in ``jobs``
+    worker processes (default: up to two), the longest queued first; ``jobs=1`` keeps
+    everything in this process, and only then are the state graphs kept in the result
+    (``result.graphs``, ``result.explored()``), as in a run without z3.
     The explicit engine explores with the packed NumPy search, or with the plain BFS
     (``reference=True``); both give the same graph.  ``progress(message)`` is called as
     slices are explored and proofs run.  z3's answers come from the proof cache
