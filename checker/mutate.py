@@ -394,6 +394,9 @@ class Outcome:
     seconds: float = 0.0
 
 
+_PASSING: set = set()  # (digest, bounds) of the unmutated specs found to pass here
+
+
 class Checker:
     """Checks mutants of one spec with the explicit engine, slice by slice (smallest
     first), stopping at the first property that does not get its expected verdict.
@@ -408,10 +411,14 @@ class Checker:
         self.data, self.bounds = data, bounds
         self.base = Spec.load(data, bounds)
         self._sources: dict = {}
+        known = (self.base.digest, tuple(sorted(self.base.bounds.items())))
+        if known in _PASSING:  # checked already in this process
+            return
         bad = self.failures(self.base, first=True)
         if bad:
             raise SpecError(f"the unmutated spec fails ({bad[0]}): mutation testing needs a "
                             "spec that passes")
+        _PASSING.add(known)
 
     @staticmethod
     def _rows(spec: Spec, sl) -> dict:

@@ -39,6 +39,7 @@ class Finding:
     witnesses: int = 0
     note: str = ""
     witness: Trace | None = None  # reachable / scenario: a shortest run that shows it
+    reached: object = None  # scenario with avoids, none met: every (state, k) pair reached
 
 
 class Evaluator:
@@ -127,9 +128,12 @@ def _scenario(g: StateGraph, ev: Evaluator) -> Finding:
                 shown = int(frontier[np.argmax(done)])
         frontier = _scenario_level(frontier, (ptr, edge_rule, edge_dst), width,
                                    (is_internal, listed, conds), (back, back_rule))
+    # With avoids, every pair was reached and none met it: ``reached`` (state ids, k).
+    reached = None if hazard is None else np.divmod(np.flatnonzero(back > -2), width)
     if shown is not None:
-        return Finding("proved", witnesses=1, witness=_unwind(g, back, back_rule, shown, width))
-    return Finding("violated", note="the model does not admit these steps")
+        return Finding("proved", witnesses=1, reached=reached,
+                       witness=_unwind(g, back, back_rule, shown, width))
+    return Finding("violated", note="the model does not admit these steps", reached=reached)
 
 
 def _scenario_level(frontier, csr: tuple, width: int, moves: tuple, backs: tuple):

@@ -13,7 +13,7 @@ import logging
 import multiprocessing as mp
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -56,8 +56,11 @@ def check(spec: Spec, *, only: tuple | None = None, engines: tuple = ENGINES,
           use_cache: bool = True) -> CheckResult:
     """Check ``spec``'s properties (or ``only`` these) and return every verdict.
 
-    z3's proofs and certificates run in ``jobs`` worker processes (default: up to two)
-    while the explicit engine explores; ``jobs=1`` keeps everything in this process.
+    Each slice is one task (explore it, decide its properties, and with z3 certify its
+    state set and check its scenarios' ``avoids``), run with z3's other proofs in ``jobs``
+    worker processes (default: up to two), the longest queued first; ``jobs=1`` keeps
+    everything in this process, and only then are the state graphs kept in the result
+    (``result.graphs``, ``result.explored()``), as in a run without z3.
     The explicit engine explores with the packed NumPy search, or with the plain BFS
     (``reference=True``); both give the same graph.  ``progress(message)`` is called as
     slices are explored and proofs run.  z3's answers come from the proof cache
@@ -74,29 +77,70 @@ def check(spec: Spec, *, only: tuple | None = None, engines: tuple = ENGINES,
         groups.setdefault(slice_of(spec, p), []).append(p)
     with _Z3Work(spec, jobs if "z3" in engines else 0, use_cache) as z3work:
         inside = {sl: _widest_above(sl, groups) for sl in groups}
-        graphs = {}
-        # Explore everything first (it is quick) so that the certificates, the longest
-        # z3 tasks, are queued before the proofs; then decide while z3 works.
-        for sl in sorted(groups, key=lambda s: -len(s.keep)):
-            graphs[sl] = _explore(spec, sl, progress, reference)
-            if inside[sl] is None:
-                z3work.certify(sl, graphs[sl].table, _by_invariant(sl, groups, inside))
-        z3work.prove(groups, bmc_depth, liveness_depth)
-        result.graphs = [graphs[sl] for sl in groups]
-        result.slices = [_stats(spec, sl, graphs[sl]) for sl in groups]
-        if "explicit" in engines:
-            result.results = [_explicit(graphs[sl], p) for sl, ps in groups.items() for p in ps]
+        nested = {sl: [] for sl in groups}
+        for sl in groups:
+            if inside[sl] is not None:
+                nested[_root(sl, inside)].append(sorted(sl.keep))
+        explicit_on = "explicit" in engines
+        # One task a slice (explore, decide, and for a widest slice its z3 certificate),
+        # in the worker processes when there are some, so that the slices are explored
+        # side by side and z3's proofs run beside them.
+        tasks = _queue(z3work, groups, inside, nested, (explicit_on, reference, progress),
+                       (bmc_depth, liveness_depth))
+        done = {sl: tasks[sl].get() for sl in groups}
+        result.graphs = [done[sl].graph for sl in groups if done[sl].graph is not None]
+        result.slices = [done[sl].stats for sl in groups]
+        result.results = [r for sl in groups for r in done[sl].results]
         if not only:
             result.dead_transitions = dead_transitions(
-                spec, {r for g in result.graphs
-                       for r in np.unique(np.frombuffer(g.rule, dtype=np.int32)).tolist()})
+                spec, {r for d in done.values() for r in d.fired})
         if progress and z3work.active:
             progress("z3: proofs and certificates")
+        z3work.certificates = [done[sl].certificate for sl in groups
+                               if done[sl].certificate is not None]
+        z3work.in_slices = {n: r for sl in groups for n, r in done[sl].z3.items()}
         z3work.collect(result)
         if z3work.active:
-            result.certificate += _projections(spec, inside, graphs)
+            result.certificate += _projections(inside, done)
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _queue(z3work, groups: dict, inside: dict, nested: dict, how: tuple,
+           depths: tuple) -> dict:
+    """Queue every slice's task and every z3 proof, the longest first: the certificates
+    (widest slices first) and the scenarios' searches for what they avoid, then the
+    other slices and the other proofs.  Returns each slice's task."""
+    order = sorted(groups, key=lambda s: -len(s.keep))
+    if z3work.active and how[0]:  # the scenarios with avoids: z3 in their slice's task
+        z3work.handed.update({p.name: sl for sl in order for p in groups[sl] if _costly(p)})
+    tasks = {sl: _submit_slice(z3work, sl, groups, inside, nested[sl], *how, depths[0])
+             for sl in order if z3work.active and inside[sl] is None}
+    z3work.prove(groups, *depths, costly=True)
+    tasks.update({sl: _submit_slice(z3work, sl, groups, inside, nested[sl], *how, depths[0])
+                  for sl in order if sl not in tasks})
+    z3work.prove(groups, *depths, costly=False)
+    return tasks
+
+
+def _costly(p: Property) -> bool:
+    return p.kind == "scenario" and p.avoids is not None
+
+
+def _submit_slice(z3work, sl: Slice, groups: dict, inside: dict, nested: list,
+                  explicit_on: bool, reference: bool, progress, depth: int):
+    """Queue ``_slice_task`` for ``sl`` (in a worker, or run it here without a pool)."""
+    if progress:
+        progress(f"exploring {len(sl.keep)} variables, assuming {', '.join(sl.assume) or '-'}")
+    names = tuple(p.name for p in groups[sl]) if explicit_on else ()
+    certify = _by_invariant(sl, groups, inside) \
+        if z3work.active and inside[sl] is None else None
+    avoids = tuple(p.name for p in groups[sl] if _costly(p)) \
+        if z3work.active and explicit_on else ()
+    z3work.handed.update({n: sl for n in (*(certify or ()), *avoids)})
+    plan = _SlicePlan(names, tuple(nested), certify, avoids, reference, z3work.use_cache,
+                      z3work.pool is None, depth)
+    return z3work.run(_slice_task, (sl.assume, sl.keep, plan))
 
 
 def _root(sl: Slice, inside: dict) -> Slice:
@@ -123,47 +167,37 @@ def _widest_above(sl: Slice, groups: dict) -> Slice | None:
     return max(wider, key=lambda o: (len(o.keep), sorted(o.keep))) if wider else None
 
 
-def _projections(spec: Spec, inside: dict, graphs: dict) -> str:
-    """Check each nested slice's states against the projection of its wider slice's."""
+def _projections(inside: dict, done: dict) -> str:
+    """Check each nested slice's states against the projection of its certified (widest)
+    slice's, both as the distinct keys ``_projection_keys`` gives."""
     checked = 0
     for sl, wide in inside.items():
-        while wide is not None and inside[wide] is not None:
-            wide = inside[wide]  # the certified (widest) one
         if wide is None:
             continue
-        if not _same_projection(graphs[wide].table, graphs[sl].table, sorted(sl.keep)):
-            return (f"; FAILED: the {len(graphs[sl])} states of a slice are not the "
+        root = _root(sl, inside)
+        theirs = done[root].projections[tuple(sorted(sl.keep))]
+        if not np.array_equal(theirs, done[sl].projections[tuple(sorted(sl.keep))]):
+            return (f"; FAILED: the {done[sl].stats.states} states of a slice are not the "
                     "projection of a certified one")
         checked += 1
     return f"; {checked} narrower state graphs equal projections of certified ones" \
         if checked else ""
 
 
-def _as_array(states):
-    import numpy as np
-
-    return np.asarray(states, dtype=np.int64).reshape(len(states), -1)
-
-
-def _same_projection(wide, narrow, keep: list) -> bool:
-    """The narrow slice's states (its untracked variables stay initial) are exactly the
-    wide slice's states on ``keep`` (state lists, or arrays with a state a row).
-
-    Each projected row is read as one number (mixed radix over the columns' ranges), so
-    the set of rows is a sort of integers rather than of rows."""
-    import numpy as np
-
-    a, b = _as_array(wide)[:, keep], _as_array(narrow)[:, keep]
-    if a.size == 0 or b.size == 0:
-        return a.shape == b.shape
-    low = np.minimum(a.min(axis=0), b.min(axis=0))
-    span = np.maximum(a.max(axis=0), b.max(axis=0)) - low + 1
-    if float(np.prod(span.astype(float))) >= 2.0 ** 62:  # too wide for one int64: rows
-        ra, rb = np.unique(a, axis=0), np.unique(b, axis=0)
-        return ra.shape == rb.shape and bool((ra == rb).all())
-    weights = np.concatenate(([1], np.cumprod(span[:-1]))).astype(np.int64)
-    ka, kb = np.unique((a - low) @ weights), np.unique((b - low) @ weights)
-    return ka.shape == kb.shape and bool((ka == kb).all())
+def _projection_keys(table, keep: list, sizes: list, *, distinct: bool = False):
+    """The distinct rows of ``table`` (an array or a list of states) on the columns
+    ``keep``, each read as one number in mixed radix over the variables' domains
+    (``sizes[i]``: variable ``i`` is in ``0 .. sizes[i] - 1``), sorted; or the distinct
+    rows themselves when that is too wide for an int64.  Equal keys, equal sets.
+    ``distinct``: the rows are known to be distinct on ``keep`` (a slice's own states)."""
+    table = np.asarray(table, dtype=np.int64).reshape(len(table), -1)
+    if float(np.prod([float(sizes[i]) for i in keep])) >= 2.0 ** 62:  # too wide: rows
+        return np.unique(table[:, keep], axis=0)
+    keys, weight = np.zeros(len(table), np.int64), 1
+    for i in keep:  # a column at a time: NumPy has no fast integer matrix product
+        keys += table[:, i] * weight
+        weight *= sizes[i]
+    return np.sort(keys) if distinct else np.unique(keys)
 
 
 def _explore(spec: Spec, sl: Slice, progress, reference: bool) -> StateGraph:
@@ -173,6 +207,88 @@ def _explore(spec: Spec, sl: Slice, progress, reference: bool) -> StateGraph:
     return explore(model) if reference else explore_packed(model)
 
 
+@dataclass
+class _SliceDone:
+    """What a slice's task sends back: small, so that it crosses processes cheaply."""
+
+    stats: SliceStats
+    results: list  # the explicit engine's PropertyResults
+    fired: set  # the rules that fired somewhere in the slice
+    projections: dict  # sorted keep -> _projection_keys of the states on it
+    certificate: tuple | None  # _certify's answer (for a widest slice, with z3 on)
+    graph: StateGraph | None = None  # only when the task ran in this process
+    z3: dict = field(default_factory=dict)  # name -> z3's result on a scenario (avoids)
+
+
+@dataclass(frozen=True)
+class _SlicePlan:
+    """What a slice's task does (``_slice_task``)."""
+
+    names: tuple  # the properties the explicit engine decides on it
+    nested: tuple  # the sorted variables of each slice nested in it
+    certify: tuple | None  # with z3: the properties to prove with its certificate
+    avoids: tuple  # with z3: the scenarios with ``avoids`` that z3 checks here
+    reference: bool
+    use_cache: bool
+    keep_graph: bool
+    depth: int = 30
+
+
+def _slice_task(assume: tuple, keep: frozenset, plan: _SlicePlan) -> _SliceDone:
+    """One slice: explore it, decide the properties ``plan.names`` on it, the keys of its
+    states on its own variables and on those of each nested slice; with z3, the
+    certificate (proving ``plan.certify`` with it) and the scenarios ``plan.avoids``,
+    given the pairs the explicit search reached (``symbolic.witness``)."""
+    spec = _SPEC[0]
+    sl = Slice(assume, keep)
+    g = _explore(spec, sl, None, plan.reference)
+    found = {n: _explicit_found(g, spec.properties[n]) for n in plan.names}
+    fired = set(np.unique(np.frombuffer(g.rule, dtype=np.int32)).tolist())
+    sizes = [v.type.size for v in spec.variables]
+    projections = {tuple(k): _projection_keys(g.table, list(k), sizes)
+                   for k in plan.nested}
+    projections[tuple(sorted(keep))] = _projection_keys(g.table, sorted(keep), sizes,
+                                                        distinct=True)
+    done = None if plan.certify is None else \
+        _certified(spec, sl, g.table, plan.certify, plan.use_cache)
+    z3 = {n: _scenario_proof(spec, sl, spec.properties[n], g, found[n][1].reached, plan)
+          for n in plan.avoids}
+    return _SliceDone(_stats(spec, sl, g), [r for r, _ in found.values()], fired,
+                      projections, done, g if plan.keep_graph else None, z3)
+
+
+def _scenario_proof(spec: Spec, sl: Slice, p: Property, g: StateGraph, reached,
+                    plan: _SlicePlan):
+    """z3 on a scenario with ``avoids``, given ``reached`` (the explicit search's pairs,
+    when it met no hazard), or its answer from the proof cache."""
+    from . import symbolic
+
+    pairs = None if reached is None else (g.table[reached[0]], reached[1])
+    k = cache.key("prove", spec.digest, spec.bounds, repr(p), sl.assume, sorted(sl.keep),
+                  plan.depth, "reached",
+                  None if pairs is None else cache.states_hash(np.column_stack(pairs)))
+    hit = cache.get(k) if plan.use_cache else None
+    if hit is not None:
+        return cache.decode_result(hit)
+    r = symbolic.witness(spec, p, plan.depth, assume=sl.assume, keep=sl.keep, reached=pairs)
+    if plan.use_cache:
+        cache.put(k, cache.encode_result(r))
+    return r
+
+
+def _certified(spec: Spec, sl: Slice, states, names: tuple, use_cache: bool) -> tuple:
+    """``_certify``, or its answer from the proof cache."""
+    k = cache.key("certify", spec.digest, spec.bounds, sl.assume, sorted(sl.keep),
+                  cache.states_hash(states), [repr(spec.properties[n]) for n in names])
+    hit = cache.get(k) if use_cache else None
+    if hit is not None:
+        return _decode_certificate(hit)
+    done = _certify(sl.assume, sl.keep, states, names)
+    if use_cache:
+        cache.put(k, _encode_certificate(done))
+    return done
+
+
 def _stats(spec: Spec, sl: Slice, g: StateGraph) -> SliceStats:
     variables = tuple(v.name for v in spec.variables if v.index in sl.keep)
     return SliceStats(sl.assume, variables, len(g), len(g.src), g.max_depth, g.seconds,
@@ -180,12 +296,17 @@ def _stats(spec: Spec, sl: Slice, g: StateGraph) -> SliceStats:
 
 
 def _explicit(g: StateGraph, p: Property) -> PropertyResult:
+    return _explicit_found(g, p)[0]
+
+
+def _explicit_found(g: StateGraph, p: Property) -> tuple:
+    """The explicit engine's result on ``p``, and its ``Finding``."""
     t = time.perf_counter()
     found = props.decide(g, p)
     return PropertyResult(p.name, p.kind, p.meaning, p.assume, p.expect, found.verdict,
                           "explicit", len(g), len(g.src), time.perf_counter() - t,
                           trace=found.trace, witnesses=found.witnesses, note=found.note,
-                          witness=found.witness)
+                          witness=found.witness), found
 
 
 def dead_transitions(spec: Spec, fired: set) -> list[str]:
@@ -251,7 +372,8 @@ class _Z3Work:
                                                     initargs=(os.getpid(),))
         self.proofs: list = []
         self.certificates: list = []
-        self.handed: dict = {}  # property name -> the slice whose certificate proves it
+        self.handed: dict = {}  # property name -> the slice whose task proves it
+        self.in_slices: dict = {}  # name -> z3's result from a slice's task
 
     def __enter__(self):
         return self
@@ -267,14 +389,17 @@ class _Z3Work:
             hit = cache.get(key)
             if hit is not None:
                 return _Done(decode(hit))
-        job = _Done(fn(*args)) if self.pool is None else self.pool.apply_async(fn, args)
+        job = self.run(fn, args)
         if key is not None and self.use_cache:
             self.to_store.append((key, job, encode))
         return job
 
-    def prove(self, groups: dict, depth: int, liveness_depth: int) -> None:
+    def prove(self, groups: dict, depth: int, liveness_depth: int, *,
+              costly: bool | None = None) -> None:
         """Every property: safety ones proved (or refuted), leads-to ones searched for a
-        fair lasso of at most ``liveness_depth`` steps."""
+        fair lasso of at most ``liveness_depth`` steps.  ``costly=True`` queues only the
+        scenarios with ``avoids`` (a Spacer proof each, among the longest z3 tasks: queued
+        early, beside the certificates), ``costly=False`` the others."""
         if not self.active:
             return
         # Invariants (Spacer) and leads-to (lasso search) take longest: queue them first.
@@ -283,7 +408,8 @@ class _Z3Work:
                        key=lambda t: cost.get(t[1].kind, 2))
         self.depths = (depth, liveness_depth)
         self.own_slice = {p.name: sl for sl, p in tasks}
-        self.proofs = [self._proof(sl, p) for sl, p in tasks if p.name not in self.handed]
+        self.proofs += [self._proof(sl, p) for sl, p in tasks if p.name not in self.handed
+                        and (costly is None or costly == _costly(p))]
 
     def _proof(self, sl: Slice, p: Property, refuted: bool = False):
         spec, (depth, liveness_depth) = _SPEC[0], self.depths
@@ -293,24 +419,17 @@ class _Z3Work:
                                       sorted(sl.keep), depth, liveness_depth, refuted),
                             cache.decode_result, cache.encode_result)
 
-    def certify(self, sl: Slice, states, names: tuple) -> None:
-        """Certify ``states`` and prove ``names`` with them (``_certify``)."""
-        if self.active:
-            spec = _SPEC[0]
-            k = cache.key("certify", spec.digest, spec.bounds, sl.assume, sorted(sl.keep),
-                          cache.states_hash(states),
-                          [repr(spec.properties[n]) for n in names])
-            self.handed.update({n: sl for n in names})
-            self.certificates.append(self._submit(
-                _certify, (sl.assume, sl.keep, states, names), k, _decode_certificate,
-                _encode_certificate))
+    def run(self, fn, args):
+        """``fn(*args)`` in a worker, or here when there is no pool."""
+        return _Done(fn(*args)) if self.pool is None else self.pool.apply_async(fn, args)
 
     def collect(self, result: CheckResult) -> None:
         if not self.active:
             return
         explicit = {r.name: r for r in result.results}
-        done = [job.get() for job in self.certificates]
+        done = self.certificates
         proved = {name: r for *_, by_set in done for name, r in by_set.items()}
+        proved.update(self.in_slices)
         # What the certified sets did not prove (a violation, say): z3 on its own.
         rest = [self._proof(self.own_slice[n], _SPEC[0].properties[n], refuted=True)
                 for n in self.handed if n not in proved]

@@ -332,15 +332,21 @@ class Unrolling:
 
     def check(self, k: int):
         """A model of the path up to ``k`` failing at ``k``, or None."""
+        model = self.query([self.bad(k)])
+        return model
+
+    def query(self, goal: list):
+        """A model of the path and ``goal`` (constraints), or None.  The goal is asserted
+        under a fresh literal and checked as an assumption, so it binds this query only
+        (cheaper than a push and pop around it, which z3 pays for on every call)."""
         z3 = self.enc.z3
-        self.solver.push()
-        self.solver.add(self.bad(k))
-        res = self.solver.check()
-        model = self.solver.model() if res == z3.sat else None
-        self.solver.pop()
+        self._queries = getattr(self, "_queries", 0) + 1
+        guard = z3.Bool(f"{self.tag}|goal{self._queries}")
+        self.solver.add(z3.Implies(guard, conjunction(z3, goal)))
+        res = self.solver.check(guard)
         if res == z3.unknown:
             raise Undecided(self.solver.reason_unknown())
-        return model
+        return self.solver.model() if res == z3.sat else None
 
     def trace(self, model, k: int) -> Trace:
         enc = self.enc
@@ -440,14 +446,11 @@ def lasso_bmc(spec: Spec, prop: Property, depth: int, *, assume=None, keep=None,
         while len(path.states) <= k:
             path.extend()
         constraints, loop = lasso.constraints(path.states, path.sels, f"k{k}")
-        path.solver.push()
-        path.solver.add(*constraints)
-        res = path.solver.check()
-        model = path.solver.model() if res == enc.z3.sat else None
-        path.solver.pop()
-        if res == enc.z3.unknown:
+        try:
+            model = path.query(constraints)
+        except Undecided as why:
             return _result(prop, enc, "unknown", start, depth=k - 1,
-                           note=f"lasso BMC: z3 gave up ({path.solver.reason_unknown()})")
+                           note=f"lasso BMC: z3 gave up ({why})")
         if model is not None:
             trace = path.trace(model, k)
             trace.loop = next(i for i, b in enumerate(loop)
@@ -627,7 +630,7 @@ def _spacer(enc: Encoding, prop: Property) -> str:
 
 
 def witness(spec: Spec, prop: Property, depth: int, *, assume=None, keep=None,
-            bits: bool = True) -> PropertyResult:
+            bits: bool = True, reached: tuple | None = None) -> PropertyResult:
     """A ``reachable`` or ``scenario`` property: BMC for the shortest run that shows it
     ("proved", the run in ``witness``); if there is none of at most ``depth`` steps,
     Spacer decides whether a longer one exists ("proved", no run) or none does
@@ -645,8 +648,8 @@ def witness(spec: Spec, prop: Property, depth: int, *, assume=None, keep=None,
     """
     start = time.perf_counter()
     enc = _setup(spec, prop, assume, keep, bits)
-    if prop.avoids is not None:  # first: no run that follows the steps meets the hazard
-        met = _hazard(enc, prop, depth, start)
+    if prop.avoids is not None and not (reached is not None and _avoided(enc, prop, reached)):
+        met = _hazard(enc, prop, depth, start)  # no run that follows the steps meets it?
         if met is not None:
             return met
     search = _Witness(enc, prop)
@@ -685,6 +688,38 @@ def _hazard(enc: Encoding, prop: Property, depth: int, start: float) -> Property
         return None
     return _result(prop, enc, "violated" if verdict == "proved" else "unknown", start,
                    note=f"Spacer (CHC) on what it avoids: {verdict}")
+
+
+def _avoided(enc: Encoding, prop: Property, reached: tuple) -> bool:
+    """A proof that no run following a scenario's steps meets what it ``avoids``, from
+    the pairs (state, steps taken) the explicit search reached: ``reached = (states,
+    phases)``, full-width states a row.  z3 checks that the set holds the initial pair,
+    is closed under every step and phase move (``In(s, ph) /\\ T(s, r, s') /\\
+    moves(ph, ph') /\\ not In(s', ph')`` unsat) and that none of its states meets the
+    hazard: an inductive invariant of the scenario's runs, as ``certify`` for a slice.
+    False when any of that fails (then BMC and Spacer decide)."""
+    import numpy as np
+
+    z3, w = enc.z3, _Witness(enc, prop, hazard=True)
+    states, phases = reached
+    keep = list(enc.keep)
+    table = np.asarray(states, dtype=np.int64).reshape(len(phases), -1)
+    rows = distinct_rows(np.column_stack([table[:, keep], np.asarray(phases, np.int64)]))
+    first = np.array([enc.spec.initial[i] for i in keep] + [0], np.int64)
+    if not len(rows) or not (rows == first).all(axis=1).any():
+        return False
+    sizes = [enc.spec.variables[i].type.size for i in keep] + [len(prop.steps) + 1]
+    dd = _SetFormula(enc, rows, sizes)
+    pre, post, sel = enc.state("h"), enc.state("h'"), enc.selector("h")
+    ph, nph = z3.Const("h|phase", w.psort), z3.Const("h'|phase", w.psort)
+    inside = dd.member(pre, [pre[i] for i in keep] + [ph])
+    outside = z3.Not(z3.substitute(inside, *[(pre[i], post[i]) for i in keep], (ph, nph)))
+    solver = z3.SolverFor(enc.logic)
+    solver.add(inside)
+    if solver.check(w.goal(pre, ph)) != z3.unsat:
+        return False
+    solver.add(enc.step(pre, sel, post), w.moves(pre, sel, ph, nph))
+    return solver.check(outside) == z3.unsat
 
 
 class _Witness:
@@ -732,19 +767,13 @@ class _Witness:
         return self.z3.And(tr.formula(self.prop.expr), ph == len(self.steps))
 
     def at(self, k: int) -> Trace | None:
-        path, z3 = self.path, self.z3
+        path = self.path
         while len(path.states) <= k:
             path.extend()
             self.phases.append(self._phase(len(self.phases)))
             path.solver.add(self.moves(path.states[-2], path.sels[-1], self.phases[-2],
                                        self.phases[-1]))
-        path.solver.push()
-        path.solver.add(self.goal(path.states[k], self.phases[k]))
-        res = path.solver.check()
-        model = path.solver.model() if res == z3.sat else None
-        path.solver.pop()
-        if res == z3.unknown:
-            raise Undecided(path.solver.reason_unknown())
+        model = path.query([self.goal(path.states[k], self.phases[k])])
         return None if model is None else path.trace(model, k)
 
     def spacer(self) -> str:
@@ -783,30 +812,36 @@ class _SetFormula:
     are the distinct prefixes of that length, each a row ``child + 2`` indexed by the
     next variable's value (0: no such child), and equal rows are one node."""
 
-    def __init__(self, enc: Encoding, rows):
+    def __init__(self, enc: Encoding, rows, sizes: list | None = None):
         """``rows``: an (n x kept variables) array of distinct states, in ``enc.keep``'s
-        order."""
+        order (or of other columns, each in ``0 .. sizes[c] - 1``)."""
         self.enc = enc
-        sizes = [enc.spec.variables[i].type.size for i in enc.keep]
+        if sizes is None:
+            sizes = [enc.spec.variables[i].type.size for i in enc.keep]
         best = None
-        for order in (list(range(len(enc.keep))), _greedy_order(rows, sizes)):
+        for order in (list(range(len(sizes))), _greedy_order(rows, sizes)):
             nodes = _diagram(rows[:, order], [sizes[k] for k in order])
             if best is None or len(nodes) < len(best[1]):
                 best = (order, nodes)
         self.order, self.nodes = best  # node id -> (level, ((value, child id), ...))
         self.root = len(self.nodes) - 1  # -1, the accepting leaf, for no variable
 
-    def member(self, s: list):
-        """``s`` (a state vector) is in the set."""
+    def member(self, s: list, columns: list | None = None):
+        """``s`` (a state vector) is in the set; or, given ``columns`` (a z3 term a
+        column), the row they make."""
         z3 = self.enc.z3
+        if columns is None:
+            columns = [s[i] for i in self.enc.keep]
         formulas: list = []  # by node id; a child's id is below its parent's
         equals: dict = {}  # (level, value) -> the test of that level's variable
         for level, children in self.nodes:
-            x = s[self.enc.keep[self.order[level]]]
+            x = columns[self.order[level]]
+            num = self.enc.num if x.sort() == self.enc.sort else \
+                (lambda v, x=x: z3.BitVecVal(v, x.sort()))
             tests = []
             for v, c in children:
                 if (level, v) not in equals:
-                    equals[level, v] = x == self.enc.num(v)
+                    equals[level, v] = x == num(v)
                 tests.append(equals[level, v] if c < 0 else
                              conjunction(z3, [equals[level, v], formulas[c]]))
             formulas.append(disjunction(z3, tests))
@@ -873,22 +908,23 @@ def _greedy_order(rows, sizes: list) -> list[int]:
     if not len(rows) or not sizes:
         return list(range(len(sizes)))
     table = np.asarray(rows, dtype=np.int64)
+    columns = [np.ascontiguousarray(table[:, c]) for c in range(len(sizes))]
     code, count = np.zeros(len(table), np.int64), 1
     order, rest = [], list(range(len(sizes)))
 
     def marks(c: int):
         seen = np.zeros(count * sizes[c], bool)
-        seen[code * sizes[c] + table[:, c]] = True
+        seen[code * sizes[c] + columns[c]] = True
         return seen
 
-    while rest:
+    while rest and count < len(table):
         best = min(rest, key=lambda c: (int(np.count_nonzero(marks(c))), c))
         seen = marks(best)
         rank = np.cumsum(seen) - 1
-        code, count = rank[code * sizes[best] + table[:, best]], int(rank[-1]) + 1
+        code, count = rank[code * sizes[best] + columns[best]], int(rank[-1]) + 1
         order.append(best)
         rest.remove(best)
-    return order
+    return order + rest  # every prefix distinct: each column ties, in the spec's order
 
 
 def certify(spec: Spec, states, *, assume=(), keep=None, bits: bool = True,

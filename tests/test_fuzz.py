@@ -4,7 +4,7 @@
 The property, for each input: the exit code is 0, 1 or 2 as documented; exit 2 is
 exactly one line on stderr; there is never a traceback; no file is left that
 contradicts the others.  Each surface runs in-process with a fixed budget (100
-examples, derandomized); ``pytest -m slow tests/test_fuzz.py`` runs 10,000 a surface.
+examples, derandomized); ``pytest -m long tests/test_fuzz.py`` runs 10,000 a surface.
 Work that would take seconds (a checker run, an exploration, drawing) is replaced by a
 stub that raises ``Reached``: the flags were accepted, and the run would have begun.
 (``--spec`` files are not fuzzed here: that flag is not on this branch yet.)
@@ -412,7 +412,7 @@ def test_fuzz_interrupted_output_set(tmp_path, names, stop):
 
 # -- the long run: 10,000 examples a surface ----------------------------------------------------
 
-@pytest.mark.slow
+@pytest.mark.long
 @pytest.mark.parametrize("surface", ["console", "properties", "replay", "diagram", "flags",
                                      "outputs"])
 def test_fuzz_10000_examples_a_surface(request, surface, tmp_path):

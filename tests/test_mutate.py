@@ -1,7 +1,7 @@
 """Mutation testing: the generator is systematic and stable, a fixed sample of the VSG
 spec's mutants (and of the other built-in specs') is killed (or proved equivalent, or
 listed as guide silent) on every run, and the committed lists of equivalent mutants are
-true.  The whole run of every spec is slow-marked."""
+true.  The whole run of every spec is long-marked (hours: ``pytest -m long``)."""
 
 from __future__ import annotations
 
@@ -90,13 +90,22 @@ def test_the_unmutated_spec_must_pass():
         mutate.Checker(broken)
 
 
-def test_a_fixed_sample_is_killed_or_accounted_for():
-    report = mutate.run(vsg.SPEC, name="vsg", sample=16, seed=12, listed=LISTED)
-    assert len(report.outcomes) == 16
+def _fixed_sample(size: int) -> None:
+    report = mutate.run(vsg.SPEC, name="vsg", sample=size, seed=12, listed=LISTED)
+    assert len(report.outcomes) == size
     assert report.count("survived") == 0, [o for o in report.outcomes
                                            if o.status == "survived"]
-    assert report.count("killed") >= 2 * 16 // 3  # mostly kills, not a list of excuses
+    assert report.count("killed") >= 2 * size // 3  # mostly kills, not a list of excuses
     assert report.stale == []
+
+
+def test_a_small_fixed_sample_is_killed_or_accounted_for():
+    _fixed_sample(4)
+
+
+@pytest.mark.slow
+def test_a_fixed_sample_is_killed_or_accounted_for():
+    _fixed_sample(16)
 
 
 @pytest.mark.slow
@@ -137,10 +146,9 @@ def test_equivalence_is_decided_on_the_full_product():
     assert same and where == ""
 
 
-@pytest.mark.slow
-def test_every_listed_equivalent_is_equivalent_and_no_silent_one_is():
+def _listed_are_right(entries) -> None:
     ref = mutate.Reference(Spec.load(vsg.SPEC))
-    for mid, reason in LISTED.items():
+    for mid, reason in entries:
         assert mid in BY_ID, f"{mid}: no such mutant"
         same, where = mutate.equivalent(ref, vsg.SPEC, BY_ID[mid])
         if reason == mutate.EQUIVALENT:
@@ -148,6 +156,16 @@ def test_every_listed_equivalent_is_equivalent_and_no_silent_one_is():
         else:
             assert reason.startswith(mutate.SILENT) and len(reason) > len(mutate.SILENT) + 10
             assert not same, f"{mid} is equivalent: list it so"
+
+
+@pytest.mark.slow
+def test_a_sample_of_the_listed_equivalents_is_equivalent_and_no_silent_one_is():
+    _listed_are_right(sorted(LISTED.items())[:12])  # the whole list: hours (long)
+
+
+@pytest.mark.long
+def test_every_listed_equivalent_is_equivalent_and_no_silent_one_is():
+    _listed_are_right(LISTED.items())
 
 
 @pytest.mark.slow
@@ -183,7 +201,7 @@ def test_a_fixed_sample_of_each_other_spec_is_killed(name):
     assert report.stale == []
 
 
-@pytest.mark.slow
+@pytest.mark.long
 @pytest.mark.parametrize("name", sorted(specs.BUILTIN))
 def test_every_mutant_of_every_spec(name):
     data, listed = spec_and_listed(name)

@@ -293,7 +293,7 @@ def test_eight_threads_on_one_node():
     _node_stress(1_000)
 
 
-@pytest.mark.slow
+@pytest.mark.long
 def test_eight_threads_times_ten_thousand_events_on_one_node():
     _node_stress(10_000)
 

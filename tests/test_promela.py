@@ -107,7 +107,7 @@ def test_spin_finds_the_mutant(tmp_path):
 
 
 @needs_spin
-@pytest.mark.slow
+@pytest.mark.long
 def test_spin_on_the_product_with_fixed_pairing(tmp_path):
     # 1.7 million states (the full product, 87 million, is beyond a test).
     result = run_spin(export(SPEC, assume=("fixed_pairing",)), tmp_path)

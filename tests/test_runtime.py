@@ -630,7 +630,7 @@ def test_eight_threads_on_one_pair():
     _pair_stress(1_000)
 
 
-@pytest.mark.slow
+@pytest.mark.long
 def test_eight_threads_times_ten_thousand_events_on_one_pair():
     outcomes = _pair_stress(10_000)
     assert sum(outcomes.values()) == 80_000

@@ -237,3 +237,26 @@ def test_certify_per_rule_and_without_the_initial_state(explored):
     assert symbolic.certify(SP, states, assume=assume, keep=keep, per_rule=True)[0]
     ok, message = symbolic.certify(SP, states - {SP.initial}, assume=assume, keep=keep)
     assert (ok, message) == (False, "the initial state is missing from the set")
+
+
+def test_a_scenario_avoids_its_hazard_by_the_pairs_the_explicit_search_reached():
+    # z3 proves it from the explicit (state, steps taken) pairs only when they are an
+    # inductive invariant: drop one and the proof fails (BMC and Spacer decide instead).
+    import numpy as np
+
+    from hapair.checker import properties
+    from hapair.checker.explicit import explore_packed
+    from hapair.model.slicing import slice_of as cone
+
+    prop = SP.properties["AddSecondaryIsReloaded"]
+    sl = cone(SP, prop)
+    g = explore_packed(Model(SP, sl.assume, sl.keep))
+    sid, k = properties.decide(g, prop).reached
+    enc = symbolic.encoding(SP, tuple(sl.assume), frozenset(sl.keep), True)
+    assert symbolic._avoided(enc, prop, (g.table[sid], k))
+    for drop in (0, len(k) // 2, len(k) - 1):
+        assert not symbolic._avoided(enc, prop, (g.table[np.delete(sid, drop)],
+                                                 np.delete(k, drop)))
+    r = symbolic.witness(SP, prop, 30, assume=sl.assume, keep=sl.keep,
+                         reached=(g.table[sid], k))
+    assert r.verdict == "proved" and len(r.witness) == 10
