@@ -768,12 +768,14 @@ def _service_properties() -> list[dict]:
                   "preceded a failure.",
          "meaning": "a stateful restart gives the service back its last PSS checkpoint "
                     "(nothing if it never made one), and PSS keeps the checkpoint; or, on an "
-                    "HA standby, the running active's state and checkpoint (see "
+                    "HA standby that reaches its active, the running active's state and "
+                    "checkpoint (see "
                     "StatefulServiceStateMirroredOnHAStandby)",
          "require": f"not {sf_back} or (post.{{n}}.pss_checkpoint == pre.{{n}}.pss_checkpoint "
                     "and ((pre.{n}.pss_checkpoint and post.{n}.stateful_data == 'checkpoint') "
                     "or (not pre.{n}.pss_checkpoint and post.{n}.stateful_data == 'none'))) "
-                    "or (pre.{n}.state == 'ha_standby' and pre.{o}.stateful == 'running' "
+                    "or (pre.{n}.state == 'ha_standby' and pre.link == 'up' "
+                    "and pre.{o}.stateful == 'running' "
                     "and post.{n}.stateful_data == pre.{o}.stateful_data "
                     "and post.{n}.pss_checkpoint == pre.{o}.pss_checkpoint)"},
         {"name": "StatelessRestartStartsFromNothing", "kind": "action",
@@ -1078,6 +1080,14 @@ PROPERTIES += [
        "when": f"self.state in {UP} and self.{svc} == 'failed'",
        "on": [f"restart_{svc}"]}
       for svc in ("stateful", "stateless")),
+    *({"name": f"OnlyFailedOther{svc.capitalize()}ProcessesRestart", "kind": "action",
+       "on": [f"restart_another_{svc}"],
+       "guide": "The SM is responsible for launching, stopping, monitoring, restarting a "
+                "service",
+       "meaning": f"System Manager restarts another {svc} process only after it failed: "
+                  "one fewer is down",
+       "require": f"post.self.{svc}_more_down == pre.self.{svc}_more_down - 1"}
+      for svc in ("stateful", "stateless")),
     *({"name": f"Another{svc.capitalize()}ProcessRestarted", "kind": "enabled",
        "guide": "When a process fails on a device, System Manager either performs a stateful "
                 "restart, a stateless restart, or a failover.",
@@ -1286,6 +1296,19 @@ PROPERTIES += [
                 "(expected: the checker refutes the run)",
      "steps": [*BOTH_ON, "switch_fail", {"until": "n2_active"}, "n2.new_flow"],
      "expr": "n2.flows"},
+    {"name": "SharedSwitchCanFail", "kind": "enabled",
+     "guide": SEPARATE_HOSTS,
+     "meaning": "while the link runs through it, the upstream switch both VSGs can share can "
+                "fail",
+     "when": "link == 'up'", "on": ["switch_fail"]},
+    {"name": "SharedSwitchFailureKeepsTrafficOnTheActive", "kind": "scenario",
+     "expect": "violated",
+     "guide": SEPARATE_HOSTS,
+     "meaning": "the hazard of one upstream switch, on the active's side: after its failure no "
+                "compute node's traffic reaches the active either (expected: the checker "
+                "refutes the run)",
+     "steps": [*BOTH_ON, "switch_fail", "n1.new_flow"],
+     "expr": "n1.flows"},
     {"name": "SamePortGroupsFailOverTraffic", "kind": "scenario",
      "guide": SAME_PORT_GROUPS,
      "meaning": "with the same port-group parameters on both VSGs, after the active fails "
