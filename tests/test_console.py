@@ -497,3 +497,10 @@ def test_pss_scopes_decide_who_reads_a_checkpoint_on_which_supervisor():
     assert out[5].startswith("lab: aaa on module 2 reads version ")
     assert out[5].endswith("(shared-global)")
     assert out[6] == "% unknown process 'nosuch'"
+
+
+def test_nothing_crosses_between_supervisors_while_the_link_is_down():
+    out = outputs("lab settle off\nlab link down\nlab fail 2 aaa\nlab message 2 from 1\n"
+                  "lab update 1\nlab checkpoint 1\nlab read 2 aaa platform on 1\n")
+    assert out[3] == "% module 1 cannot reach module 2: the link is down"
+    assert out[6] == "% module 2 cannot reach module 1: the link is down"

@@ -258,6 +258,21 @@ def test_a_stateful_restart_on_either_vsg_of_the_pair_is_synchronised():
     assert lab.pair["n2.stateful_data"] == "checkpoint"
 
 
+def test_a_restart_on_the_active_rolls_back_only_that_process_on_the_standby():
+    # "A failure in a service instance does not affect any other services that are running
+    # at that time." (An earlier lab rolled back every stateful process of the standby.)
+    lab = Lab()
+    for trigger in ("service_update", "pss_checkpoint", "service_update"):
+        lab.fire(trigger, 1)
+    lab.fail(1, "aaa")
+    active, standby = lab.services[1], lab.services[2]
+    aaa, clis = active.row("aaa"), active.row("clis")
+    assert standby.held[aaa] == active.held[aaa] == active.pss.records["aaa"][0]
+    assert standby.held[clis] == active.held[clis] != active.held[aaa]  # still the newest
+    lab.fail(2, "clis")  # another process on the standby takes its counterpart's state
+    assert standby.held[clis] == active.held[clis]
+
+
 def test_a_standby_whose_service_is_down_still_takes_the_actives_checkpoints():
     lab = Lab(settling=False)
     lab.settle()
