@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from hapair.spec import EventNotAllowed, HapairError, guide
 
 from .runtime import Pair, Step
-from .services import Services
+from .services import MODEL_PROCESS, Services
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +106,11 @@ class Lab:
         restarts it (statefully or statelessly) or fails over (a native one)."""
         services = self.services[node]
         trigger = services.fail(process)
+        kind, bound = trigger.rpartition("_")[2], self.spec.bounds["MORE_DOWN"]
+        if trigger.startswith("fail_another_") and \
+                self.pair[f"n{node}.{kind}_more_down"] >= bound:
+            raise HapairError(f"at most MORE_DOWN={bound} {kind} processes besides "
+                              f"{MODEL_PROCESS[kind]} can be down at once")
         services.failing(process)
         try:
             self._apply(self.pair.fire(trigger, node))

@@ -483,6 +483,8 @@ def test_two_processes_of_one_policy_are_down_at_once_and_each_restarts():
     rows = {line.split()[0]: line.split()[-1] for line in out[4].splitlines()[1:]}
     assert rows == {"aaa": "down", "clis": "down", "vsh": "down"}
     assert out[5] == "% process 'clis' is down"
+    assert outputs("lab settle off\nlab fail 1 clis\nlab fail 1 snmpd\n")[2] == \
+        "% at most MORE_DOWN=1 stateful processes besides aaa can be down at once"
     assert [line.split()[-1] for line in out[7].splitlines()[1:]] == ["nothing"] * 3
 
 
