@@ -1469,6 +1469,15 @@ PROPERTIES += [
        "require": f"not (pre.self.state == 'active_ha_standby' and post.peer.{svc} == "
                   f"'running') or post.peer.{svc}_data == post.self.{svc}_data"}
       for svc, trigger in (("stateful", "service_update"), ("stateless", "stateless_update"))),
+    {"name": "ServiceStepsReachOnlyTheHAStandby", "kind": "action",
+     "on": ["service_update", "stateless_update", "pss_checkpoint", "restart_stateful",
+            "restart_stateless", "restart_another_stateful", "restart_another_stateless"],
+     "guide": "Applications are synchronized and updated on the standby Cisco VSG.",
+     "meaning": "a service's step on one VSG changes the other's services only when the "
+                "other is its HA standby",
+     "require": "(pre.self.state == 'active_ha_standby' and pre.peer.state == 'ha_standby') "
+                "or (" + _unchanged("peer.stateful_data", "peer.pss_checkpoint",
+                                    "peer.stateless_data") + ")"},
     {"name": "CheckpointReachesTheHAStandby", "kind": "action", "on": ["pss_checkpoint"],
      "guide": "Applications are synchronized and updated on the standby Cisco VSG.",
      "meaning": "when the active's stateful service checkpoints, an HA standby's PSS takes "
