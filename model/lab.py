@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from hapair.spec import EventNotAllowed, HapairError, guide
 
 from .runtime import Pair, Step
-from .services import MODEL_PROCESS, Services
+from .services import LOCAL_MESSAGE, MODEL_PROCESS, Services
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +75,7 @@ class Lab:
                      "copy": self._copy, "log_switchover": self._log_switchover,
                      "log_takeover": self._log_takeover, "fresh": self._fresh,
                      "stop": self._stop, "new_flow": self._new_flow,
-                     "stop_both": lambda node, mirrored: [self._stop(n, False)
-                                                          for n in MODULES]}
+                     "stop_both": self._stop_both}
         self.check()
 
     @classmethod
@@ -237,7 +236,7 @@ class Lab:
         try:
             self.fire("mts_message", node)
         finally:
-            self.services[node].next_message = "persistent from this supervisor"
+            self.services[node].next_message = LOCAL_MESSAGE
 
     def read_checkpoint(self, node: int, reader: str, owner: str, where: int) -> str:
         """What process ``reader`` on module ``node`` reads of process ``owner``'s PSS
@@ -331,6 +330,10 @@ class Lab:
     def _stop(self, node: int, mirrored: bool) -> None:
         self.services[node].reboot()
         self.flows[node] = None
+
+    def _stop_both(self, node: None, mirrored: bool) -> None:
+        for n in MODULES:
+            self._stop(n, mirrored)
 
     def _new_flow(self, node: int, mirrored: bool) -> None:
         self._flows = self._new_version()

@@ -406,12 +406,13 @@ class Node(Observers):
             self.pair_id = msg["pair_id"]
         if "log_switchover" in ops:
             self._log_switchover_here()
-        if "mirror" in ops:  # the active's service changed state: this one follows
-            for op in ops:
-                if op == "checkpoint" or op.startswith(("update_", "restart_")):
-                    active = Services()  # as it is when it sends: its PSS
-                    active.restore(msg["services"])
-                    self.services.mirror(op, self._serial(sent["seq"], self.peer), active)
+        services = [op for op in ops if op == "checkpoint"
+                    or op.startswith(("update_", "restart_"))]
+        if "mirror" in ops and services:  # the active's service changed: this one follows
+            active = Services()  # as it is when it sends: its PSS
+            active.restore(msg["services"])
+            for op in services:
+                self.services.mirror(op, self._serial(sent["seq"], self.peer), active)
 
     # -- saving ---------------------------------------------------------------------
 

@@ -36,6 +36,7 @@ POLICIES = ("stateful", "stateless", "failover")
 # The process the model's service of each restarting policy is (any would do).
 MODEL_PROCESS = {"stateful": "aaa", "stateless": "vsh"}
 SCOPES = ("private", "shared-local", "shared-global")
+LOCAL_MESSAGE = "persistent from this supervisor"  # an MTS message unless said otherwise
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ class Services:
         self.mts: list[str] = []
         self.recovered: dict[int, str] = {}  # process row -> what its last restart gave
         self.next_failure: int | None = None
-        self.next_message = "persistent from this supervisor"  # what the next one is
+        self.next_message = LOCAL_MESSAGE  # what the next one is
 
     def _running(self, kind: str) -> list[int]:
         return [i for i in self.processes_of(kind) if self.failed[kind] != i
@@ -189,11 +190,17 @@ class Services:
     def _restarted(self, i: int, kind: str) -> None:
         self.last_restarted[kind] = i
         self.start_cnt[i] += 1
+        state = self._resume(i) if kind == "stateful" else None
+        self.recovered[i] = "its last checkpoint" if state is not None else "nothing"
+
+    def _resume(self, i: int) -> int | None:
+        """Process ``i`` goes back to its PSS checkpoint (nothing if it has none)."""
         name = self.processes[i].name
-        state = self.pss.read(name, name) if kind == "stateful" else None
+        state = self.pss.read(name, name)
+        self.held.pop(i, None)
         if state is not None:
             self.held[i] = state
-        self.recovered[i] = "its last checkpoint" if state is not None else "nothing"
+        return state
 
     def mirror(self, op: str, serial: int, active: "Services") -> None:
         """The ``active``'s ``update_*``, ``checkpoint`` or stateful restart op, as this
@@ -208,11 +215,7 @@ class Services:
         elif op in ("restart_stateful", "restart_another_stateful"):
             j = active.last_restarted["stateful"]
             if j is not None and j not in self.down():
-                name = self.processes[j].name
-                state = self.pss.read(name, name)
-                self.held.pop(j, None)
-                if state is not None:
-                    self.held[j] = state
+                self._resume(j)
         elif op.startswith("update_"):
             self.op(op, serial)
         else:
@@ -265,7 +268,7 @@ class Services:
         if what == "queue":
             self.mts.append(f"{self.next_message} for "
                             f"{self.processes[self.current['stateful']].name}")
-            self.next_message = "persistent from this supervisor"
+            self.next_message = LOCAL_MESSAGE
         else:
             self.mts.pop(0)
 
