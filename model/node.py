@@ -407,11 +407,13 @@ class Node(Observers):
         if "log_switchover" in ops:
             self._log_switchover_here()
         services = [op for op in ops if op == "checkpoint"
-                    or op.startswith(("update_", "restart_"))]
-        if "mirror" in ops and services:  # the active's service changed: this one follows
+                    or op.startswith(("update_", "restart_", "mts_"))]
+        if ("mirror" in ops and services) or "sync_from_peer" in ops:
             active = Services()  # as it is when it sends: its PSS
             active.restore(msg["services"])
-            for op in services:
+            if "sync_from_peer" in ops:  # it synchronised with this one: the MTS queues
+                self.services.merge_queue(active)  # become one
+            for op in services if "mirror" in ops else ():  # the active's service
                 self.services.mirror(op, self._serial(sent["seq"], self.peer), active)
 
     # -- saving ---------------------------------------------------------------------
