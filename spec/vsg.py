@@ -78,11 +78,12 @@ SYNC_FROM_PEER = {
 # synchronized and updated on the active"); its PSS takes the active's checkpoints, so
 # that a failed one restarts from the checkpoint the active would.
 SYNC_SERVICES = {
+    # (A service down on either VSG keeps what it had: the active's has nothing to give.)
     "self.stateful_data": "peer.stateful_data if self.stateful == 'running' "
-                          "else self.stateful_data",
+                          "and peer.stateful == 'running' else self.stateful_data",
     "self.pss_checkpoint": "peer.pss_checkpoint",
     "self.stateless_data": "peer.stateless_data if self.stateless == 'running' "
-                           "else self.stateless_data",
+                           "and peer.stateless == 'running' else self.stateless_data",
     # The MTS queues become one, held on both supervisors (see MTS_ROWS).
     **{f"{n}.{kind}_mts": f"self.{kind}_mts or peer.{kind}_mts"
        for kind in ("stateful", "stateless") for n in ("self", "peer")},
@@ -674,8 +675,9 @@ PROPERTIES = [
        "guide": "The MTS can maintain persistent messages and logged messages in queues for "
                 "access even after a service restart.",
        "meaning": f"on module 1, the MTS messages (persistent or logged) queued for the {kind} "
-                  "service are delivered once it runs again, unless the VSG is powered off "
-                  "first (which clears them)",
+                  "service are delivered once it runs again (on an HA standby, by its active, "
+                  "for both), unless the VSG stops first (powered off or rebooted, which "
+                  "clears them)",
        "p": f"n1.{kind}_mts", "q": f"not n1.{kind}_mts or n1.state == 'off'"}
       for kind, prefix in (("stateful", ""), ("stateless", "Stateless"))),
     {"name": "EventuallyActive", "kind": "leads_to",
@@ -1068,8 +1070,7 @@ PROPERTIES += [
     {"name": "FailoverKeepsTheStatelessQueue", "kind": "action", "on": ["failover"],
      "guide": "It is stateful or nondisruptive because control traffic is not affected.",
      "meaning": "a failover leaves the MTS messages queued for the new active's stateless "
-                "service as they were on the standby (see FailoverKeepsTheControlPlane; the "
-                "stateless service's own state is not kept: it is not synchronised)",
+                "service as they were on the standby (see FailoverKeepsTheControlPlane)",
      "require": " and ".join(f"(not ({BECOMES_ACTIVE.format(n=n)}) or "
                              f"post.{n}.stateless_mts == pre.{n}.stateless_mts)"
                              for n in ("n1", "n2"))},
@@ -1560,10 +1561,12 @@ PROPERTIES += [
     {"name": "StandbyStartsWithTheActivesServices", "kind": "action", "on": ["sync_done"],
      "guide": IN_STANDBY_MODE,
      "meaning": "a standby that finishes synchronising holds the active's PSS checkpoint, "
-                "and in each running service the active's service state",
+                "and in each service running on both the active's service state (a service "
+                "down on either keeps what it had)",
      "require": "post.self.pss_checkpoint == post.peer.pss_checkpoint and "
-                "(post.self.stateful != 'running' or post.self.stateful_data == "
-                "post.peer.stateful_data) and (post.self.stateless != 'running' or "
+                "(post.self.stateful != 'running' or post.peer.stateful != 'running' or "
+                "post.self.stateful_data == post.peer.stateful_data) and "
+                "(post.self.stateless != 'running' or post.peer.stateless != 'running' or "
                 "post.self.stateless_data == post.peer.stateless_data)"},
     {"name": "StatefulFailoverKeepsServiceState", "kind": "scenario",
      "guide": "The two Cisco VSGs constantly synchronize the state and configuration to "

@@ -549,3 +549,14 @@ def test_a_standby_that_synchronises_takes_the_actives_queued_messages():
     assert out[7].splitlines()[-1] == "MTS: queued, persistent from this supervisor for vsh"
     assert out[8:10] == ["lab: module 1 restart_stateless", "lab: module 1 mts_deliver_stateless"]
     assert out[10] == "lab: no service has failed since module 2 booted"
+
+
+@pytest.mark.parametrize("process", ["aaa", "vsh"])
+def test_a_standby_that_synchronises_while_the_actives_service_is_down_keeps_its_own(process):
+    # "synchronizes its configuration and state": the active's service, down, has no state
+    # to give; the standby's keeps what it had.  (An audit reproduced, on main at 2ac8064,
+    # "% internal error: the model and the lab disagree on n2.stateful_data".)
+    out = outputs(f"lab settle off\nlab update 1\nlab fail 1 {process}\nlab link down\n"
+                  "lab link up\nlab step\nlab step\n")
+    assert out[5] == "lab: module 2 sync_done"
+    assert out[6] == f"lab: module 1 restart_{'stateful' if process == 'aaa' else 'stateless'}"
