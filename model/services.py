@@ -219,7 +219,7 @@ class Services:
             for j in active._running("stateful"):
                 self._take_row(active, j, state=False)
         elif op.startswith("mts_queue_"):
-            self.merge_queue(active)
+            self.merge_queue(active, op.rpartition("_")[2])
         elif op.startswith("mts_deliver_"):
             self.op(op, serial)
         elif op in ("restart_stateful", "restart_another_stateful"):
@@ -263,11 +263,12 @@ class Services:
             if name in active.pss.records:
                 self.pss.records[name] = active.pss.records[name]
 
-    def merge_queue(self, other: "Services") -> None:
+    def merge_queue(self, other: "Services", kind: str | None = None) -> None:
         """The MTS queue held on both supervisors: this one takes the messages of
-        ``other``'s that it does not hold."""
+        ``other``'s (for services of policy ``kind``, or all) that it does not hold."""
         held = {m[0] for m in self.queue}
-        self.queue = sorted([*self.queue, *(list(m) for m in other.queue if m[0] not in held)])
+        self.queue = sorted([*self.queue, *(list(m) for m in other.queue
+                                            if m[0] not in held and kind in (None, m[1]))])
 
     @property
     def mts(self) -> list[str]:

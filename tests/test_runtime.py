@@ -603,7 +603,7 @@ def stress(fire, internal, actions, *, threads: int, events: int, seed: int) -> 
             except EventNotAllowed:
                 mine["refused"] += 1
             except Exception as exc:  # noqa: BLE001 - what this test counts
-                mine["internal error: " + type(exc).__name__ + str(exc)[:80]] += 1
+                mine["internal error: " + type(exc).__name__ + str(exc)[:200]] += 1
         with lock:
             outcomes.update(mine)
 
