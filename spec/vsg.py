@@ -1540,6 +1540,18 @@ PROPERTIES += [
      "require": "(pre.self.state == 'active_ha_standby' and pre.peer.state == 'ha_standby') "
                 "or (" + _unchanged("peer.stateful_data", "peer.pss_checkpoint",
                                     "peer.stateless_data") + ")"},
+    *({"name": f"{prefix}MtsStepsReachOnlyThePair", "kind": "action",
+       "on": [f"mts_message_{kind}", f"mts_deliver_{kind}"],
+       "guide": "The MTS handles message routing and queuing between services on and across "
+                "modules and between supervisors.",
+       "meaning": f"a message queued or delivered for the {kind} service on one VSG changes "
+                  "the other's queue only when the two are an active and its HA standby "
+                  "(our reading: MTS crosses between supervisors over the link, and a queue "
+                  "is held on both only by an HA pair)",
+       "require": "(pre.self.state == 'active_ha_standby' and pre.peer.state == 'ha_standby') "
+                  "or (pre.self.state == 'ha_standby' and pre.peer.state == "
+                  f"'active_ha_standby') or post.peer.{kind}_mts == pre.peer.{kind}_mts"}
+      for kind, prefix in (("stateful", ""), ("stateless", "Stateless"))),
     {"name": "CheckpointReachesTheHAStandby", "kind": "action", "on": ["pss_checkpoint"],
      "guide": "Applications are synchronized and updated on the standby Cisco VSG.",
      "meaning": "when the active's stateful service checkpoints, an HA standby's PSS takes "

@@ -124,6 +124,10 @@ MUTANTS = [
            "standby keeps them", "StatelessMtsQueueHeldByBothSupervisors",
            _effects("mts_deliver_stateless", drop=("peer.stateless_mts",),
                     machine_name="stateless")),
+    Mutant("mts_delivery_crosses_a_partition", "a VSG that delivers its queued messages "
+           "empties the other's queue, paired or not", "MtsStepsReachOnlyThePair",
+           _set("mts_deliver_stateful", machine_name="stateful",
+                conditions="self.stateful_mts")),
     Mutant("sync_drops_the_standbys_queue", "a standby that synchronises takes the active's "
            "MTS queue and drops its own", "MtsQueueHeldByBothSupervisors",
            _effects("sync_done", drop=("peer.stateful_mts",))),
