@@ -147,7 +147,7 @@ def explore_packed(model: Model) -> StateGraph:
     res = explore_fast(model, edges=True)
     codes = res.codes
     g = StateGraph(model, seconds=res.seconds)
-    g._table = res.layout.unpack_many(codes).astype(np.int64)
+    g._table = res.layout.unpack_columns(codes)
     lengths = [len(level) for level in res.levels]
     g.depth = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
     g.parent = res.parent.astype(np.int32)

@@ -435,8 +435,9 @@ def deadlocks(g: StateGraph) -> list:
     slice can tell only when that action's guards read tracked variables alone.  So a
     slice reports a deadlock only where the whole product has one (a property that reads
     no variable has an empty slice: one state, no action, and no deadlock)."""
-    out = np.bincount(np.frombuffer(g.src, dtype=np.int32), minlength=len(g))
-    ends = np.flatnonzero(out == 0).tolist()  # states without a successor
+    has = np.zeros(len(g), bool)
+    has[np.frombuffer(g.src, dtype=np.int32)] = True
+    ends = np.flatnonzero(~has).tolist()  # states without a successor
     stuck = [i for i in ends if not any(g.model.fired_rule(g.state(i), a) is not None
                                         for a in g.model.action_rules)]
     if not stuck:
