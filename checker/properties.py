@@ -192,18 +192,17 @@ def on_states(g: StateGraph, node) -> np.ndarray:
     """A condition on every state of ``g`` at once (a bool array in state order),
     evaluated with NumPy over the graph's state table (the same typed tree as
     ``model.compile.predicate``)."""
-    table = g.table
-    cols = _Columns(table)
-    return np.broadcast_to(np.asarray(vector(node, cols, {}), dtype=bool), (len(table),))
+    cols = _Columns(g)
+    return np.broadcast_to(np.asarray(vector(node, cols, {}), dtype=bool), (len(g),))
 
 
 class _Columns(dict):
-    def __init__(self, table):
+    def __init__(self, g: StateGraph):
         super().__init__()
-        self.table = table
+        self.g = g
 
     def __missing__(self, i: int):
-        self[i] = self.table[:, i]
+        self[i] = self.g.column(i)
         return self[i]
 
 
@@ -247,15 +246,8 @@ class _StepColumns(dict):
         model = self.g.model
         n = model.width
         v, ends = (i, self.src) if i < n else (i - n, self.dst)
-        self[i] = _column(self.g, v)[ends] if v in model.keep else int(model.spec.initial[v])
+        self[i] = self.g.column(v)[ends] if v in model.keep else int(model.spec.initial[v])
         return self[i]
-
-
-def _column(g: StateGraph, v: int):
-    """Variable ``v`` of every state, contiguous (the table transposed once per graph)."""
-    if getattr(g, "_columns", None) is None:
-        g._columns = np.ascontiguousarray(g.table.T)
-    return g._columns[v]
 
 
 def vector(node, cols, memo: dict):
