@@ -125,24 +125,35 @@ def cone_of_influence(spec: Spec, read: set[int], assume: tuple = ()) -> frozens
     """The variables that can influence ``read``: those read, and, for every action that
     writes one of them, everything that decides which of its rows fires (guards, first
     match, domains) and what those effects read."""
-    excluded = spec.without(assume)
-    actions = [rs for (_, trigger), rs in spec.actions.items() if trigger not in excluded]
     keep = set(read)
     changed = True
     while changed:
         changed = False
-        for rules in actions:
-            if not {i for r in rules for i, _ in changes(spec, spec.rules[r])} & keep:
+        for writes, fires, effects in _actions(spec, spec.without(assume)):
+            if not writes & keep:
                 continue
-            need: set = set()
-            for r in rules:
-                rule = spec.rules[r]
-                need |= names(rule.fires)
-                need |= {v for i, e in rule.effects if i in keep for v in names(e)}
+            need = fires.union(*(reads for i, reads in effects if i in keep))
             if not need <= keep:
                 keep |= need
                 changed = True
     return frozenset(keep)
+
+
+def _actions(spec: Spec, excluded: frozenset) -> list:
+    """Each action not ``excluded``, for the cone: what its rows change, what their
+    first-match conditions read, and what each effect reads; worked out once a spec."""
+    known = spec.__dict__.setdefault("_cone_actions", {})
+    if excluded not in known:
+        known[excluded] = []
+        for (_, trigger), rs in spec.actions.items():
+            if trigger in excluded:
+                continue
+            rules = [spec.rules[r] for r in rs]
+            known[excluded].append((
+                frozenset(i for rule in rules for i, _ in changes(spec, rule)),
+                frozenset().union(*(names(rule.fires) for rule in rules)),
+                [(i, names(e)) for rule in rules for i, e in rule.effects]))
+    return known[excluded]
 
 
 def changes(spec: Spec, rule: Rule) -> tuple:
