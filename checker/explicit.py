@@ -26,7 +26,8 @@ class StateGraph:
     then a variable of every state (``column``) is decoded when an analysis first reads
     it, and the table and the tuples are made only when something asks for them.  The
     per-state and per-edge columns (``depth`` ... ``dst``) are ``array("i")`` from
-    ``explore`` and ``int32`` NumPy arrays from ``explore_packed``."""
+    ``explore`` and NumPy arrays from ``explore_packed`` (``int32``; ``rule`` ``int16``):
+    read them with ``np.asarray``."""
 
     model: Model
     _states: list | None = None  # id -> state tuple, BFS order
@@ -174,7 +175,7 @@ def explore_packed(model: Model) -> StateGraph:
     g.parent = res.parent.astype(np.int32)
     g.via = res.via.astype(np.int32)
     src, rules, dst = res.edge_ids
-    g.src, g.rule, g._dst = src, rules.astype(np.int32), dst
+    g.src, g.rule, g._dst = src, rules, dst  # int32, int16, int32
     return g
 
 

@@ -28,7 +28,8 @@ True
 >>> r.decode(r.codes[0]) == spec.load().initial
 True
 
-Limits: at most 63 bits of tracked state, 2**31 states and 2**15 rules.
+Limits: at most 63 bits of tracked state, 2**31 states (and candidates a level) and
+2**15 rules.
 """
 
 from __future__ import annotations
@@ -349,7 +350,7 @@ class _Seen:
 
     def __init__(self, init: np.ndarray, ids: bool):
         self.codes = init
-        self.ids = np.arange(len(init), dtype=np.int64) if ids else None
+        self.ids = np.arange(len(init), dtype=np.int32) if ids else None
 
     def add(self, new: np.ndarray, first_id: int) -> None:
         if self.ids is None:
@@ -358,7 +359,8 @@ class _Seen:
             return
         at = np.searchsorted(self.codes, new)
         self.codes = np.insert(self.codes, at, new)
-        self.ids = np.insert(self.ids, at, np.arange(first_id, first_id + len(new)))
+        self.ids = np.insert(self.ids, at, np.arange(first_id, first_id + len(new),
+                                                     dtype=np.int32))
 
 
 def _first_of_each(codes: np.ndarray, bits: int, inverse: bool = False) -> tuple:
@@ -398,9 +400,9 @@ def _chunk(step, frontier: np.ndarray, base: int, seen: _Seen, level: _Level,
     pos, old = _where_seen(seen.codes, uniq)
     fresh = ~old
     if edges is not None:  # each successor's id (a candidate's: -1 - its place)
-        ids = np.empty(len(uniq), np.int64)
+        ids = np.empty(len(uniq), np.int32)
         ids[old] = seen.ids[pos[old]]
-        ids[fresh] = -1 - level.count - np.arange(np.count_nonzero(fresh))
+        ids[fresh] = -1 - level.count - np.arange(np.count_nonzero(fresh), dtype=np.int32)
         edges.append((src, rule, ids[which[0]]))
         level.dst.append(edges[-1][2])
     first = first[fresh]
@@ -463,8 +465,7 @@ def explore_fast(model: Model, *, chunk: int = 1 << 16, edges: bool = False,
     res.parent, res.via = np.concatenate(parents), np.concatenate(vias)
     if kept_edges is not None:
         kinds = (np.int32, np.int16, np.int32)
-        res.edge_ids = tuple(np.concatenate([e[k] for e in kept_edges]).astype(kinds[k],
-                                                                             copy=False)
-                             if kept_edges else np.zeros(0, kinds[k]) for k in range(3))
+        res.edge_ids = tuple(np.concatenate([e[k] for e in kept_edges]) if kept_edges
+                             else np.zeros(0, kinds[k]) for k in range(3))
     res.seconds = time.perf_counter() - start
     return res

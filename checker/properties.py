@@ -144,7 +144,7 @@ def _scenario_level(frontier, csr: tuple, width: int, moves: tuple, backs: tuple
     sid, k = frontier // width, frontier % width
     edges = _out_edges(ptr, sid)
     at = np.repeat(np.arange(len(frontier)), ptr[sid + 1] - ptr[sid])
-    r, b, k = edge_rule[edges], edge_dst[edges], k[at]
+    r, b, k = edge_rule[edges], edge_dst[edges].astype(np.int64), k[at]  # b * width: int64
     advance = listed[r, k] & ~is_internal[r]  # the next listed action (internal: a step)
     if advance.any():  # a listed step: from a state meeting its precondition
         ok = np.zeros(len(r), bool)
@@ -211,7 +211,7 @@ def _action(g: StateGraph, ev: Evaluator) -> Finding:
     the edges' pre and post states (the same typed trees as ``step_ok``)."""
     rules = g.model.spec.rules
     watched = np.array([r.transition.trigger in ev.watched for r in rules], bool)
-    edge_rules = np.frombuffer(g.rule, dtype=np.int32)
+    edge_rules = np.asarray(g.rule)
     hits = np.flatnonzero(watched[edge_rules])
     seen = len(hits)
     if not seen:
@@ -327,8 +327,7 @@ def _csr(g: StateGraph) -> tuple:
         order = np.argsort(src, kind="stable")
         ptr = np.zeros(len(g) + 1, np.int64)
         np.cumsum(np.bincount(src, minlength=len(g)), out=ptr[1:])
-        g._csr = (ptr, np.frombuffer(g.rule, dtype=np.int32)[order].astype(np.int64),
-                  np.frombuffer(g.dst, dtype=np.int32)[order].astype(np.int64))
+        g._csr = (ptr, np.asarray(g.rule)[order], np.asarray(g.dst)[order])
     return g._csr
 
 

@@ -259,7 +259,7 @@ def _slice_task(assume: tuple, keep: frozenset, plan: _SlicePlan) -> _SliceDone:
     sl = Slice(assume, keep)
     g = _explore(spec, sl, None, plan.reference)
     found = {n: _explicit_found(g, spec.properties[n]) for n in plan.names}
-    fired = set(np.flatnonzero(np.bincount(np.frombuffer(g.rule, dtype=np.int32))).tolist())
+    fired = set(np.flatnonzero(np.bincount(np.asarray(g.rule))).tolist())
     sizes = [v.type.size for v in spec.variables]
     projections = {tuple(k): _projection_keys(g, list(k), sizes) for k in plan.nested}
     projections[tuple(sorted(keep))] = _projection_keys(g, sorted(keep), sizes,
