@@ -301,7 +301,7 @@ def _certified(spec: Spec, sl: Slice, g: StateGraph, names: tuple, use_cache: bo
     hit = cache.get(k) if use_cache else None
     if hit is not None:
         return _decode_certificate(hit)
-    done = _certify(sl.assume, sl.keep, g.table, names)
+    done = _certify(sl.assume, sl.keep, g, names)
     if use_cache:
         cache.put(k, _encode_certificate(done))
     return done
