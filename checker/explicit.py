@@ -21,12 +21,13 @@ from .results import Explored, Trace, TraceStep  # noqa: F401 - Explored: public
 class StateGraph:
     """All reachable states of ``model`` and every edge between them.
 
-    The states are held as a list of tuples (``states``, with ``ids`` its inverse) or as
-    one (states x variables) NumPy array (``table``); the packed engine fills the table
-    and the tuples are made from it only when something asks for them.  The per-state
-    and per-edge columns (``depth`` ... ``dst``) are ``array("i")`` from ``explore`` and
-    ``int32`` NumPy arrays from ``explore_packed``, whose ``dst`` is looked up from the
-    successors' packed codes when first asked for."""
+    The states are held as a list of tuples (``states``, with ``ids`` its inverse), as
+    one (states x variables) NumPy array (``table``), or as the packed engine's codes:
+    then a variable of every state (``column``) is decoded when an analysis first reads
+    it, and the table and the tuples are made only when something asks for them.  The
+    per-state and per-edge columns (``depth`` ... ``dst``) are ``array("i")`` from
+    ``explore`` and NumPy arrays from ``explore_packed`` (``int32``; ``rule`` ``int16``):
+    read them with ``np.asarray``."""
 
     model: Model
     _states: list | None = None  # id -> state tuple, BFS order
@@ -39,36 +40,24 @@ class StateGraph:
     _dst: array = field(default_factory=lambda: array("i"))
     seconds: float = 0.0
     _table: object = None  # (states x variables) int64 array, BFS order
-    _dst_codes: tuple | None = None  # (state codes in id order, successor codes)
+    _packed: tuple | None = None  # (fast.Layout, state codes in id order)
 
     @property
     def dst(self):
-        if self._dst_codes is not None:
-            self._dst = self.dst_at(slice(None))
-            self._dst_codes = None
         return self._dst
 
     def dst_at(self, edges):
         """The successor ids of the edges ``edges`` (an index into the edge arrays)."""
-        if self._dst_codes is None:
-            import numpy as np
+        import numpy as np
 
-            return np.asarray(self._dst)[edges] if isinstance(self._dst, np.ndarray) \
-                else np.frombuffer(self._dst, dtype=np.int32)[edges]
-        codes, dst_codes = self._dst_codes
-        if getattr(self, "_by_code", None) is None:
-            import numpy as np
-
-            order = np.argsort(codes)  # the codes are distinct
-            self._by_code = (order.astype(np.int32), codes[order])
-        order, ordered = self._by_code
-        return order[ordered.searchsorted(dst_codes[edges])]
+        return self._dst[edges] if isinstance(self._dst, np.ndarray) \
+            else np.frombuffer(self._dst, dtype=np.int32)[edges]
 
     @property
     def states(self) -> list:
         if self._states is None:
             self._states = [tuple(row) for row in self.table.tolist()] \
-                if self._table is not None else []
+                if self._table is not None or self._packed is not None else []
         return self._states
 
     @property
@@ -83,19 +72,52 @@ class StateGraph:
         if self._table is None:
             import numpy as np
 
-            states = self.states
-            self._table = np.asarray(states, dtype=np.int64).reshape(len(states),
-                                                                      self.model.width)
+            if self._packed is not None:
+                layout, codes = self._packed
+                self._table = layout.unpack_columns(codes)
+            else:
+                states = self.states
+                self._table = np.asarray(states, dtype=np.int64).reshape(len(states),
+                                                                          self.model.width)
         return self._table
+
+    def column(self, v: int):
+        """Variable ``v`` of every state, in id order: one contiguous ``int64`` array,
+        made once (from the packed codes without the whole table, when there are some)."""
+        import numpy as np
+
+        cols = self.__dict__.setdefault("_cols", {})
+        if v not in cols:
+            if self._packed is not None and self._table is None:
+                layout, codes = self._packed
+                cols[v] = (codes >> layout.shift[v]) & layout.mask(v) if v in layout.shift \
+                    else np.full(len(codes), layout.initial[v], np.int64)
+            else:
+                cols[v] = np.ascontiguousarray(self.table[:, v])
+        return cols[v]
+
+    def rows(self, ids):
+        """The states ``ids`` (an index into the states) as a (len x variables) ``int64``
+        array: the same rows as ``table[ids]``."""
+        import numpy as np
+
+        if self._packed is not None and self._table is None:
+            layout, codes = self._packed
+            return layout.unpack_many(codes[ids]).astype(np.int64)
+        return self.table[ids]
 
     def __len__(self) -> int:
         """The number of states."""
+        if self._packed is not None:
+            return len(self._packed[1])
         return len(self._table) if self._table is not None else len(self.states)
 
     def state(self, sid: int) -> tuple:
         if self._states is not None:
             return self._states[sid]
-        return tuple(int(v) for v in self._table[sid])
+        if self._table is None and self._packed is not None:
+            return self._packed[0].unpack(self._packed[1][sid])
+        return tuple(int(v) for v in self.table[sid])
 
     @property
     def max_depth(self) -> int:
@@ -147,15 +169,13 @@ def explore_packed(model: Model) -> StateGraph:
     res = explore_fast(model, edges=True)
     codes = res.codes
     g = StateGraph(model, seconds=res.seconds)
-    g._table = res.layout.unpack_many(codes).astype(np.int64)
+    g._packed = (res.layout, codes)
     lengths = [len(level) for level in res.levels]
     g.depth = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
     g.parent = res.parent.astype(np.int32)
     g.via = res.via.astype(np.int32)
-    src, rules, dst_codes = res.edge_list
-    g.src = np.asarray(src, np.int32)
-    g.rule = np.asarray(rules, np.int32)
-    g._dst_codes = (codes, dst_codes)
+    src, rules, dst = res.edge_ids
+    g.src, g.rule, g._dst = src, rules, dst  # int32, int16, int32
     return g
 
 

@@ -11,11 +11,12 @@ built for speed and small memory:
   over the chunk (shared subexpressions computed once), and each row's effects are
   applied to the states it selects, all at once;
 * the visited set is a sorted ``int64`` array; each BFS level is deduplicated with
-  ``np.unique`` and a ``searchsorted`` against it, then merged in.
+  one sort and a ``searchsorted`` against it, then merged in.
 
 Per stored state it keeps 22 bytes: the code twice (the sorted set and the level it was
 found at), the parent's id (``int32``) and the rule from it (``int16``); edges are
-counted, not stored, unless ``edges=True``.
+counted, not stored, unless ``edges=True`` (then also each state's id beside the sorted
+set, and per edge its source's id, its rule and its successor's id: 10 bytes).
 
 >>> from hapair import spec
 >>> from hapair.model import Model
@@ -27,7 +28,8 @@ True
 >>> r.decode(r.codes[0]) == spec.load().initial
 True
 
-Limits: at most 63 bits of tracked state, 2**31 states and 2**15 rules.
+Limits: at most 63 bits of tracked state, 2**31 states (and candidates a level) and
+2**15 rules.
 """
 
 from __future__ import annotations
@@ -81,6 +83,18 @@ class Layout:
         out = np.tile(np.asarray(self.initial, dtype=np.int16), (len(codes), 1))
         for i in self.kept:
             out[:, i] = (codes >> self.shift[i]) & self.mask(i)
+        return out
+
+    def unpack_columns(self, codes: np.ndarray) -> np.ndarray:
+        """The same values as ``unpack_many``, as ``int64`` in column-major order: a
+        variable of every state is one contiguous column (the analyses read columns)."""
+        codes = np.asarray(codes, dtype=np.int64)
+        out = np.empty((len(codes), self.width), np.int64, order="F")
+        for i in range(self.width):
+            if i in self.shift:
+                np.bitwise_and(codes >> self.shift[i], self.mask(i), out=out[:, i])
+            else:
+                out[:, i] = self.initial[i]
         return out
 
 
@@ -202,7 +216,7 @@ class _Gen:
         fire = self.boolean(self.model.spec.rules[i].fires, "V", self.memo)
         if fire == "False":
             return
-        self.emit(f"idx = np.flatnonzero(np.broadcast_to({fire}, (n,)))")
+        self.emit(f"idx = _where({fire}, n)")
         self.emit("if idx.size:")
         self.indent = "        "
         self.effects(i, self.model.effects[i])
@@ -229,10 +243,18 @@ class _Gen:
         self.emit(f"out.append((idx, {rule}, {expr}))")
 
 
+def _where(mask, n: int) -> np.ndarray:
+    """The positions where ``mask`` holds: a bool array over the chunk, or one bool (a
+    condition on untracked variables only) that holds everywhere or nowhere."""
+    if mask.__class__ is np.ndarray and mask.shape == (n,):
+        return mask.nonzero()[0]
+    return np.flatnonzero(np.broadcast_to(mask, (n,)))
+
+
 def compile_step(model: Model, layout: Layout):
     """The generated NumPy successor function ``step(codes, n) -> [(idx, rule, new)]``."""
     src = _Gen(model, layout).source()
-    scope: dict = {"np": np}
+    scope: dict = {"np": np, "_where": _where}
     exec(src, scope)  # noqa: S102 - source built from the spec's typed trees
     return scope["step"], src
 
@@ -251,7 +273,7 @@ class FastResult:
     via: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int16))
     edge_count: int = 0
     seconds: float = 0.0
-    edge_list: tuple | None = None  # (src ids, rules, dst codes) with edges=True
+    edge_ids: tuple | None = None  # (src ids, rules, dst ids) with edges=True
 
     @property
     def state_count(self) -> int:
@@ -264,6 +286,14 @@ class FastResult:
     @property
     def codes(self) -> np.ndarray:
         return np.concatenate(self.levels) if self.levels else np.zeros(0, np.int64)
+
+    @property
+    def edge_list(self) -> tuple | None:
+        """``(src ids, rules, dst codes)`` of every edge, with ``edges=True``."""
+        if self.edge_ids is None:
+            return None
+        src, rule, dst = self.edge_ids
+        return src, rule, self.codes[dst]
 
     @property
     def nbytes(self) -> int:
@@ -300,49 +330,107 @@ class FastResult:
 
 
 class _Level:
-    """Candidates of the next level, collected chunk by chunk."""
+    """Candidates of the next level, collected chunk by chunk; with edges, each chunk's
+    successor ids, a candidate's written as ``-1 - k`` (its place among the level's
+    candidates) until the level is closed."""
 
     def __init__(self):
-        self.codes, self.src, self.rule = [], [], []
+        self.codes, self.src, self.rule, self.dst = [], [], [], []
+        self.count = 0
 
     def add(self, codes: np.ndarray, src: np.ndarray, rule: np.ndarray) -> None:
         self.codes.append(codes)
         self.src.append(src)
         self.rule.append(rule)
+        self.count += len(codes)
 
 
-def _member(seen: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    if not len(seen):
-        return np.zeros(len(codes), bool)
-    pos = np.searchsorted(seen, codes)
-    np.minimum(pos, len(seen) - 1, out=pos)
-    return seen[pos] == codes
+class _Seen:
+    """The visited set: sorted codes, and (when edges are kept) each one's state id."""
+
+    def __init__(self, init: np.ndarray, ids: bool):
+        self.codes = init
+        self.ids = np.arange(len(init), dtype=np.int32) if ids else None
+
+    def add(self, new: np.ndarray, first_id: int) -> None:
+        if self.ids is None:
+            self.codes = np.concatenate((self.codes, new))
+            self.codes.sort(kind="stable")  # in place; timsort merges the two sorted runs
+            return
+        at = np.searchsorted(self.codes, new)
+        self.codes = np.insert(self.codes, at, new)
+        self.ids = np.insert(self.ids, at, np.arange(first_id, first_id + len(new),
+                                                     dtype=np.int32))
 
 
-def _chunk(step, frontier: np.ndarray, base: int, seen: np.ndarray, level: _Level,
-           edges: list | None) -> int:
-    """Expand one chunk of the frontier; returns its number of edges."""
+def _first_of_each(codes: np.ndarray, bits: int, inverse: bool = False) -> tuple:
+    """``np.unique(codes, return_index=True[, return_inverse=True])``: the distinct codes,
+    sorted, where each first occurs (and which of them each code is).  When a code
+    (``bits`` wide) and a position fit in one int64 together, one plain sort of
+    ``code << p | position`` gives them, several times faster than the stable argsort
+    ``np.unique`` needs for the first positions."""
+    n = len(codes)
+    p = max(1, (n - 1).bit_length())
+    if n == 0 or bits + p > 63:
+        return np.unique(codes, return_index=True, return_inverse=inverse)
+    key = np.sort((codes << p) | np.arange(n, dtype=np.int64))
+    ordered = key >> p
+    new = np.empty(n, bool)
+    new[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    out = ordered[new], key[new] & ((1 << p) - 1)
+    if inverse:
+        which = np.empty(n, np.int64)
+        which[key & ((1 << p) - 1)] = np.cumsum(new) - 1
+        out += (which,)
+    return out
+
+
+def _chunk(step, frontier: np.ndarray, base: int, seen: _Seen, level: _Level,
+           edges: list | None, bits: int = 63) -> int:
+    """Expand one chunk of the frontier; returns its number of edges.  ``bits``: the
+    width of a code."""
     found = step(frontier, len(frontier))
     if not found:
         return 0
     codes = np.concatenate([f[2] for f in found])
     src = np.concatenate([f[0] for f in found]).astype(np.int32) + base
     rule = np.concatenate([np.full(len(f[0]), f[1], np.int16) for f in found])
-    if edges is not None:
-        edges.append((src, rule, codes))
-    uniq, first = np.unique(codes, return_index=True)
-    fresh = ~_member(seen, uniq)
+    uniq, first, *which = _first_of_each(codes, bits, inverse=edges is not None)
+    pos, old = _where_seen(seen.codes, uniq)
+    fresh = ~old
+    if edges is not None:  # each successor's id (a candidate's: -1 - its place)
+        ids = np.empty(len(uniq), np.int32)
+        ids[old] = seen.ids[pos[old]]
+        ids[fresh] = -1 - level.count - np.arange(np.count_nonzero(fresh), dtype=np.int32)
+        edges.append((src, rule, ids[which[0]]))
+        level.dst.append(edges[-1][2])
     first = first[fresh]
     level.add(uniq[fresh], src[first], rule[first])
     return len(codes)
 
 
-def _close(level: _Level) -> tuple:
-    """The new level (sorted codes) with each state's parent and rule."""
+def _where_seen(seen: np.ndarray, codes: np.ndarray) -> tuple:
+    """For sorted ``codes``: their positions in ``seen`` and whether they are there."""
+    if not len(seen):
+        return np.zeros(len(codes), np.int64), np.zeros(len(codes), bool)
+    pos = np.searchsorted(seen, codes)
+    np.minimum(pos, len(seen) - 1, out=pos)
+    return pos, seen[pos] == codes
+
+
+def _close(level: _Level, bits: int = 63, first_id: int = 0) -> tuple:
+    """The new level (sorted codes) with each state's parent and rule; with edges, the
+    candidates' ids (``first_id`` onwards, in code order) put into the level's edges."""
     if not level.codes:
         return np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int16)
     codes = np.concatenate(level.codes)
-    uniq, first = np.unique(codes, return_index=True)
+    uniq, first, *which = _first_of_each(codes, bits, inverse=bool(level.dst))
+    if level.dst:
+        ids = first_id + which[0]
+        for dst in level.dst:
+            later = dst < 0
+            dst[later] = ids[-1 - dst[later]]
     return uniq, np.concatenate(level.src)[first], np.concatenate(level.rule)[first]
 
 
@@ -357,18 +445,17 @@ def explore_fast(model: Model, *, chunk: int = 1 << 16, edges: bool = False,
     init = np.unique(np.array([layout.pack(s) for s in model.init_states()], np.int64))
     res = FastResult(model, layout, levels=[init])
     parents, vias = [np.full(len(init), -1, np.int32)], [np.full(len(init), -1, np.int16)]
-    seen, base, kept_edges = init, 0, [] if edges else None
+    seen, base, kept_edges = _Seen(init, edges), 0, [] if edges else None
     while len(res.levels[-1]):
         frontier, level = res.levels[-1], _Level()
         for lo in range(0, len(frontier), chunk):
             res.edge_count += _chunk(step, frontier[lo:lo + chunk], base + lo, seen, level,
-                                     kept_edges)
+                                     kept_edges, layout.total_bits)
         base += len(frontier)
-        new, parent, via = _close(level)
+        new, parent, via = _close(level, layout.total_bits, len(seen.codes))
         if len(new):
-            seen = np.concatenate((seen, new))
-            seen.sort(kind="stable")  # in place; timsort merges the two sorted runs
-            if limit is not None and len(seen) > limit:
+            seen.add(new, len(seen.codes))
+            if limit is not None and len(seen.codes) > limit:
                 raise MemoryError(f"more than {limit} states")
             res.levels.append(new)
             parents.append(parent)
@@ -377,7 +464,8 @@ def explore_fast(model: Model, *, chunk: int = 1 << 16, edges: bool = False,
             break
     res.parent, res.via = np.concatenate(parents), np.concatenate(vias)
     if kept_edges is not None:
-        res.edge_list = tuple(np.concatenate([e[k] for e in kept_edges]) if kept_edges else
-                              np.zeros(0) for k in range(3))
+        kinds = (np.int32, np.int16, np.int32)
+        res.edge_ids = tuple(np.concatenate([e[k] for e in kept_edges]) if kept_edges
+                             else np.zeros(0, kinds[k]) for k in range(3))
     res.seconds = time.perf_counter() - start
     return res

@@ -332,25 +332,48 @@ def run_spin(source: str, workdir: Path, *, depth: int = 100_000, hash_bits: int
     compile_s, attempts = time.perf_counter() - t0, 0
     while True:
         attempts += 1
-        out, run_s, peak = _pan(workdir, ["./pan", f"-m{depth}", f"-w{hash_bits}"] +
-                                (["-c0"] if all_errors else []))
+        out, violated, run_s, peak = _pan(workdir, ["./pan", f"-m{depth}", f"-w{hash_bits}"]
+                                          + (["-c0"] if all_errors else []))
         if "max search depth too small" not in out:
             break
         depth *= 2
-    result = _parse(out, compile_s, run_s, peak)
+    result = _parse(out, violated, compile_s, run_s, peak)
     result.attempts = attempts
     return result
 
 
-def _pan(workdir: Path, args: list) -> tuple[str, float, int]:
-    """Run pan; its output, wall seconds and peak RSS (KiB) of pan alone."""
+KEPT_VIOLATIONS = 100  # assertion-violation lines kept in ``SpinResult.output``
+_VIOLATED = re.compile(rb"assertion violated \(+(\w+)\s*\|\|")
+
+
+def _pan(workdir: Path, args: list) -> tuple[str, list, float, int]:
+    """Run pan; its output, the names of the violated properties, wall seconds and peak
+    RSS (KiB) of pan alone.  With ``-c0`` pan prints a line for every violation it meets
+    (millions on a large broken model): the names are read as the lines stream past, and
+    the output keeps the first ``KEPT_VIOLATIONS`` of those lines and every other line."""
     start = time.perf_counter()
-    with open(workdir / "pan.out", "w") as sink:
-        proc = subprocess.Popen(args, cwd=workdir, stdout=sink, stderr=subprocess.STDOUT)
-        _, _, usage = os.wait4(proc.pid, 0)
-        proc.returncode = 0
-    seconds = time.perf_counter() - start
-    return (workdir / "pan.out").read_text(), seconds, usage.ru_maxrss
+    kept, names, seen, gap = [], set(), 0, None
+    proc = subprocess.Popen(args, cwd=workdir, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, bufsize=1 << 20)
+    for line in proc.stdout:  # bytes: decoded only when kept
+        if b"assertion violated" in line:
+            m = _VIOLATED.search(line)
+            if m:
+                names.add(m.group(1).decode())
+            seen += 1
+            if seen > KEPT_VIOLATIONS:
+                if gap is None:
+                    gap = len(kept)
+                    kept.append("")
+                continue
+        kept.append(line.decode(errors="replace"))
+    _, _, usage = os.wait4(proc.pid, 0)
+    proc.returncode = 0
+    if gap is not None:
+        kept[gap] = f"... ({seen - KEPT_VIOLATIONS} more assertion violation lines)\n"
+    out = "".join(kept)
+    (workdir / "pan.out").write_text(out)
+    return out, sorted(names), time.perf_counter() - start, usage.ru_maxrss
 
 
 def _run(args: list, cwd: Path) -> None:
@@ -359,12 +382,12 @@ def _run(args: list, cwd: Path) -> None:
         raise RuntimeError(f"{' '.join(args)} failed: {done.stdout}{done.stderr}")
 
 
-def _parse(out: str, compile_s: float, run_s: float, peak: int) -> SpinResult:
+def _parse(out: str, violated: list, compile_s: float, run_s: float,
+           peak: int) -> SpinResult:
     def number(pattern: str) -> int:
         m = re.search(pattern, out)
         return int(m.group(1)) if m else -1
 
-    violated = sorted(set(re.findall(r"assertion violated \(+(\w+)\s*\|\|", out)))
     return SpinResult(states=number(r"(\d+) states, stored"),
                       transitions=number(r"(\d+) transitions \(= stored\+matched\)"),
                       depth=number(r"depth reached (\d+)"), violated=violated,

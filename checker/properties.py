@@ -144,7 +144,7 @@ def _scenario_level(frontier, csr: tuple, width: int, moves: tuple, backs: tuple
     sid, k = frontier // width, frontier % width
     edges = _out_edges(ptr, sid)
     at = np.repeat(np.arange(len(frontier)), ptr[sid + 1] - ptr[sid])
-    r, b, k = edge_rule[edges], edge_dst[edges], k[at]
+    r, b, k = edge_rule[edges], edge_dst[edges].astype(np.int64), k[at]  # b * width: int64
     advance = listed[r, k] & ~is_internal[r]  # the next listed action (internal: a step)
     if advance.any():  # a listed step: from a state meeting its precondition
         ok = np.zeros(len(r), bool)
@@ -192,18 +192,17 @@ def on_states(g: StateGraph, node) -> np.ndarray:
     """A condition on every state of ``g`` at once (a bool array in state order),
     evaluated with NumPy over the graph's state table (the same typed tree as
     ``model.compile.predicate``)."""
-    table = g.table
-    cols = _Columns(table)
-    return np.broadcast_to(np.asarray(vector(node, cols, {}), dtype=bool), (len(table),))
+    cols = _Columns(g)
+    return np.broadcast_to(np.asarray(vector(node, cols, {}), dtype=bool), (len(g),))
 
 
 class _Columns(dict):
-    def __init__(self, table):
+    def __init__(self, g: StateGraph):
         super().__init__()
-        self.table = table
+        self.g = g
 
     def __missing__(self, i: int):
-        self[i] = self.table[:, i]
+        self[i] = self.g.column(i)
         return self[i]
 
 
@@ -212,7 +211,7 @@ def _action(g: StateGraph, ev: Evaluator) -> Finding:
     the edges' pre and post states (the same typed trees as ``step_ok``)."""
     rules = g.model.spec.rules
     watched = np.array([r.transition.trigger in ev.watched for r in rules], bool)
-    edge_rules = np.frombuffer(g.rule, dtype=np.int32)
+    edge_rules = np.asarray(g.rule)
     hits = np.flatnonzero(watched[edge_rules])
     seen = len(hits)
     if not seen:
@@ -247,15 +246,8 @@ class _StepColumns(dict):
         model = self.g.model
         n = model.width
         v, ends = (i, self.src) if i < n else (i - n, self.dst)
-        self[i] = _column(self.g, v)[ends] if v in model.keep else int(model.spec.initial[v])
+        self[i] = self.g.column(v)[ends] if v in model.keep else int(model.spec.initial[v])
         return self[i]
-
-
-def _column(g: StateGraph, v: int):
-    """Variable ``v`` of every state, contiguous (the table transposed once per graph)."""
-    if getattr(g, "_columns", None) is None:
-        g._columns = np.ascontiguousarray(g.table.T)
-    return g._columns[v]
 
 
 def vector(node, cols, memo: dict):
@@ -335,8 +327,7 @@ def _csr(g: StateGraph) -> tuple:
         order = np.argsort(src, kind="stable")
         ptr = np.zeros(len(g) + 1, np.int64)
         np.cumsum(np.bincount(src, minlength=len(g)), out=ptr[1:])
-        g._csr = (ptr, np.frombuffer(g.rule, dtype=np.int32)[order].astype(np.int64),
-                  np.frombuffer(g.dst, dtype=np.int32)[order].astype(np.int64))
+        g._csr = (ptr, np.asarray(g.rule)[order], np.asarray(g.dst)[order])
     return g._csr
 
 
@@ -435,8 +426,9 @@ def deadlocks(g: StateGraph) -> list:
     slice can tell only when that action's guards read tracked variables alone.  So a
     slice reports a deadlock only where the whole product has one (a property that reads
     no variable has an empty slice: one state, no action, and no deadlock)."""
-    out = np.bincount(np.frombuffer(g.src, dtype=np.int32), minlength=len(g))
-    ends = np.flatnonzero(out == 0).tolist()  # states without a successor
+    has = np.zeros(len(g), bool)
+    has[np.frombuffer(g.src, dtype=np.int32)] = True
+    ends = np.flatnonzero(~has).tolist()  # states without a successor
     stuck = [i for i in ends if not any(g.model.fired_rule(g.state(i), a) is not None
                                         for a in g.model.action_rules)]
     if not stuck:

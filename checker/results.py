@@ -85,7 +85,7 @@ class Explored:
     """
 
     def __init__(self, graphs: list):
-        self.slices = [_Rows(g.table, sorted(g.model.keep)) for g in graphs
+        self.slices = [_Rows(g, sorted(g.model.keep)) for g in graphs
                        if not g.model.assume]
         self.rules = {i for g in graphs if not g.model.assume
                       for rules in g.model.action_rules.values() for i in rules}
@@ -98,20 +98,31 @@ class Explored:
 class _Rows:
     """The distinct rows of a state table on some columns, for membership: each row read
     as one number in mixed radix over the columns' ranges, kept sorted (or, when that
-    does not fit in an int64, a set of tuples)."""
+    does not fit in an int64, a set of tuples).  ``table``: an array, or a graph whose
+    columns are read one at a time (``StateGraph.column``)."""
 
     def __init__(self, table, columns: list):
         import numpy as np
 
-        part = np.asarray(table, dtype=np.int64)[:, columns]
+        if hasattr(table, "column"):
+            n, cols = len(table), [table.column(i) for i in columns]
+        else:
+            part = np.asarray(table, dtype=np.int64).reshape(len(table), -1)[:, columns]
+            n, cols = len(part), [part[:, k] for k in range(len(columns))]
         self.columns, self.keys, self.rows = columns, None, None
-        low = part.min(axis=0) if len(part) else np.zeros(len(columns), np.int64)
-        span = (part.max(axis=0) - low + 1) if len(part) else np.ones(len(columns), np.int64)
+        low = np.array([c.min() if n else 0 for c in cols], np.int64)
+        span = np.array([c.max() - lo + 1 if n else 1 for c, lo in zip(cols, low)], np.int64)
         if float(np.prod(span.astype(float))) >= 2.0 ** 62:
-            self.rows = set(map(tuple, part.tolist()))
+            self.rows = set(zip(*(c.tolist() for c in cols)))
             return
         weights = np.concatenate(([1], np.cumprod(span[:-1]))).astype(np.int64)
-        self.keys = np.unique((part - low) @ weights)
+        keys = np.zeros(n, np.int64)
+        for c, lo, w in zip(cols, low.tolist(), weights.tolist()):
+            keys += (c - lo) * w
+        keys.sort()
+        first = np.ones(n, bool)
+        np.not_equal(keys[1:], keys[:-1], out=first[1:])
+        self.keys = keys[first]
         self.radix = list(zip(columns, low.tolist(), span.tolist(), weights.tolist()))
 
     def __contains__(self, state) -> bool:

@@ -185,19 +185,35 @@ def _projections(inside: dict, done: dict) -> str:
 
 
 def _projection_keys(table, keep: list, sizes: list, *, distinct: bool = False):
-    """The distinct rows of ``table`` (an array or a list of states) on the columns
-    ``keep``, each read as one number in mixed radix over the variables' domains
-    (``sizes[i]``: variable ``i`` is in ``0 .. sizes[i] - 1``), sorted; or the distinct
-    rows themselves when that is too wide for an int64.  Equal keys, equal sets.
+    """The distinct rows of ``table`` (an array, a list of states or a ``StateGraph``) on
+    the columns ``keep``, each read as one number in mixed radix over the variables'
+    domains (``sizes[i]``: variable ``i`` is in ``0 .. sizes[i] - 1``), sorted; or the
+    distinct rows themselves when that is too wide for an int64.  Equal keys, equal sets.
     ``distinct``: the rows are known to be distinct on ``keep`` (a slice's own states)."""
-    table = np.asarray(table, dtype=np.int64).reshape(len(table), -1)
+    if isinstance(table, StateGraph):
+        n, column = len(table), table.column
+    else:
+        table = np.asarray(table, dtype=np.int64).reshape(len(table), -1)
+        n, column = len(table), (lambda i: table[:, i])
     if float(np.prod([float(sizes[i]) for i in keep])) >= 2.0 ** 62:  # too wide: rows
-        return np.unique(table[:, keep], axis=0)
-    keys, weight = np.zeros(len(table), np.int64), 1
+        return np.unique(np.column_stack([column(i) for i in keep]).reshape(n, len(keep)),
+                         axis=0)
+    keys, weight = np.zeros(n, np.int64), 1
     for i in keep:  # a column at a time: NumPy has no fast integer matrix product
-        keys += table[:, i] * weight
+        keys += column(i) * weight
         weight *= sizes[i]
-    return np.sort(keys) if distinct else np.unique(keys)
+    keys.sort()
+    return keys if distinct else _distinct_sorted(keys)
+
+
+def _distinct_sorted(keys):
+    """``np.unique`` of an already sorted array (one pass; NumPy's own hashes first)."""
+    if len(keys) < 2:
+        return keys
+    first = np.empty(len(keys), bool)
+    first[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    return keys[first]
 
 
 def _explore(spec: Spec, sl: Slice, progress, reference: bool) -> StateGraph:
@@ -243,14 +259,13 @@ def _slice_task(assume: tuple, keep: frozenset, plan: _SlicePlan) -> _SliceDone:
     sl = Slice(assume, keep)
     g = _explore(spec, sl, None, plan.reference)
     found = {n: _explicit_found(g, spec.properties[n]) for n in plan.names}
-    fired = set(np.unique(np.frombuffer(g.rule, dtype=np.int32)).tolist())
+    fired = set(np.flatnonzero(np.bincount(np.asarray(g.rule))).tolist())
     sizes = [v.type.size for v in spec.variables]
-    projections = {tuple(k): _projection_keys(g.table, list(k), sizes)
-                   for k in plan.nested}
-    projections[tuple(sorted(keep))] = _projection_keys(g.table, sorted(keep), sizes,
+    projections = {tuple(k): _projection_keys(g, list(k), sizes) for k in plan.nested}
+    projections[tuple(sorted(keep))] = _projection_keys(g, sorted(keep), sizes,
                                                         distinct=True)
     done = None if plan.certify is None else \
-        _certified(spec, sl, g.table, plan.certify, plan.use_cache)
+        _certified(spec, sl, g, plan.certify, plan.use_cache)
     z3 = {n: _scenario_proof(spec, sl, spec.properties[n], g, found[n][1].reached, plan)
           for n in plan.avoids}
     return _SliceDone(_stats(spec, sl, g), [r for r, _ in found.values()], fired,
@@ -263,7 +278,7 @@ def _scenario_proof(spec: Spec, sl: Slice, p: Property, g: StateGraph, reached,
     when it met no hazard), or its answer from the proof cache."""
     from . import symbolic
 
-    pairs = None if reached is None else (g.table[reached[0]], reached[1])
+    pairs = None if reached is None else (g.rows(reached[0]), reached[1])
     k = cache.key("prove", spec.digest, spec.bounds, repr(p), sl.assume, sorted(sl.keep),
                   plan.depth, "reached",
                   None if pairs is None else cache.states_hash(np.column_stack(pairs)))
@@ -276,14 +291,17 @@ def _scenario_proof(spec: Spec, sl: Slice, p: Property, g: StateGraph, reached,
     return r
 
 
-def _certified(spec: Spec, sl: Slice, states, names: tuple, use_cache: bool) -> tuple:
-    """``_certify``, or its answer from the proof cache."""
+def _certified(spec: Spec, sl: Slice, g: StateGraph, names: tuple, use_cache: bool) -> tuple:
+    """``_certify`` of ``g``'s states, or its answer from the proof cache (keyed by the
+    states on the slice's variables: every other one is its initial value)."""
+    kept = np.column_stack([g.column(i) for i in sorted(sl.keep)]) if sl.keep else \
+        np.zeros((len(g), 0), np.int64)
     k = cache.key("certify", spec.digest, spec.bounds, sl.assume, sorted(sl.keep),
-                  cache.states_hash(states), [repr(spec.properties[n]) for n in names])
+                  cache.states_hash(kept), [repr(spec.properties[n]) for n in names])
     hit = cache.get(k) if use_cache else None
     if hit is not None:
         return _decode_certificate(hit)
-    done = _certify(sl.assume, sl.keep, states, names)
+    done = _certify(sl.assume, sl.keep, g, names)
     if use_cache:
         cache.put(k, _encode_certificate(done))
     return done

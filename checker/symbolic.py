@@ -820,10 +820,11 @@ class _SetFormula:
             sizes = [enc.spec.variables[i].type.size for i in enc.keep]
         best = None
         for order in (list(range(len(sizes))), _greedy_order(rows, sizes)):
-            nodes = _diagram(rows[:, order], [sizes[k] for k in order])
-            if best is None or len(nodes) < len(best[1]):
-                best = (order, nodes)
-        self.order, self.nodes = best  # node id -> (level, ((value, child id), ...))
+            levels = _diagram_levels(rows[:, order], [sizes[k] for k in order])
+            count = sum(len(unique) for _, unique in levels)
+            if best is None or count < best[2]:
+                best = (order, levels, count)
+        self.order, self.nodes = best[0], _nodes(best[1])  # id -> (level, ((value, child), ...))
         self.root = len(self.nodes) - 1  # -1, the accepting leaf, for no variable
 
     def member(self, s: list, columns: list | None = None):
@@ -851,6 +852,24 @@ class _SetFormula:
 def _diagram(table, sizes: list) -> list:
     """The reduced trie of the distinct rows of ``table``: ``[(level, ((value, child),
     ...)), ...]`` with children before parents (child -1: the accepting leaf)."""
+    return _nodes(_diagram_levels(table, sizes))
+
+
+def _nodes(levels: list) -> list:
+    """``_diagram``'s nodes from ``_diagram_levels``: a row ``child + 2`` by value (0: no
+    such child) becomes ``(level, ((value, child), ...))``."""
+    nodes: list = []
+    for level, unique in levels:
+        for row in unique.tolist():
+            nodes.append((level, tuple((v, c - 2) for v, c in enumerate(row) if c)))
+    return nodes
+
+
+def _diagram_levels(table, sizes: list) -> list:
+    """The nodes of ``_diagram`` as arrays, a level at a time from the last variable:
+    ``[(level, rows), ...]``, each row a node (its child ids + 2 by value), ids counted
+    through the levels in this order.  Their number is the diagram's size, known before
+    any node is made a Python object."""
     import numpy as np
 
     n, m = table.shape
@@ -863,18 +882,18 @@ def _diagram(table, sizes: list) -> list:
     starts = np.logical_or.accumulate(change, axis=1)
     starts[0, :] = True
     child = np.full(n, -1, np.int64)  # per row: the node of its prefix of length l + 1
-    nodes: list = []
+    levels: list = []
+    base = 0
     for level in range(m - 1, -1, -1):
         group = np.cumsum(starts[:, level]) - 1  # the prefix of length level, per row
         first = np.flatnonzero(starts[:, level + 1])  # one row per longer prefix
         grid = np.zeros((group[-1] + 1, sizes[level]), np.int64)
         grid[group[first], table[first, level]] = child[first] + 2
         unique, inverse = distinct_rows(grid, inverse=True)
-        base = len(nodes)
-        for row in unique.tolist():
-            nodes.append((level, tuple((v, c - 2) for v, c in enumerate(row) if c)))
+        levels.append((level, unique))
         child = base + inverse.reshape(-1)[group]
-    return nodes
+        base += len(unique)
+    return levels
 
 
 def distinct_rows(table, *, inverse: bool = False):
@@ -987,11 +1006,21 @@ def certify_and_prove(spec: Spec, states, *, assume=(), keep=None, bits: bool = 
 
 
 def _project(enc: Encoding, states) -> tuple:
-    """The states on the kept variables (distinct rows of an array, sorted), or why they
-    cannot be.  ``states``: full-width state tuples, or an array with a state a row."""
+    """The states on the kept variables (distinct rows of an array), or why they cannot
+    be.  ``states``: full-width state tuples, an array with a state a row, or the
+    ``StateGraph`` of a slice that tracks no variable outside ``enc.keep`` (its states
+    hold every other variable at its initial value, and differ on the kept ones)."""
     import numpy as np
 
     spec = enc.spec
+    if hasattr(states, "column") and set(states.model.keep) <= set(enc.keep):
+        rows = np.column_stack([states.column(i) for i in enc.keep]) if enc.keep else \
+            np.zeros((len(states), 0), np.int64)
+        if not (rows == np.asarray(spec.initial, np.int64)[list(enc.keep)]).all(axis=1).any():
+            return [], "the initial state is missing from the set"
+        return rows, ""
+    if hasattr(states, "column"):
+        states = states.table
     if not isinstance(states, np.ndarray):
         states = list(states)
     table = np.asarray(states, dtype=np.int64).reshape(-1, len(spec.variables))

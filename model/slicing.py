@@ -9,6 +9,7 @@ stutters), and it keeps, say, the process counters out of a dual-active proof.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import product
 from math import prod
 
@@ -58,12 +59,17 @@ def stutters_satisfy(spec: Spec, prop: Property) -> bool:
     satisfies it: ``require`` with ``post`` = ``pre`` holds for every combination of
     their values (all of the domain, reachable or not)."""
     n = len(spec.variables)
-    read = sorted({i % n for node in prop.require for i in names(node)})
-    sizes = [spec.variables[i].type.size for i in read]
+    read = tuple(sorted({i % n for node in prop.require for i in names(node)}))
+    sizes = tuple(spec.variables[i].type.size for i in read)
+    return _stutters_satisfy(prop.require, read, sizes, tuple(spec.initial))
+
+
+@lru_cache(maxsize=4096)  # mutation testing asks again for every mutant of a spec
+def _stutters_satisfy(require: tuple, read: tuple, sizes: tuple, initial: tuple) -> bool:
     if prod(sizes) > STUTTER_CHECK:
         return False
-    checks = [predicate(node) for node in prop.require]
-    state = list(spec.initial)
+    checks = [predicate(node) for node in require]
+    state = list(initial)
     for values in product(*(range(size) for size in sizes)):
         for i, v in zip(read, values):
             state[i] = v
@@ -101,12 +107,18 @@ def _written(spec: Spec, rule: Rule) -> set:
 
 def _always_changes(spec: Spec, rule: Rule, target: int, expr) -> bool:
     n = len(spec.variables)
-    read = sorted({i % n for i in names(rule.fires) | names(expr)} | {target})
-    sizes = [spec.variables[i].type.size for i in read]
+    read = tuple(sorted({i % n for i in names(rule.fires) | names(expr)} | {target}))
+    sizes = tuple(spec.variables[i].type.size for i in read)
+    return _changes_always(rule.fires, target, expr, read, sizes, tuple(spec.initial))
+
+
+@lru_cache(maxsize=4096)
+def _changes_always(fires_node, target: int, expr, read: tuple, sizes: tuple,
+                    initial: tuple) -> bool:
     if prod(sizes) > STUTTER_CHECK:
         return False
-    fires, new = predicate(rule.fires), eval(f"lambda s: {value(expr)}")  # noqa: S307
-    state = list(spec.initial)
+    fires, new = predicate(fires_node), eval(f"lambda s: {value(expr)}")  # noqa: S307
+    state = list(initial)
     for values in product(*(range(size) for size in sizes)):
         for i, v in zip(read, values):
             state[i] = v
@@ -125,24 +137,35 @@ def cone_of_influence(spec: Spec, read: set[int], assume: tuple = ()) -> frozens
     """The variables that can influence ``read``: those read, and, for every action that
     writes one of them, everything that decides which of its rows fires (guards, first
     match, domains) and what those effects read."""
-    excluded = spec.without(assume)
-    actions = [rs for (_, trigger), rs in spec.actions.items() if trigger not in excluded]
     keep = set(read)
     changed = True
     while changed:
         changed = False
-        for rules in actions:
-            if not {i for r in rules for i, _ in changes(spec, spec.rules[r])} & keep:
+        for writes, fires, effects in _actions(spec, spec.without(assume)):
+            if not writes & keep:
                 continue
-            need: set = set()
-            for r in rules:
-                rule = spec.rules[r]
-                need |= names(rule.fires)
-                need |= {v for i, e in rule.effects if i in keep for v in names(e)}
+            need = fires.union(*(reads for i, reads in effects if i in keep))
             if not need <= keep:
                 keep |= need
                 changed = True
     return frozenset(keep)
+
+
+def _actions(spec: Spec, excluded: frozenset) -> list:
+    """Each action not ``excluded``, for the cone: what its rows change, what their
+    first-match conditions read, and what each effect reads; worked out once a spec."""
+    known = spec.__dict__.setdefault("_cone_actions", {})
+    if excluded not in known:
+        known[excluded] = []
+        for (_, trigger), rs in spec.actions.items():
+            if trigger in excluded:
+                continue
+            rules = [spec.rules[r] for r in rs]
+            known[excluded].append((
+                frozenset(i for rule in rules for i, _ in changes(spec, rule)),
+                frozenset().union(*(names(rule.fires) for rule in rules)),
+                [(i, names(e)) for rule in rules for i, e in rule.effects]))
+    return known[excluded]
 
 
 def changes(spec: Spec, rule: Rule) -> tuple:

@@ -325,13 +325,16 @@ def typed(text: str, resolve: Resolver, where: str, expect: Type | None = None) 
     return typer.run(tree, expect)
 
 
-def names(node: Node) -> set[int]:
-    """Indexes of the state variables an expression reads."""
-    if node.op == "var":
-        return {node.data}
-    out: set[int] = set()
-    for a in node.args:
-        out |= names(a)
+def names(node: Node) -> frozenset[int]:
+    """Indexes of the state variables an expression reads (computed once a node: slicing
+    asks for the same large first-match conditions again and again)."""
+    try:
+        return node.__dict__["_names"]
+    except KeyError:
+        pass
+    out = frozenset((node.data,)) if node.op == "var" else \
+        frozenset().union(*(names(a) for a in node.args))
+    object.__setattr__(node, "_names", out)
     return out
 
 

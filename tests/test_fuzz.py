@@ -31,6 +31,7 @@ import hapair.checker.run
 import hapair.diagrams
 import hapair.diagrams.render
 import hapair.spec
+import hapair.specs
 from hapair import cli, console
 from hapair.checker import files
 
@@ -69,20 +70,30 @@ def _assert_documented(code, out: str, err: str, allowed=(0, 1, 2)) -> None:
 
 @pytest.fixture
 def quick(monkeypatch):
-    """The built-in spec loaded once (each load is a copy), and no long work."""
-    real, cache = hapair.spec.load, {}
+    """The built-in spec loaded once (each load is a copy), and no long work.  Both
+    loaders are served: ``hapair.spec.load`` and the CLI's ``hapair.specs.load``."""
+    real, real_named, cache = hapair.spec.load, hapair.specs.load, {}
 
-    def load(bounds=None, data=None):
-        if data is not None or not isinstance(bounds, (dict, type(None))):
-            return real(bounds, data)
+    def cached(bounds):
         key = tuple(sorted((bounds or {}).items()))
         if key not in cache:
-            cache[key] = real(bounds)
+            cache[key] = real_named("vsg", bounds)
         sp = copy.copy(cache[key])
         sp.properties = dict(cache[key].properties)
         return sp
 
+    def load(bounds=None, data=None):
+        if data is not None or not isinstance(bounds, (dict, type(None))):
+            return real(bounds, data)
+        return cached(bounds)
+
+    def load_named(source="vsg", bounds=None):
+        if source != "vsg" or not isinstance(bounds, (dict, type(None))):
+            return real_named(source, bounds)
+        return cached(bounds)
+
     monkeypatch.setattr(hapair.spec, "load", load)
+    monkeypatch.setattr(hapair.specs, "load", load_named)
     monkeypatch.setattr(hapair.checker.run, "check", _reached)
     monkeypatch.setattr(hapair.checker.fast, "explore_fast", _reached)
     monkeypatch.setattr(hapair.checker.explicit, "explore", _reached)
