@@ -242,12 +242,15 @@ class Services:
 
     def sync_from(self, active: "Services") -> None:
         """A standby that finishes synchronising: its PSS takes the active's checkpoints,
-        each of its running processes its counterpart's state on the active (a process
-        down on either side keeps what it had), and its MTS queue the active's messages
-        (the active takes its messages too: ``merge_queue``)."""
+        each of its running processes its counterpart's state on the active (when that
+        one is down: a stateful one the checkpoint it restarts from, a stateless one
+        keeps what it had; a process down here keeps what it had), and its MTS queue the
+        active's messages (the active takes its messages too: ``merge_queue``)."""
         for kind in ("stateful", "stateless"):
             for j in self.processes_of(kind):
                 self._take_row(active, j, state=j not in active.down())
+                if kind == "stateful" and j in active.down() and j not in self.down():
+                    self._resume(j)  # the checkpoint the active's restarts from
         self.merge_queue(active)
 
     def _take_row(self, active: "Services", j: int, *, state: bool = True) -> None:

@@ -78,9 +78,12 @@ SYNC_FROM_PEER = {
 # synchronized and updated on the active"); its PSS takes the active's checkpoints, so
 # that a failed one restarts from the checkpoint the active would.
 SYNC_SERVICES = {
-    # (A service down on either VSG keeps what it had: the active's has nothing to give.)
-    "self.stateful_data": "peer.stateful_data if self.stateful == 'running' "
-                          "and peer.stateful == 'running' else self.stateful_data",
+    # (A service down on the standby keeps what it had.  The active's, down, has no state
+    # to give: a stateful one takes the checkpoint the active's restarts from, as its
+    # mirrored restart would; a stateless one keeps what it had.)
+    "self.stateful_data": "(peer.stateful_data if peer.stateful == 'running' else "
+                          "'checkpoint' if peer.pss_checkpoint else 'none') "
+                          "if self.stateful == 'running' else self.stateful_data",
     "self.pss_checkpoint": "peer.pss_checkpoint",
     "self.stateless_data": "peer.stateless_data if self.stateless == 'running' "
                            "and peer.stateless == 'running' else self.stateless_data",
@@ -1573,11 +1576,14 @@ PROPERTIES += [
     {"name": "StandbyStartsWithTheActivesServices", "kind": "action", "on": ["sync_done"],
      "guide": IN_STANDBY_MODE,
      "meaning": "a standby that finishes synchronising holds the active's PSS checkpoint, "
-                "and in each service running on both the active's service state (a service "
-                "down on either keeps what it had)",
+                "and in each service running on both the active's service state; a stateful "
+                "one whose counterpart on the active is down, the checkpoint that one "
+                "restarts from (a service down on the standby keeps what it had)",
      "require": "post.self.pss_checkpoint == post.peer.pss_checkpoint and "
-                "(post.self.stateful != 'running' or post.peer.stateful != 'running' or "
-                "post.self.stateful_data == post.peer.stateful_data) and "
+                "(post.self.stateful != 'running' or (post.peer.stateful == 'running' and "
+                "post.self.stateful_data == post.peer.stateful_data) or "
+                "(post.peer.stateful != 'running' and post.self.stateful_data == "
+                "(" + FROM_CHECKPOINT.format(n="post.peer") + "))) and "
                 "(post.self.stateless != 'running' or post.peer.stateless != 'running' or "
                 "post.self.stateless_data == post.peer.stateless_data)"},
     {"name": "StatefulFailoverKeepsServiceState", "kind": "scenario",

@@ -560,3 +560,16 @@ def test_a_standby_that_synchronises_while_the_actives_service_is_down_keeps_its
                   "lab link up\nlab step\nlab step\n")
     assert out[5] == "lab: module 2 sync_done"
     assert out[6] == f"lab: module 1 restart_{'stateful' if process == 'aaa' else 'stateless'}"
+
+
+@pytest.mark.parametrize("before, apart", [
+    ("lab update 1\n", "lab checkpoint 1\n"),
+    ("lab update 1\nlab checkpoint 1\nlab update 1\n", "lab update 1\nlab checkpoint 1\n")])
+def test_a_standby_whose_active_checkpointed_apart_takes_that_checkpoint_at_sync(before, apart):
+    # The active checkpoints while the link is down, and its service is down when the
+    # standby synchronises: the standby's service takes the checkpoint the active's
+    # restarts from.  (An audit reproduced, on main at d0b21f4, "% internal error: the
+    # model and the lab disagree on n2.stateful_data".)
+    out = outputs(f"lab settle off\n{before}lab link down\n{apart}lab fail 1 aaa\nlab link up\n"
+                  "lab step\nlab step\n")
+    assert out[-2:] == ["lab: module 2 sync_done", "lab: module 1 restart_stateful"]
