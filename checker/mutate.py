@@ -504,7 +504,8 @@ class Reference:
 
         if keep not in self._slices:
             model = Model(self.spec, (), keep)
-            self._slices[keep] = (model, Layout(model), explore_fast(model).codes)
+            self._slices[keep] = (model, Layout(model),
+                                  explore_fast(model, limit=EQUIVALENCE_LIMIT).codes)
         return self._slices[keep]
 
     def _step(self, model, only: set, layout):
@@ -657,7 +658,10 @@ class Report:
                              "seconds": round(o.seconds, 3)} for o in self.outcomes]}
 
 
-STATUSES = ("killed", "rejected", "equivalent", "silent", "survived")
+STATUSES = ("killed", "rejected", "equivalent", "silent", "survived", "undecided")
+# The most states an equivalence check explores (the cone of the actions a mutant
+# changes, in the reference): beyond it a survivor is "undecided", counted as not killed.
+EQUIVALENCE_LIMIT = 1_000_000
 
 
 def load_equivalents(path) -> dict:
@@ -699,7 +703,12 @@ class _Work:
         if out.status != "survived":
             return out
         start = time.perf_counter()
-        same, where = equivalent(self.reference(), self.data, mutant, self.bounds)
+        try:
+            same, where = equivalent(self.reference(), self.data, mutant, self.bounds)
+        except MemoryError as exc:  # its cone is beyond the budget: neither way
+            out.seconds += time.perf_counter() - start
+            out.status, out.note = "undecided", f"undecided: its cone has {exc}"
+            return out
         out.seconds += time.perf_counter() - start
         reason = self.listed.get(mutant.id, "")
         if same:
@@ -769,7 +778,8 @@ def stale(report: Report, listed: dict, generated: set, chosen: set) -> list[str
     for mid, reason in listed.items():
         if mid not in generated:
             out.append(f"{mid}: listed, but no such mutant is generated")
-        elif mid in chosen and reason == EQUIVALENT and status[mid] != "equivalent":
+        elif mid in chosen and reason == EQUIVALENT and \
+                status[mid] not in ("equivalent", "undecided"):
             out.append(f"{mid}: listed as equivalent, but it is {status[mid]}")
         elif mid in chosen and reason.startswith(SILENT) and status[mid] != "silent":
             out.append(f"{mid}: listed as guide silent, but it is {status[mid]}")

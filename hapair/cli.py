@@ -295,11 +295,13 @@ def _mutation_table(report, every: bool):
 
 
 def _print_mutation_summary(out, report, min_score: float) -> None:
-    counts = ", ".join(f"{report.count(s)} {s}" for s in
-                       ("killed", "rejected", "equivalent", "silent", "survived"))
+    from hapair.checker import mutate
+
+    counts = ", ".join(f"{report.count(s)} {s}" for s in mutate.STATUSES)
     out.print(f"{len(report.outcomes)} of {report.total} mutants run: {counts} "
               "(rejected: killed by the loader; silent: listed as a change the guide does "
-              "not constrain)")
+              "not constrain; undecided: a survivor whose equivalence check would explore "
+              f"more than {mutate.EQUIVALENCE_LIMIT:,} states)")
     for line in report.stale:
         out.print(f"[bold red]stale equivalent[/bold red]: {line}")
     if report.z3:

@@ -83,6 +83,16 @@ def test_any_spec_can_be_mutated_and_its_mutants_judged():
     assert statuses["lamp/switch_on#0:effect-self.uses"] == "survived"  # nothing reads it
 
 
+def test_a_survivor_whose_cone_is_beyond_the_budget_is_undecided(monkeypatch):
+    # (The VSG's system_switchover mutants grew past it when the MTS queues became two.)
+    monkeypatch.setattr(mutate, "EQUIVALENCE_LIMIT", 1)
+    report = mutate.run(TOY, name="toy")
+    statuses = {o.id: o.status for o in report.outcomes}
+    assert statuses["lamp/switch_on#0:effect-self.uses"] == "undecided"
+    assert statuses["lamp/switch_on#0:dest=broken"] == "killed"
+    assert report.score < 1.0  # not killed, so not counted as one
+
+
 def test_the_unmutated_spec_must_pass():
     broken = json.loads(json.dumps(TOY))
     broken["properties"][1]["expr"] = "n1.lamp == 'broken' and not n1.fused"
