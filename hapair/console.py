@@ -75,7 +75,8 @@ EXEC = {
 }
 CONFIG = {"show": _SHOW, "copy": _COPY, **_LEAVE,
           "ha-pair": {"id": {_ARG: (_number, {_DO: "ha_pair_id"})}}}
-_SENDER = {_DO: "lab_message", "from": {_ARG: (_module, {_DO: "lab_message"})}}
+_TO = {_DO: "lab_message", "to": {_ARG: (_word, {_DO: "lab_message"})}}
+_SENDER = {**_TO, "from": {_ARG: (_module, _TO)}}
 LAB = {"lab": {
     "power": {"off": {_ARG: (_module, {_DO: "lab_power_off"})},
               "on": {_ARG: (_module, {_DO: "lab_power_on"})}},
@@ -393,7 +394,9 @@ class Console:
 
     def _c_lab_message(self, args: list, words: list) -> None:
         kind = "logged" if "logged" in words[3:] else "persistent"
-        self.lab.message(args[0], kind, args[1] if len(args) > 1 else None)
+        sender = next((a for a in args[1:] if isinstance(a, int)), None)
+        to = args[-1] if "to" in words[3:] else None
+        self.lab.message(args[0], kind, sender, to)
 
     def _c_lab_read(self, args: list, words: list) -> None:
         node, reader, owner = args[:3]

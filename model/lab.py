@@ -213,9 +213,8 @@ class Lab:
         s = self.services[node]
         rows = [i for i, (c, b) in enumerate(zip(s.start_cnt, s.base)) if c > b]
         rows += [i for i in s.down() if i not in rows]
-        if not rows:
-            return [f"lab: no service has failed since module {node} booted"]
-        out = [SERVICES_ROW.format("Process", "HA policy", "PSS", "Start_cnt", "Restart")]
+        out = [f"lab: no service has failed since module {node} booted"] if not rows else \
+            [SERVICES_ROW.format("Process", "HA policy", "PSS", "Start_cnt", "Restart")]
         for i in sorted(rows):
             p = s.policy[s.processes[i].name]
             done = "down" if i in s.down() else f"recovered {s.recovered[i]}"
@@ -223,10 +222,17 @@ class Lab:
         out += [f"MTS: queued, {m}" for m in s.mts]
         return out
 
-    def message(self, node: int, kind: str = "persistent", sender: int | None = None) -> None:
-        """An MTS message (persistent or logged) for module ``node``'s failed stateful
-        service, from a service on the same VSG or on ``sender``'s (the other
-        supervisor, which must be running to send it)."""
+    def message(self, node: int, kind: str = "persistent", sender: int | None = None,
+                to: str | None = None) -> None:
+        """An MTS message (persistent or logged) for the failed process ``to`` of module
+        ``node`` (the model's stateful process unless said), from a service on the same
+        VSG or on ``sender``'s (the other supervisor, which must be running to send it)."""
+        s = self.services[node]
+        policy = "stateful" if to is None else s.policy[s.processes[s.row(to)].name].policy
+        if to is not None and s.row(to) != s.current.get(policy):
+            raise HapairError("the model queues MTS messages for "
+                              + " and ".join(f"{p} ({k})" for k, p in MODEL_PROCESS.items())
+                              + f" only, not {to}")
         other = sender is not None and sender != node
         if other and self.pair[f"n{sender}.state"] in ("off", "booting"):
             raise HapairError(f"module {sender} is not running: it sends no message")
@@ -234,7 +240,7 @@ class Lab:
             raise HapairError(f"module {sender} cannot reach module {node}: the link is down")
         self.services[node].sending(kind, other_supervisor=other)
         try:
-            self.fire("mts_message", node)
+            self.fire(f"mts_message_{policy}", node)
         finally:
             self.services[node].next_message = LOCAL_MESSAGE
 
@@ -352,6 +358,7 @@ class Lab:
         self.version["startup", node] = self.version["startup", peer]
         self.flows[node] = self.flows[peer]
         self.services[node].sync_from(self.services[peer])
+        self.services[peer].merge_queue(self.services[node])  # the MTS queues become one
 
     def _new_version(self) -> int:
         self._serial += 1

@@ -262,6 +262,7 @@ class Node(Observers):
                 self.services.op(op, self._serial(self.seq + 1, self.module))
                 if "follow" in ops:
                     self.services.follow(self._active_services(), op.rpartition("_")[2])
+        self._predict_peer_queue(ops)
         if step.trigger == "power_on":
             self.powered_at = self.clock()
         self._take_values(step.after, own=True, peer=True)
@@ -278,6 +279,20 @@ class Node(Observers):
             raise HapairError(f"internal error: module {self.module}'s data disagree with "
                               f"the model after '{step.trigger}' on {', '.join(wrong)}")
         log.debug("module %s %s: %s", self.module, step.trigger, step.changed)
+
+    def _predict_peer_queue(self, ops: list) -> None:
+        """A row that changes the peer's MTS queue (one held on both supervisors, or
+        merged at the end of synchronisation): the peer's services, as this node
+        predicts them until the peer acknowledges, change with the row's prediction of
+        its variables, so that the two stay one view."""
+        mts = [op for op in ops if op.startswith("mts_")] if "mirror" in ops else []
+        if mts or "sync_from_peer" in ops:
+            peer = self._active_services()
+            if "sync_from_peer" in ops:
+                peer.merge_queue(self.services)
+            for op in mts:
+                peer.mirror(op, self._serial(self.seq + 1, self.module), self.services)
+            self.peer_services = peer.save()
 
     @staticmethod
     def _serial(seq: int, module: int) -> int:
@@ -407,11 +422,13 @@ class Node(Observers):
         if "log_switchover" in ops:
             self._log_switchover_here()
         services = [op for op in ops if op == "checkpoint"
-                    or op.startswith(("update_", "restart_"))]
-        if "mirror" in ops and services:  # the active's service changed: this one follows
+                    or op.startswith(("update_", "restart_", "mts_"))]
+        if ("mirror" in ops and services) or "sync_from_peer" in ops:
             active = Services()  # as it is when it sends: its PSS
             active.restore(msg["services"])
-            for op in services:
+            if "sync_from_peer" in ops:  # it synchronised with this one: the MTS queues
+                self.services.merge_queue(active)  # become one
+            for op in services if "mirror" in ops else ():  # the active's service
                 self.services.mirror(op, self._serial(sent["seq"], self.peer), active)
 
     # -- saving ---------------------------------------------------------------------

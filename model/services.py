@@ -104,7 +104,8 @@ class Services:
         self.last_restarted: dict[str, int | None] = {"stateful": None, "stateless": None}
         self.held: dict[int, int] = {}  # process row -> the version of state it holds
         self.pss = Pss()
-        self.mts: list[str] = []
+        self.queue: list[list] = []  # MTS: [id, policy, text] of each queued message (the
+        # id: the serial of the step that queued it, unique across both VSGs)
         self.recovered: dict[int, str] = {}  # process row -> what its last restart gave
         self.next_failure: int | None = None
         self.next_message = LOCAL_MESSAGE  # what the next one is
@@ -151,8 +152,12 @@ class Services:
         name, _, kind = op.rpartition("_")
         if op == "checkpoint":
             self._checkpoint()
-        elif op.startswith("mts_"):
-            self._mts(kind)
+        elif name == "mts_queue":
+            self.queue.append([serial, kind, f"{self.next_message} for "
+                               f"{self.processes[self.current[kind]].name}"])
+            self.next_message = LOCAL_MESSAGE
+        elif name == "mts_deliver":  # all of them, at once
+            self.queue = [m for m in self.queue if m[1] != kind]
         else:
             {"update": self._update, "fail": self._fail, "restart": self._restart,
              "fail_another": self._fail_another, "restart_another": self._restart_another}[
@@ -203,15 +208,20 @@ class Services:
         return state
 
     def mirror(self, op: str, serial: int, active: "Services") -> None:
-        """The ``active``'s ``update_*``, ``checkpoint`` or stateful restart op, as this
-        VSG's services take it when it is the HA standby, process by process: its
+        """The ``active``'s ``update_*``, ``checkpoint``, stateful restart or MTS op, as
+        this VSG's services take it when it is the HA standby, process by process: its
         running processes of that policy are updated along (the same state), its PSS
-        takes the active's new checkpoints, or the process that restarted on the active
+        takes the active's new checkpoints, the process that restarted on the active
         goes back to its checkpoint here too (from this VSG's PSS, which holds the
-        active's)."""
+        active's), or its MTS queue takes the message or delivers with the active's.
+        (An MTS op also goes the other way: ``active`` is then the HA standby.)"""
         if op == "checkpoint":
             for j in active._running("stateful"):
                 self._take_row(active, j, state=False)
+        elif op.startswith("mts_queue_"):
+            self.merge_queue(active, op.rpartition("_")[2])
+        elif op.startswith("mts_deliver_"):
+            self.op(op, serial)
         elif op in ("restart_stateful", "restart_another_stateful"):
             j = active.last_restarted["stateful"]
             if j is not None and j not in self.down():
@@ -232,11 +242,16 @@ class Services:
 
     def sync_from(self, active: "Services") -> None:
         """A standby that finishes synchronising: its PSS takes the active's checkpoints,
-        and each of its running processes its counterpart's state on the active (a
-        process down on either side keeps what it had)."""
+        each of its running processes its counterpart's state on the active (when that
+        one is down: a stateful one the checkpoint it restarts from, a stateless one
+        keeps what it had; a process down here keeps what it had), and its MTS queue the
+        active's messages (the active takes its messages too: ``merge_queue``)."""
         for kind in ("stateful", "stateless"):
             for j in self.processes_of(kind):
                 self._take_row(active, j, state=j not in active.down())
+                if kind == "stateful" and j in active.down() and j not in self.down():
+                    self._resume(j)  # the checkpoint the active's restarts from
+        self.merge_queue(active)
 
     def _take_row(self, active: "Services", j: int, *, state: bool = True) -> None:
         """Process ``j`` takes the active's PSS checkpoint of it, and if ``state`` and it
@@ -251,6 +266,18 @@ class Services:
             if name in active.pss.records:
                 self.pss.records[name] = active.pss.records[name]
 
+    def merge_queue(self, other: "Services", kind: str | None = None) -> None:
+        """The MTS queue held on both supervisors: this one takes the messages of
+        ``other``'s (for services of policy ``kind``, or all) that it does not hold."""
+        held = {m[0] for m in self.queue}
+        self.queue = sorted([*self.queue, *(list(m) for m in other.queue
+                                            if m[0] not in held and kind in (None, m[1]))])
+
+    @property
+    def mts(self) -> list[str]:
+        """The queued MTS messages, oldest first."""
+        return [text for _, _, text in self.queue]
+
     def sending(self, kind: str, *, other_supervisor: bool) -> None:
         """Before a message is queued: persistent or logged, and from a service on this
         supervisor or on the other (the model's queue is the same for all four)."""
@@ -264,14 +291,6 @@ class Services:
         return {i for i in self.failed.values() if i is not None} | \
             {i for rows in self.more.values() for i in rows}
 
-    def _mts(self, what: str) -> None:
-        if what == "queue":
-            self.mts.append(f"{self.next_message} for "
-                            f"{self.processes[self.current['stateful']].name}")
-            self.next_message = LOCAL_MESSAGE
-        else:
-            self.mts.pop(0)
-
     def save(self) -> dict:
         """JSON-able: what ``restore`` takes back (a node's checkpoint)."""
         return {"start_cnt": list(self.start_cnt), "failed": dict(self.failed),
@@ -279,7 +298,8 @@ class Services:
                 "last_restarted": dict(self.last_restarted),
                 "current": dict(self.current), "held": [[i, v] for i, v in self.held.items()],
                 "pss": [[k, v, sc] for k, (v, sc) in self.pss.records.items()],
-                "mts": list(self.mts), "recovered": [[i, v] for i, v in self.recovered.items()]}
+                "mts": [list(m) for m in self.queue],
+                "recovered": [[i, v] for i, v in self.recovered.items()]}
 
     def restore(self, saved: dict) -> None:
         """Back from ``save()`` (``KeyError`` / ``TypeError`` / ``ValueError`` when it is
@@ -306,7 +326,9 @@ class Services:
         self.pss = Pss()
         for name, v, scope in saved["pss"]:
             self.pss.checkpoint(str(name), int(v), str(scope))
-        self.mts = [str(m) for m in saved["mts"]]
+        self.queue = [[int(i), str(kind), str(text)] for i, kind, text in saved["mts"]]
+        if any(kind not in self.failed for _, kind, _ in self.queue):
+            raise ValueError("not the services of this process table")
         self.recovered = {int(i): str(v) for i, v in saved["recovered"]}
 
     def facts(self, cap: int) -> dict:
@@ -321,7 +343,8 @@ class Services:
                 "stateless": "failed" if self.failed["stateless"] is not None else "running",
                 "stateful_data": data, "pss_checkpoint": ckpt is not None,
                 "stateless_data": "some" if sl in self.held else "none",
-                "mts_queued": bool(self.mts),
+                **{f"{kind}_mts": any(m[1] == kind for m in self.queue)
+                   for kind in ("stateful", "stateless")},
                 "stateful_more_down": len(self.more["stateful"]),
                 "stateless_more_down": len(self.more["stateless"]),
                 "restarts": min(sum(c - b for c, b in zip(self.start_cnt, self.base)), cap)}

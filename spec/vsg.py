@@ -25,7 +25,8 @@ SERVICES_FRESH = {
     "self.stateless_data": "'none'",
     "self.pss_checkpoint": "False",
     "self.restarts": "0",
-    "self.mts_queued": "False",
+    "self.stateful_mts": "False",
+    "self.stateless_mts": "False",
     "self.flows": "False",
     "self.stateful_more_down": "0",
     "self.stateless_more_down": "0",
@@ -77,11 +78,18 @@ SYNC_FROM_PEER = {
 # synchronized and updated on the active"); its PSS takes the active's checkpoints, so
 # that a failed one restarts from the checkpoint the active would.
 SYNC_SERVICES = {
-    "self.stateful_data": "peer.stateful_data if self.stateful == 'running' "
-                          "else self.stateful_data",
+    # (A service down on the standby keeps what it had.  The active's, down, has no state
+    # to give: a stateful one takes the checkpoint the active's restarts from, as its
+    # mirrored restart would; a stateless one keeps what it had.)
+    "self.stateful_data": "(peer.stateful_data if peer.stateful == 'running' else "
+                          "'checkpoint' if peer.pss_checkpoint else 'none') "
+                          "if self.stateful == 'running' else self.stateful_data",
     "self.pss_checkpoint": "peer.pss_checkpoint",
     "self.stateless_data": "peer.stateless_data if self.stateless == 'running' "
-                           "else self.stateless_data",
+                           "and peer.stateless == 'running' else self.stateless_data",
+    # The MTS queues become one, held on both supervisors (see MTS_ROWS).
+    **{f"{n}.{kind}_mts": f"self.{kind}_mts or peer.{kind}_mts"
+       for kind in ("stateful", "stateless") for n in ("self", "peer")},
 }
 
 
@@ -212,9 +220,36 @@ ROLE = {
 _RESTARTED = {"self.restarts": "min(self.restarts + 1, MAX_RESTARTS)"}
 
 
+# MTS keeps the messages (persistent or logged) for a service while it is down, and
+# delivers them, all at once, when it runs again (the guide: "The MTS can maintain
+# persistent messages and logged messages in queues for access even after a service
+# restart"): the model keeps whether the queue holds any, which is exact for a queue
+# delivered whole.  On an HA pair the queue is held on both supervisors (the guide: MTS
+# handles "queuing ... between supervisors", and its messages include "synchronization"),
+# so a failover loses none; the active delivers them, for both.
+PAIRED = "self.state == 'active_ha_standby' or (self.state == 'ha_standby' " \
+         "and peer.state == 'active_ha_standby')"
+
+
+def _mts_rows(kind: str) -> tuple:
+    queue, up = f"self.{kind}_mts", f"self.state in {UP}"
+    return (
+        {"trigger": f"mts_message_{kind}", "source": "failed", "dest": "=",
+         "conditions": PAIRED, "effects": {queue: "True", f"peer.{kind}_mts": "True"},
+         "ops": [f"mts_queue_{kind}", "mirror"]},
+        {"trigger": f"mts_message_{kind}", "source": "failed", "dest": "=",
+         "conditions": up, "effects": {queue: "True"}, "ops": [f"mts_queue_{kind}"]},
+        {"trigger": f"mts_deliver_{kind}", "source": "running", "dest": "=",
+         "conditions": f"self.state == 'active_ha_standby' and {queue}",
+         "effects": {queue: "False", f"peer.{kind}_mts": "False"},
+         "ops": [f"mts_deliver_{kind}", "mirror"]},
+        {"trigger": f"mts_deliver_{kind}", "source": "running", "dest": "=",
+         "conditions": f"{up} and {queue} and not ({PAIRED})",
+         "effects": {queue: "False"}, "ops": [f"mts_deliver_{kind}"]})
+
+
 def _service(kind: str, update: str, held: str, recovered: str, *, checkpoint: tuple = (),
-             synchronised: tuple = (), synchronised_others: tuple = (),
-             mts: tuple = ()) -> dict:
+             synchronised: tuple = (), synchronised_others: tuple = ()) -> dict:
     """A service machine: its state changes on the active (``update``: what it then
     holds), and an HA standby's running service is updated along; it fails, and what it
     held in memory is gone; System Manager restarts it with ``recovered`` (unless one of
@@ -256,7 +291,7 @@ def _service(kind: str, update: str, held: str, recovered: str, *, checkpoint: t
              "conditions": f"{up} and {more} > 0",
              "effects": {**_RESTARTED, more: f"max({more} - 1, 0)"},
              "ops": [f"restart_another_{kind}"]},
-            *mts,
+            *_mts_rows(kind),
         ],
     }
 
@@ -304,14 +339,7 @@ STATEFUL = _service(
                              "peer.stateful_data": f"'checkpoint' if {STANDBY_HOLDS} "
                                                    "else peer.stateful_data",
                              "peer.pss_checkpoint": "True"},
-                 "ops": ["checkpoint", "mirror"]}),
-    # MTS keeps a message (persistent or logged) for it while it is down, and delivers it after.
-    mts=({"trigger": "mts_message", "source": "failed", "dest": "=",
-          "conditions": f"self.state in {UP} and not self.mts_queued",
-          "effects": {"self.mts_queued": "True"}, "ops": ["mts_queue"]},
-         {"trigger": "mts_deliver", "source": "running", "dest": "=",
-          "conditions": f"self.state in {UP} and self.mts_queued",
-          "effects": {"self.mts_queued": "False"}, "ops": ["mts_deliver"]}))
+                 "ops": ["checkpoint", "mirror"]}))
 STATELESS = _service("stateless", "stateless_update", "'some'", "'none'")
 
 LINK_LOST = _each_node("'active_no_standby' if {n}.state == 'active_ha_standby' else {n}.state")
@@ -421,9 +449,13 @@ TRIGGERS = {
     "pss_checkpoint": {"kind": "traffic", "doc": "the stateful service checkpoints its state "
                                                  "in PSS"},
     "stateless_update": {"kind": "traffic", "doc": "the stateless service's state changes"},
-    "mts_message": {"kind": "traffic", "doc": "an MTS message (persistent or logged) for "
-                                              "the failed stateful service"},
-    "mts_deliver": {"kind": "internal", "doc": "MTS delivers a queued message"},
+    **{f"mts_message_{kind}": {"kind": "traffic", "doc": f"an MTS message (persistent or "
+                                                         f"logged) for the failed {kind} "
+                                                         "service"}
+       for kind in ("stateful", "stateless")},
+    **{f"mts_deliver_{kind}": {"kind": "internal", "doc": f"MTS delivers the {kind} "
+                                                         "service's queued messages"}
+       for kind in ("stateful", "stateless")},
     "new_flow": {"kind": "traffic", "doc": "traffic opens a new flow through the active"},
     "config_edit": {"kind": "operator", "doc": "a configuration line (configure mode)",
                     "tags": ["configuration"]},
@@ -578,11 +610,14 @@ PROPERTIES = [
              "and link == 'up' and pairable and n1_active)) and "
              "((n2.state == 'active_ha_standby') == "
              "(n1.state == 'ha_standby' and link == 'up' and pairable and n2_active))"},
-    {"name": "PersistentMessagesSurviveRestart", "kind": "action", "on": ["restart_stateful"],
-     "guide": "The MTS can maintain persistent messages and logged messages in queues for access "
-              "even after a service restart.",
-     "meaning": "MTS keeps a queued message (persistent or logged) across a service restart",
-     "require": "post.self.mts_queued == pre.self.mts_queued"},
+    *({"name": f"PersistentMessagesSurvive{prefix}Restart", "kind": "action",
+       "on": [f"restart_{kind}"],
+       "guide": "The MTS can maintain persistent messages and logged messages in queues for "
+                "access even after a service restart.",
+       "meaning": f"MTS keeps the messages (persistent or logged) queued for the {kind} "
+                  "service across its restart",
+       "require": f"post.self.{kind}_mts == pre.self.{kind}_mts"}
+      for kind, prefix in (("stateful", ""), ("stateless", "Stateless"))),
     {"name": "BootLoadsStartup", "kind": "action", "on": ["negotiation"],
      "guide": "Saves the running configuration persistently through reboots and restarts by copying"
               " it to the startup configuration.",
@@ -614,7 +649,7 @@ PROPERTIES = [
      "guide": "Initiates a manual failover from the active Cisco VSG to the standby Cisco VSG.",
      "meaning": "after a manual switchover the old active reloads, its services afresh",
      "require": "post.self.state == 'booting' and post.self.stateful == 'running' "
-                "and not post.self.mts_queued"},
+                "and not post.self.stateful_mts"},
     {"name": "FailoverNeedsStableStandby", "kind": "action", "on": ["failover"],
      "guide": "When a stable standby Cisco VSG detects that the active Cisco VSG has failed, it "
               "initiates a failover and transitions to active.",
@@ -639,13 +674,15 @@ PROPERTIES = [
      "q": " and ".join(f"({n}.state in ('ha_standby', 'off') or not (link == 'up' "
                        f"and pairable and {o}_active))"
                        for n, o in (("n1", "n2"), ("n2", "n1")))},
-    {"name": "QueuedMessagesDelivered", "kind": "leads_to",
-     "guide": "The MTS can maintain persistent messages and logged messages in queues for access "
-              "even after a service restart.",
-     "meaning": "on module 1, a queued MTS message (persistent or logged) is delivered once "
-                "its service runs again, unless the VSG is powered off first (which clears "
-                "it)",
-     "p": "n1.mts_queued", "q": "not n1.mts_queued or n1.state == 'off'"},
+    *({"name": f"Queued{prefix}MessagesDelivered", "kind": "leads_to",
+       "guide": "The MTS can maintain persistent messages and logged messages in queues for "
+                "access even after a service restart.",
+       "meaning": f"on module 1, the MTS messages (persistent or logged) queued for the {kind} "
+                  "service are delivered once it runs again (on an HA standby, by its active, "
+                  "for both), unless the VSG stops first (powered off or rebooted, which "
+                  "clears them)",
+       "p": f"n1.{kind}_mts", "q": f"not n1.{kind}_mts or n1.state == 'off'"}
+      for kind, prefix in (("stateful", ""), ("stateless", "Stateless"))),
     {"name": "EventuallyActive", "kind": "leads_to",
      "guide": "When a failover occurs, the standby Cisco VSG takes over for the active Cisco VSG.",
      "meaning": "while some node is powered, some node eventually is active",
@@ -727,17 +764,21 @@ def _service_properties() -> list[dict]:
           for name, what, fresh in (
               ("StatefulService", "no stateful service state, PSS checkpoint or queued MTS "
                "message", "{n}.stateful == 'running' and {n}.stateful_data == 'none' "
-               "and not {n}.pss_checkpoint and not {n}.mts_queued"),
+               "and not {n}.pss_checkpoint and not {n}.stateful_mts"),
               ("StatelessService", "no stateless service state, a Start_cnt of 0 and no "
                "process down", "{n}.stateless == 'running' and {n}.stateless_data == 'none' "
                "and {n}.restarts == 0 and {n}.stateful_more_down == 0 "
                "and {n}.stateless_more_down == 0"),
+              ("StatelessQueue", "no MTS message queued for the stateless service",
+               "not {n}.stateless_mts"),
               ("Flows", "no flow", "not {n}.flows"))),
         {"name": "StatefulFailureIsolated", "kind": "action", "on": ["fail_stateful"],
          "guide": isolated,
-         "meaning": "when the stateful service fails, the stateless one is as it was",
+         "meaning": "when the stateful service fails, the stateless one (its state, its MTS "
+                    "queue) is as it was",
          "require": f"not {sf_fails} or ("
-                    + _unchanged("{n}.stateless", "{n}.stateless_data") + ")"},
+                    + _unchanged("{n}.stateless", "{n}.stateless_data", "{n}.stateless_mts")
+                    + ")"},
         # (One property per service: each has the cone of one of the two above.)
         {"name": "AnotherFailureLeavesTheStatefulService", "kind": "action",
          "on": ["fail_another_stateful", "fail_another_stateless",
@@ -747,21 +788,21 @@ def _service_properties() -> list[dict]:
                     "stateful service (its state, its PSS checkpoint, its MTS queue) is as it "
                     "was",
          "require": _unchanged("{n}.stateful", "{n}.stateful_data", "{n}.pss_checkpoint",
-                               "{n}.mts_queued")},
+                               "{n}.stateful_mts")},
         {"name": "AnotherFailureLeavesTheStatelessService", "kind": "action",
          "on": ["fail_another_stateful", "fail_another_stateless",
                 "restart_another_stateful", "restart_another_stateless"],
          "guide": isolated,
          "meaning": "when another process than the model's fails or is restarted, the "
-                    "stateless service is as it was",
-         "require": _unchanged("{n}.stateless", "{n}.stateless_data")},
+                    "stateless service (its state, its MTS queue) is as it was",
+         "require": _unchanged("{n}.stateless", "{n}.stateless_data", "{n}.stateless_mts")},
         {"name": "StatelessFailureIsolated", "kind": "action", "on": ["fail_stateless"],
          "guide": isolated,
          "meaning": "when the stateless service fails, the stateful one (its state, its PSS "
                     "checkpoint, its MTS queue) is as it was",
          "require": f"not {sl_fails} or ("
                     + _unchanged("{n}.stateful", "{n}.stateful_data", "{n}.pss_checkpoint",
-                                 "{n}.mts_queued") + ")"},
+                                 "{n}.stateful_mts") + ")"},
         {"name": "StatefulRestartRecoversCheckpoint", "kind": "action",
          "on": ["restart_stateful"],
          "guide": "A restarting service can recover the last known operating state that "
@@ -967,17 +1008,33 @@ PROPERTIES += [
                   "runs",
        "require": f"pre.self.{svc} == 'failed' and post.self.{svc} == 'running'"}
       for svc in ("stateful", "stateless")),
-    {"name": "MessagesDeliveredToRunningService", "kind": "action", "on": ["mts_deliver"],
-     "guide": "The MTS can maintain persistent messages and logged messages in queues for "
-              "access even after a service restart.",
-     "meaning": "MTS delivers a queued message to a service that runs",
-     "require": "pre.self.mts_queued and not post.self.mts_queued "
-                "and pre.self.stateful == 'running' and post.self.stateful == 'running'"},
-    {"name": "MtsQueuesForRestartingService", "kind": "action", "on": ["mts_message"],
-     "guide": "The MTS handles message routing and queuing between services on and across "
-              "modules and between supervisors.",
-     "meaning": "a message (persistent or logged) for a restarting service is queued",
-     "require": "post.self.mts_queued and post.self.stateful == 'failed'"},
+    *({"name": f"MessagesDeliveredTo{kind.capitalize()}Service", "kind": "action",
+       "on": [f"mts_deliver_{kind}"],
+       "guide": "The MTS can maintain persistent messages and logged messages in queues for "
+                "access even after a service restart.",
+       "meaning": f"MTS delivers the queued messages to the {kind} service when it runs",
+       "require": f"pre.self.{kind}_mts and not post.self.{kind}_mts "
+                  f"and pre.self.{kind} == 'running' and post.self.{kind} == 'running'"}
+      for kind in ("stateful", "stateless")),
+    *({"name": f"MtsQueuesFor{kind.capitalize()}Service", "kind": "action",
+       "on": [f"mts_message_{kind}"],
+       "guide": "The MTS handles message routing and queuing between services on and across "
+                "modules and between supervisors.",
+       "meaning": f"a message (persistent or logged) for the restarting {kind} service is "
+                  "queued",
+       "require": f"post.self.{kind}_mts and post.self.{kind} == 'failed'"}
+      for kind in ("stateful", "stateless")),
+    *({"name": f"{prefix}MtsQueueHeldByBothSupervisors", "kind": "always",
+       "guide": "The MTS handles message routing and queuing between services on and across "
+                "modules and between supervisors.",
+       "meaning": f"on an HA pair, the active and its HA standby hold the same MTS queue for "
+                  f"the {kind} service (our reading, with 'The two Cisco VSGs constantly "
+                  "synchronize the state': a message queued on one is queued on both, and "
+                  "delivered for both)",
+       "expr": " and ".join(f"(not ({a}.state == 'active_ha_standby' and {b}.state == "
+                            f"'ha_standby') or {a}.{kind}_mts == {b}.{kind}_mts)"
+                            for a, b in (("n1", "n2"), ("n2", "n1")))}
+      for kind, prefix in (("stateful", ""), ("stateless", "Stateless"))),
     {"name": "InstalledVSGIsStandalone", "kind": "action", "on": ["install"],
      "guide": "Standalone—This role does not interact with other Cisco VSGs. You assign this "
               "role when there is only one Cisco VSG in the system. This role is the default.",
@@ -1007,13 +1064,19 @@ PROPERTIES += [
                 "standby: their state, PSS checkpoint and MTS queue (our reading of 'control "
                 "traffic': the messages these services exchange and the state they work "
                 "on, which the standby kept in sync; see "
-                "StatefulServiceStateMirroredOnHAStandby; a message queued on the failed "
-                "active for its own failed service goes with it)",
+                "StatefulServiceStateMirroredOnHAStandby and MtsQueueHeldByBothSupervisors)",
      "require": " and ".join(
          f"(not ({BECOMES_ACTIVE.format(n=n)}) or ("
          + _unchanged(*(f"{n}.{v}" for v in ("stateful", "stateful_data", "pss_checkpoint",
-                                              "mts_queued"))) + "))"
+                                              "stateful_mts"))) + "))"
          for n in ("n1", "n2"))},
+    {"name": "FailoverKeepsTheStatelessQueue", "kind": "action", "on": ["failover"],
+     "guide": "It is stateful or nondisruptive because control traffic is not affected.",
+     "meaning": "a failover leaves the MTS messages queued for the new active's stateless "
+                "service as they were on the standby (see FailoverKeepsTheControlPlane)",
+     "require": " and ".join(f"(not ({BECOMES_ACTIVE.format(n=n)}) or "
+                             f"post.{n}.stateless_mts == pre.{n}.stateless_mts)"
+                             for n in ("n1", "n2"))},
     {"name": "StatefulFailoverKeepsFlows", "kind": "action", "on": ["failover"],
      "assume": ["no_partition"],
      "guide": "When a failover occurs, the Cisco VSG HA pair configuration allows "
@@ -1104,20 +1167,22 @@ PROPERTIES += [
        "when": f"self.state in {UP} and self.{svc}_more_down < MORE_DOWN",
        "on": [f"fail_another_{svc}"]}
       for svc in ("stateful", "stateless")),
-    {"name": "MessageQueuedForRestartingService", "kind": "enabled",
-     "guide": "The MTS handles message routing and queuing between services on and across "
-              "modules and between supervisors.",
-     "meaning": "on a running VSG, a message (persistent or logged) can come for a restarting "
-                "service "
-                "(the model queues one)",
-     "when": f"self.state in {UP} and self.stateful == 'failed' and not self.mts_queued",
-     "on": ["mts_message"]},
-    {"name": "QueuedMessageDeliverable", "kind": "enabled",
-     "guide": "The MTS can maintain persistent messages and logged messages in queues for "
-              "access even after a service restart.",
-     "meaning": "a queued message can be delivered once its service runs",
-     "when": f"self.state in {UP} and self.stateful == 'running' and self.mts_queued",
-     "on": ["mts_deliver"]},
+    *({"name": f"MessageQueuedForRestarting{kind.capitalize()}Service", "kind": "enabled",
+       "guide": "The MTS handles message routing and queuing between services on and across "
+                "modules and between supervisors.",
+       "meaning": f"on a running VSG, messages (persistent or logged) can come for the "
+                  f"restarting {kind} service, one after another",
+       "when": f"self.state in {UP} and self.{kind} == 'failed'",
+       "on": [f"mts_message_{kind}"]}
+      for kind in ("stateful", "stateless")),
+    *({"name": f"Queued{kind.capitalize()}MessagesDeliverable", "kind": "enabled",
+       "guide": "The MTS can maintain persistent messages and logged messages in queues for "
+                "access even after a service restart.",
+       "meaning": f"an active's queued messages can be delivered once the {kind} service "
+                  "runs",
+       "when": f"self.state in {ACTIVES} and self.{kind} == 'running' and self.{kind}_mts",
+       "on": [f"mts_deliver_{kind}"]}
+      for kind in ("stateful", "stateless")),
     {"name": "PowerAlwaysAvailable", "kind": "enabled",
      "guide": "Power the Cisco VSG off and then on from the vSphere Client.",
      "meaning": "a running VSG can always be powered off",
@@ -1352,9 +1417,9 @@ PROPERTIES += [
                 "restarts from its checkpoint, the message is delivered, the VSG stays active "
                 "(StartCntCounts says that Start_cnt counts it)",
      "steps": ["n1.power_on", {"until": "n1_active"}, "n1.service_update",
-               "n1.pss_checkpoint", "n1.fail_stateful", "n1.mts_message"],
+               "n1.pss_checkpoint", "n1.fail_stateful", "n1.mts_message_stateful"],
      "expr": "n1_active and n1.stateful == 'running' and n1.stateful_data == 'checkpoint' "
-             "and not n1.mts_queued"},
+             "and not n1.stateful_mts"},
     {"name": "StatelessProcessRestarts", "kind": "scenario",
      "guide": "When a process fails on a device, System Manager either performs a stateful "
               "restart, a stateless restart, or a failover.",
@@ -1478,6 +1543,18 @@ PROPERTIES += [
      "require": "(pre.self.state == 'active_ha_standby' and pre.peer.state == 'ha_standby') "
                 "or (" + _unchanged("peer.stateful_data", "peer.pss_checkpoint",
                                     "peer.stateless_data") + ")"},
+    *({"name": f"{prefix}MtsStepsReachOnlyThePair", "kind": "action",
+       "on": [f"mts_message_{kind}", f"mts_deliver_{kind}"],
+       "guide": "The MTS handles message routing and queuing between services on and across "
+                "modules and between supervisors.",
+       "meaning": f"a message queued or delivered for the {kind} service on one VSG changes "
+                  "the other's queue only when the two are an active and its HA standby "
+                  "(our reading: MTS crosses between supervisors over the link, and a queue "
+                  "is held on both only by an HA pair)",
+       "require": "(pre.self.state == 'active_ha_standby' and pre.peer.state == 'ha_standby') "
+                  "or (pre.self.state == 'ha_standby' and pre.peer.state == "
+                  f"'active_ha_standby') or post.peer.{kind}_mts == pre.peer.{kind}_mts"}
+      for kind, prefix in (("stateful", ""), ("stateless", "Stateless"))),
     {"name": "CheckpointReachesTheHAStandby", "kind": "action", "on": ["pss_checkpoint"],
      "guide": "Applications are synchronized and updated on the standby Cisco VSG.",
      "meaning": "when the active's stateful service checkpoints, an HA standby's PSS takes "
@@ -1499,10 +1576,15 @@ PROPERTIES += [
     {"name": "StandbyStartsWithTheActivesServices", "kind": "action", "on": ["sync_done"],
      "guide": IN_STANDBY_MODE,
      "meaning": "a standby that finishes synchronising holds the active's PSS checkpoint, "
-                "and in each running service the active's service state",
+                "and in each service running on both the active's service state; a stateful "
+                "one whose counterpart on the active is down, the checkpoint that one "
+                "restarts from (a service down on the standby keeps what it had)",
      "require": "post.self.pss_checkpoint == post.peer.pss_checkpoint and "
-                "(post.self.stateful != 'running' or post.self.stateful_data == "
-                "post.peer.stateful_data) and (post.self.stateless != 'running' or "
+                "(post.self.stateful != 'running' or (post.peer.stateful == 'running' and "
+                "post.self.stateful_data == post.peer.stateful_data) or "
+                "(post.peer.stateful != 'running' and post.self.stateful_data == "
+                "(" + FROM_CHECKPOINT.format(n="post.peer") + "))) and "
+                "(post.self.stateless != 'running' or post.peer.stateless != 'running' or "
                 "post.self.stateless_data == post.peer.stateless_data)"},
     {"name": "StatefulFailoverKeepsServiceState", "kind": "scenario",
      "guide": "The two Cisco VSGs constantly synchronize the state and configuration to "
@@ -1523,10 +1605,18 @@ PROPERTIES += [
                {"until": "n2_active"}, "n2.fail_stateful",
                {"until": "n2.stateful == 'running'"}],
      "expr": "n2_active and n2.stateful_data == 'checkpoint'"},
+    {"name": "QueuedMessageSurvivesFailover", "kind": "scenario",
+     "guide": "It is stateful or nondisruptive because control traffic is not affected.",
+     "meaning": "the active's stateful service fails, a message is queued for it, the active "
+                "is powered off: the HA standby takes over holding the message (which it can "
+                "then deliver: QueuedStatefulMessagesDeliverable)",
+     "steps": [*BOTH_ON, "n1.fail_stateful", "n1.mts_message_stateful", "n1.power_off"],
+     "expr": "n2_active and n2.stateful_mts"},
 ]
 
 SERVICES_AT_BOOT = {"stateful_data": "none", "pss_checkpoint": False, "stateless_data": "none",
-                    "restarts": 0, "mts_queued": False, "flows": False,
+                    "restarts": 0, "stateful_mts": False, "stateless_mts": False,
+                    "flows": False,
                     "stateful_more_down": 0, "stateless_more_down": 0}
 
 SPEC = {
@@ -1554,7 +1644,8 @@ SPEC = {
             "restarts": "0..MAX_RESTARTS",
             "stateful_more_down": "0..MORE_DOWN",
             "stateless_more_down": "0..MORE_DOWN",
-            "mts_queued": "bool",
+            "stateful_mts": "bool",
+            "stateless_mts": "bool",
             "flows": "bool",
         },
     },

@@ -110,8 +110,27 @@ MUTANTS = [
            "EventuallyActive", _set("takeover", conditions="False")),
     Mutant("mts_drops_messages", "a service restart loses its persistent MTS messages",
            "PersistentMessagesSurviveRestart",
-           _effects("restart_stateful", add={"self.mts_queued": "False"},
+           _effects("restart_stateful", add={"self.stateful_mts": "False"},
                     machine_name="stateful")),
+    Mutant("stateless_restart_drops_messages", "a stateless restart loses the messages "
+           "queued for the service", "PersistentMessagesSurviveStatelessRestart",
+           _effects("restart_stateless", add={"self.stateless_mts": "False"},
+                    machine_name="stateless")),
+    Mutant("mts_queue_not_mirrored", "a message queued on the active is not queued on its HA "
+           "standby", "MtsQueueHeldByBothSupervisors",
+           _effects("mts_message_stateful", drop=("peer.stateful_mts",),
+                    machine_name="stateful")),
+    Mutant("mts_delivery_not_mirrored", "the active delivers the queued messages, its HA "
+           "standby keeps them", "StatelessMtsQueueHeldByBothSupervisors",
+           _effects("mts_deliver_stateless", drop=("peer.stateless_mts",),
+                    machine_name="stateless")),
+    Mutant("mts_delivery_crosses_a_partition", "a VSG that delivers its queued messages "
+           "empties the other's queue, paired or not", "MtsStepsReachOnlyThePair",
+           _set("mts_deliver_stateful", machine_name="stateful",
+                conditions="self.stateful_mts")),
+    Mutant("sync_drops_the_standbys_queue", "a standby that synchronises takes the active's "
+           "MTS queue and drops its own", "MtsQueueHeldByBothSupervisors",
+           _effects("sync_done", drop=("peer.stateful_mts",))),
     # The services, the flows, the procedures (issue 11).
     Mutant("stateful_restart_forgets_checkpoint", "a stateful restart starts from nothing",
            "StatefulRestartRecoversCheckpoint_m1",
@@ -148,6 +167,11 @@ MUTANTS = [
 ]
 
 
+def _never_delivers(data: dict) -> None:
+    for r in rows(data, "mts_deliver_stateful", "stateful"):
+        r["effects"] = {}
+
+
 def _never_apply_role(data: dict) -> None:
     for m in data["machines"]:
         for r in m["transitions"]:
@@ -182,8 +206,7 @@ MUTANTS += [
            "StartCntCounts_m1", _set("restart_stateless", machine_name="stateless",
                                      effects={"self.stateless_data": "'none'"})),
     Mutant("mts_never_delivers", "queued MTS messages are never delivered",
-           "QueuedMessagesDelivered", _set("mts_deliver", machine_name="stateful",
-                                           effects={})),
+           "QueuedMessagesDelivered", _never_delivers),
     Mutant("copy_forgets_the_peer", "copy running-config startup-config loses track of the "
            "peer's running config", "ConfigEqualitiesConsistent",
            _set("copy_rs", effects={k: v for k, v in vsg.COPY_OWN.items()

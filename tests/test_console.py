@@ -355,8 +355,39 @@ def test_mts_keeps_a_message_for_a_failed_service_until_it_restarts():
     assert out[3].splitlines()[-1] == queued
     assert out[4] == "lab: module 1 restart_stateful"
     assert out[5].splitlines()[-1] == queued
-    assert out[6] == "lab: module 1 mts_deliver"
+    assert out[6] == "lab: module 1 mts_deliver_stateful"
     assert not out[7].splitlines()[-1].startswith("MTS")
+
+
+def test_messages_queued_on_the_active_survive_its_failure():
+    # "It is stateful or nondisruptive because control traffic is not affected." and "The
+    # MTS handles message routing and queuing ... between supervisors": the HA standby
+    # holds the active's queue, takes over with it, and delivers it.  (On main at 3a34b9b
+    # the message was lost with the active, and a second message was refused.)
+    out = outputs("lab settle off\nlab fail 1 aaa\nlab message 1 logged from 2\n"
+                  "lab message 1\nlab services 2\nlab power off 1\nlab step\n"
+                  "lab services 2\nlab step\nlab services 2\n")
+    queued = ["MTS: queued, logged from the other supervisor for aaa",
+              "MTS: queued, persistent from this supervisor for aaa"]
+    assert out[4].splitlines() == ["lab: no service has failed since module 2 booted", *queued]
+    assert out[6] == "lab: module 2 takeover"
+    assert out[7].splitlines()[1:] == queued
+    assert out[8] == "lab: module 2 mts_deliver_stateful"
+    assert out[9] == "lab: no service has failed since module 2 booted"
+
+
+def test_mts_queues_messages_for_a_restarting_stateless_service_too():
+    # "The MTS can maintain persistent messages and logged messages in queues for access
+    # even after a service restart" (any service: a stateless one starts from nothing, but
+    # its messages wait in MTS).
+    out = outputs("lab settle off\nlab fail 1 vsh\nlab message 1 to vsh\nlab services 1\n"
+                  "lab step\nlab step\nlab services 1\nlab message 1 to clis\n")
+    assert out[3].splitlines()[-1] == "MTS: queued, persistent from this supervisor for vsh"
+    assert out[4] == "lab: module 1 restart_stateless"
+    assert out[5] == "lab: module 1 mts_deliver_stateless"
+    assert not out[6].splitlines()[-1].startswith("MTS")
+    assert out[7] == "% the model queues MTS messages for aaa (stateful) and vsh (stateless) " \
+                     "only, not clis"
 
 
 def test_a_stateful_and_a_stateless_restart_are_visible():
@@ -506,3 +537,39 @@ def test_nothing_crosses_between_supervisors_while_the_link_is_down():
                   "lab update 1\nlab checkpoint 1\nlab read 2 aaa platform on 1\n")
     assert out[3] == "% module 1 cannot reach module 2: the link is down"
     assert out[6] == "% module 2 cannot reach module 1: the link is down"
+
+
+def test_a_standby_that_synchronises_takes_the_actives_queued_messages():
+    # The HA standby holds the active's MTS queue from the end of synchronisation on.  (A
+    # random walk found the lab missing this while the model had it: a refinement error.)
+    out = outputs("lab settle off\nlab power off 2\nlab fail 1 vsh\nlab message 1 to vsh\n"
+                  "lab power on 2\nlab step\nlab step\nlab services 2\nlab step\nlab step\n"
+                  "lab services 2\n")
+    assert out[6] == "lab: module 2 sync_done"
+    assert out[7].splitlines()[-1] == "MTS: queued, persistent from this supervisor for vsh"
+    assert out[8:10] == ["lab: module 1 restart_stateless", "lab: module 1 mts_deliver_stateless"]
+    assert out[10] == "lab: no service has failed since module 2 booted"
+
+
+@pytest.mark.parametrize("process", ["aaa", "vsh"])
+def test_a_standby_that_synchronises_while_the_actives_service_is_down_keeps_its_own(process):
+    # "synchronizes its configuration and state": the active's service, down, has no state
+    # to give; the standby's keeps what it had.  (An audit reproduced, on main at 2ac8064,
+    # "% internal error: the model and the lab disagree on n2.stateful_data".)
+    out = outputs(f"lab settle off\nlab update 1\nlab fail 1 {process}\nlab link down\n"
+                  "lab link up\nlab step\nlab step\n")
+    assert out[5] == "lab: module 2 sync_done"
+    assert out[6] == f"lab: module 1 restart_{'stateful' if process == 'aaa' else 'stateless'}"
+
+
+@pytest.mark.parametrize("before, apart", [
+    ("lab update 1\n", "lab checkpoint 1\n"),
+    ("lab update 1\nlab checkpoint 1\nlab update 1\n", "lab update 1\nlab checkpoint 1\n")])
+def test_a_standby_whose_active_checkpointed_apart_takes_that_checkpoint_at_sync(before, apart):
+    # The active checkpoints while the link is down, and its service is down when the
+    # standby synchronises: the standby's service takes the checkpoint the active's
+    # restarts from.  (An audit reproduced, on main at d0b21f4, "% internal error: the
+    # model and the lab disagree on n2.stateful_data".)
+    out = outputs(f"lab settle off\n{before}lab link down\n{apart}lab fail 1 aaa\nlab link up\n"
+                  "lab step\nlab step\n")
+    assert out[-2:] == ["lab: module 2 sync_done", "lab: module 1 restart_stateful"]

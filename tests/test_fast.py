@@ -38,7 +38,7 @@ CASES = {
     "cone of NoDualActive": (SPEC, *cone(SPEC, "NoDualActive")),
     "state and roles only": (SPEC, (), by_local("state", "role", "admin_role")),
     "stateful service slice": (SPEC, (), by_local("state", "stateful", "stateful_data",
-                                                  "pss_checkpoint", "mts_queued")),
+                                                  "pss_checkpoint", "stateful_mts")),
     "MAX_RESTARTS=3, fixed_pairing": (spec.load(bounds={"MAX_RESTARTS": 3}),
                                       ("fixed_pairing",),
                                       PROTOCOL | by_local("stateless", "restarts")),

@@ -109,6 +109,23 @@ def test_a_stateful_restart_on_either_node_is_synchronised():
     assert b["n1.stateful_data"] == a["n2.stateful_data"] == "checkpoint"
 
 
+def test_a_message_queued_on_the_active_is_held_by_the_standby_and_survives_failover():
+    # "The MTS handles message routing and queuing between services on and across modules
+    # and between supervisors." / "control traffic is not affected"
+    clock = Clock()
+    a, b = paired(clock)
+    a.fail("aaa")
+    a.fire("mts_message_stateful")
+    b.receive(a.heartbeat())  # (exchange would let the active restart, and deliver)
+    assert b.mts == a.mts == ["persistent from this supervisor for aaa"]
+    assert b["n2.stateful_mts"] and b["n1.stateful_mts"]
+    a.fire("power_off")
+    clock.now = 60.0  # the active is silent: the stable standby takes over, and delivers
+    b.tick()
+    b.settle()
+    assert b.state == "active_no_standby" and b.mts == [] and not b["n2.stateful_mts"]
+
+
 def test_two_processes_of_one_policy_fail_on_a_node_and_both_restart():
     # "A failure in a service instance does not affect any other services that are
     # running at that time."
