@@ -25,7 +25,7 @@ SPEC = spec.load()
 
 def spin(source: str, workdir, optimize: str = "-O0") -> object:
     """SPIN on a small model: ``pan`` compiled with -O0, a fifth of -O2's compile time
-    for a search that takes a fraction of a second either way (on the 0.76 million
+    for a search that takes a fraction of a second either way (on the 0.81 million
     states of ``FIXED``, -O1: about 1.5 s more to compile, 2.5 s less to search)."""
     return run_spin(source, workdir, optimize=optimize)
 
@@ -98,7 +98,8 @@ def test_spin_stores_the_same_states_and_verdicts(case, tmp_path, request):
     # hapair's count from the packed engine, the checker's (the reference BFS agrees with
     # it on every slice: tests/test_checker.py, tests/test_fast.py).
     assume, keep = CASES[case]
-    result = request.getfixturevalue("fixed_spin")[1] if (assume, keep) == (FIXED, NO_STATELESS_QUEUES) \
+    shared = (assume, keep) == (FIXED, NO_STATELESS_QUEUES)  # the module's run
+    result = request.getfixturevalue("fixed_spin")[1] if shared \
         else spin(export(SPEC, assume=assume, keep=keep), tmp_path)
     assert result.states == explore_fast(Model(SPEC, assume, keep)).state_count
     assert result.violated == expected_violations(SPEC, assume)
