@@ -69,6 +69,17 @@ def states_hash(states) -> str:
     return hashlib.sha256(np.asarray(states, dtype=np.int16).tobytes()).hexdigest()
 
 
+def columns_hash(columns: list) -> str:
+    """A hash of states given a variable at a time (equal columns in the same order,
+    equal hashes), without making the table."""
+    import numpy as np
+
+    digest = hashlib.sha256()
+    for column in columns:
+        digest.update(np.asarray(column, dtype=np.int16).tobytes())
+    return digest.hexdigest()
+
+
 def get(k: str):
     path = directory() / k[:2] / f"{k}.json"
     try:

@@ -39,7 +39,8 @@ class Finding:
     witnesses: int = 0
     note: str = ""
     witness: Trace | None = None  # reachable / scenario: a shortest run that shows it
-    reached: object = None  # scenario with avoids, none met: every (state, k) pair reached
+    reached: object = None  # every (state, k) pair reached: a scenario that met no
+    # hazard, or a scenario or reachable property with no witness
 
 
 class Evaluator:
@@ -84,7 +85,8 @@ def _reachable(g: StateGraph, ev: Evaluator) -> Finding:
     found = np.flatnonzero(on_states(g, ev.prop.expr))
     if len(found):  # BFS order: the first is a shortest witness
         return Finding("proved", witnesses=1, witness=g.trace_to(int(found[0])))
-    return Finding("violated", note="no reachable state satisfies it")
+    return Finding("violated", note="no reachable state satisfies it",
+                   reached=(np.arange(len(g)), np.zeros(len(g), np.int64)))
 
 
 def _enabled(g: StateGraph, ev: Evaluator) -> Finding:
@@ -128,8 +130,10 @@ def _scenario(g: StateGraph, ev: Evaluator) -> Finding:
                 shown = int(frontier[np.argmax(done)])
         frontier = _scenario_level(frontier, (ptr, edge_rule, edge_dst), width,
                                    (is_internal, listed, conds), (back, back_rule))
-    # With avoids, every pair was reached and none met it: ``reached`` (state ids, k).
-    reached = None if hazard is None else np.divmod(np.flatnonzero(back > -2), width)
+    # With avoids, or with no run that shows it, every pair was reached (and none met
+    # the hazard): ``reached`` (state ids, k), for z3 to prove an inductive invariant.
+    reached = None if hazard is None and shown is not None else \
+        np.divmod(np.flatnonzero(back > -2), width)
     if shown is not None:
         return Finding("proved", witnesses=1, reached=reached,
                        witness=_unwind(g, back, back_rule, shown, width))

@@ -57,7 +57,8 @@ def check(spec: Spec, *, only: tuple | None = None, engines: tuple = ENGINES,
     """Check ``spec``'s properties (or ``only`` these) and return every verdict.
 
     Each slice is one task (explore it, decide its properties, and with z3 certify its
-    state set and check its scenarios' ``avoids``), run with z3's other proofs in ``jobs``
+    state set and search its reachable and scenario properties), run with z3's other
+    proofs in ``jobs``
     worker processes (default: up to two), the longest queued first; ``jobs=1`` keeps
     everything in this process, and only then are the state graphs kept in the result
     (``result.graphs``, ``result.explored()``), as in a run without z3.
@@ -112,8 +113,9 @@ def _queue(z3work, groups: dict, inside: dict, nested: dict, how: tuple,
     (widest slices first) and the scenarios' searches for what they avoid, then the
     other slices and the other proofs.  Returns each slice's task."""
     order = sorted(groups, key=lambda s: -len(s.keep))
-    if z3work.active and how[0]:  # the scenarios with avoids: z3 in their slice's task
-        z3work.handed.update({p.name: sl for sl in order for p in groups[sl] if _costly(p)})
+    if z3work.active and how[0]:  # reachable and scenario: z3 in their slice's task
+        z3work.handed.update({p.name: sl for sl in order for p in groups[sl]
+                              if _after_search(p)})
     tasks = {sl: _submit_slice(z3work, sl, groups, inside, nested[sl], *how, depths[0])
              for sl in order if z3work.active and inside[sl] is None}
     z3work.prove(groups, *depths, costly=True)
@@ -127,6 +129,13 @@ def _costly(p: Property) -> bool:
     return p.kind == "scenario" and p.avoids is not None
 
 
+def _after_search(p: Property) -> bool:
+    """z3 checks it in its slice's task, after the explicit search, which hands it the
+    pairs (state, steps taken) it reached: when they hold no witness (or no hazard), z3
+    tries them as an inductive invariant before any BMC or Spacer (``symbolic.witness``)."""
+    return p.kind in ("reachable", "scenario")
+
+
 def _submit_slice(z3work, sl: Slice, groups: dict, inside: dict, nested: list,
                   explicit_on: bool, reference: bool, progress, depth: int):
     """Queue ``_slice_task`` for ``sl`` (in a worker, or run it here without a pool)."""
@@ -135,10 +144,10 @@ def _submit_slice(z3work, sl: Slice, groups: dict, inside: dict, nested: list,
     names = tuple(p.name for p in groups[sl]) if explicit_on else ()
     certify = _by_invariant(sl, groups, inside) \
         if z3work.active and inside[sl] is None else None
-    avoids = tuple(p.name for p in groups[sl] if _costly(p)) \
+    searched = tuple(p.name for p in groups[sl] if _after_search(p)) \
         if z3work.active and explicit_on else ()
-    z3work.handed.update({n: sl for n in (*(certify or ()), *avoids)})
-    plan = _SlicePlan(names, tuple(nested), certify, avoids, reference, z3work.use_cache,
+    z3work.handed.update({n: sl for n in (*(certify or ()), *searched)})
+    plan = _SlicePlan(names, tuple(nested), certify, searched, reference, z3work.use_cache,
                       z3work.pool is None, depth)
     return z3work.run(_slice_task, (sl.assume, sl.keep, plan))
 
@@ -233,7 +242,7 @@ class _SliceDone:
     projections: dict  # sorted keep -> _projection_keys of the states on it
     certificate: tuple | None  # _certify's answer (for a widest slice, with z3 on)
     graph: StateGraph | None = None  # only when the task ran in this process
-    z3: dict = field(default_factory=dict)  # name -> z3's result on a scenario (avoids)
+    z3: dict = field(default_factory=dict)  # name -> z3's result (plan.searched)
 
 
 @dataclass(frozen=True)
@@ -243,7 +252,7 @@ class _SlicePlan:
     names: tuple  # the properties the explicit engine decides on it
     nested: tuple  # the sorted variables of each slice nested in it
     certify: tuple | None  # with z3: the properties to prove with its certificate
-    avoids: tuple  # with z3: the scenarios with ``avoids`` that z3 checks here
+    searched: tuple  # with z3: the reachable and scenario properties z3 checks here
     reference: bool
     use_cache: bool
     keep_graph: bool
@@ -253,7 +262,7 @@ class _SlicePlan:
 def _slice_task(assume: tuple, keep: frozenset, plan: _SlicePlan) -> _SliceDone:
     """One slice: explore it, decide the properties ``plan.names`` on it, the keys of its
     states on its own variables and on those of each nested slice; with z3, the
-    certificate (proving ``plan.certify`` with it) and the scenarios ``plan.avoids``,
+    certificate (proving ``plan.certify`` with it) and the properties ``plan.searched``,
     given the pairs the explicit search reached (``symbolic.witness``)."""
     spec = _SPEC[0]
     sl = Slice(assume, keep)
@@ -266,16 +275,17 @@ def _slice_task(assume: tuple, keep: frozenset, plan: _SlicePlan) -> _SliceDone:
                                                         distinct=True)
     done = None if plan.certify is None else \
         _certified(spec, sl, g, plan.certify, plan.use_cache)
-    z3 = {n: _scenario_proof(spec, sl, spec.properties[n], g, found[n][1].reached, plan)
-          for n in plan.avoids}
+    z3 = {n: _searched_proof(spec, sl, spec.properties[n], g, found[n][1].reached, plan)
+          for n in plan.searched}
     return _SliceDone(_stats(spec, sl, g), [r for r, _ in found.values()], fired,
                       projections, done, g if plan.keep_graph else None, z3)
 
 
-def _scenario_proof(spec: Spec, sl: Slice, p: Property, g: StateGraph, reached,
+def _searched_proof(spec: Spec, sl: Slice, p: Property, g: StateGraph, reached,
                     plan: _SlicePlan):
-    """z3 on a scenario with ``avoids``, given ``reached`` (the explicit search's pairs,
-    when it met no hazard), or its answer from the proof cache."""
+    """z3 on a reachable or scenario property, given ``reached`` (the pairs the explicit
+    search reached, when they hold no hazard or no witness), or its answer from the
+    proof cache."""
     from . import symbolic
 
     pairs = None if reached is None else (g.rows(reached[0]), reached[1])
@@ -294,10 +304,9 @@ def _scenario_proof(spec: Spec, sl: Slice, p: Property, g: StateGraph, reached,
 def _certified(spec: Spec, sl: Slice, g: StateGraph, names: tuple, use_cache: bool) -> tuple:
     """``_certify`` of ``g``'s states, or its answer from the proof cache (keyed by the
     states on the slice's variables: every other one is its initial value)."""
-    kept = np.column_stack([g.column(i) for i in sorted(sl.keep)]) if sl.keep else \
-        np.zeros((len(g), 0), np.int64)
-    k = cache.key("certify", spec.digest, spec.bounds, sl.assume, sorted(sl.keep),
-                  cache.states_hash(kept), [repr(spec.properties[n]) for n in names])
+    kept = [g.column(i) for i in sorted(sl.keep)]
+    k = cache.key("certify", spec.digest, spec.bounds, sl.assume, sorted(sl.keep), len(g),
+                  cache.columns_hash(kept), [repr(spec.properties[n]) for n in names])
     hit = cache.get(k) if use_cache else None
     if hit is not None:
         return _decode_certificate(hit)

@@ -637,6 +637,11 @@ def witness(spec: Spec, prop: Property, depth: int, *, assume=None, keep=None,
     ("violated").  A scenario's run takes its listed steps in order (each from a state
     meeting its precondition) and internal steps in between, as in the explicit engine.
 
+    ``reached``: the pairs (state, listed steps taken) an explicit search reached, every
+    run that follows the steps (``_Reached``).  When z3 proves them an inductive
+    invariant of those runs, a hazard (``avoids``) or the scenario's end that none of
+    them meets is out of reach: no BMC or Spacer for it.
+
     >>> from hapair import spec
     >>> sp = spec.load()
     >>> sp.add_property({"name": "BothUp", "kind": "reachable",
@@ -648,10 +653,15 @@ def witness(spec: Spec, prop: Property, depth: int, *, assume=None, keep=None,
     """
     start = time.perf_counter()
     enc = _setup(spec, prop, assume, keep, bits)
-    if prop.avoids is not None and not (reached is not None and _avoided(enc, prop, reached)):
+    invariant = None if reached is None else _Reached.closed(enc, prop, reached)
+    if prop.avoids is not None and not (invariant and invariant.excludes(hazard=True)):
         met = _hazard(enc, prop, depth, start)  # no run that follows the steps meets it?
         if met is not None:
             return met
+    if invariant and invariant.excludes(hazard=False):
+        return _result(prop, enc, "violated", start, note=f"no run shows it: the "
+                       f"{invariant.size} pairs (state, steps taken) reached are an "
+                       "inductive invariant of the runs, and none shows it")
     search = _Witness(enc, prop)
     try:
         for k in range(depth + 1):
@@ -690,36 +700,51 @@ def _hazard(enc: Encoding, prop: Property, depth: int, start: float) -> Property
                    note=f"Spacer (CHC) on what it avoids: {verdict}")
 
 
-def _avoided(enc: Encoding, prop: Property, reached: tuple) -> bool:
-    """A proof that no run following a scenario's steps meets what it ``avoids``, from
-    the pairs (state, steps taken) the explicit search reached: ``reached = (states,
-    phases)``, full-width states a row.  z3 checks that the set holds the initial pair,
-    is closed under every step and phase move (``In(s, ph) /\\ T(s, r, s') /\\
-    moves(ph, ph') /\\ not In(s', ph')`` unsat) and that none of its states meets the
-    hazard: an inductive invariant of the scenario's runs, as ``certify`` for a slice.
-    False when any of that fails (then BMC and Spacer decide)."""
-    import numpy as np
+class _Reached:
+    """The pairs (state, listed steps taken) an explicit search reached, as a z3 set
+    ``In(s, ph)`` (a decision diagram) that z3 has proved to hold the initial pair and to
+    be closed under every step and phase move (``In(s, ph) /\\ T(s, r, s') /\\
+    moves(ph, ph') /\\ not In(s', ph')`` unsat): an inductive invariant of the runs that
+    follow a scenario's steps, as ``certify`` is for a slice.  What none of its pairs
+    meets, no such run meets."""
 
-    z3, w = enc.z3, _Witness(enc, prop, hazard=True)
-    states, phases = reached
-    keep = list(enc.keep)
-    table = np.asarray(states, dtype=np.int64).reshape(len(phases), -1)
-    rows = distinct_rows(np.column_stack([table[:, keep], np.asarray(phases, np.int64)]))
-    first = np.array([enc.spec.initial[i] for i in keep] + [0], np.int64)
-    if not len(rows) or not (rows == first).all(axis=1).any():
-        return False
-    sizes = [enc.spec.variables[i].type.size for i in keep] + [len(prop.steps) + 1]
-    dd = _SetFormula(enc, rows, sizes)
-    pre, post, sel = enc.state("h"), enc.state("h'"), enc.selector("h")
-    ph, nph = z3.Const("h|phase", w.psort), z3.Const("h'|phase", w.psort)
-    inside = dd.member(pre, [pre[i] for i in keep] + [ph])
-    outside = z3.Not(z3.substitute(inside, *[(pre[i], post[i]) for i in keep], (ph, nph)))
-    solver = z3.SolverFor(enc.logic)
-    solver.add(inside)
-    if solver.check(w.goal(pre, ph)) != z3.unsat:
-        return False
-    solver.add(enc.step(pre, sel, post), w.moves(pre, sel, ph, nph))
-    return solver.check(outside) == z3.unsat
+    def __init__(self, witness: _Witness, solver, pre: list, ph, size: int):
+        self.witness, self.solver, self.pre, self.ph, self.size = witness, solver, pre, ph, size
+
+    @classmethod
+    def closed(cls, enc: Encoding, prop: Property, reached: tuple) -> _Reached | None:
+        """``reached = (states, phases)`` (full-width states a row) as a proved inductive
+        invariant, or None when it is not one (then BMC and Spacer decide)."""
+        import numpy as np
+
+        z3, w = enc.z3, _Witness(enc, prop, hazard=True)
+        states, phases = reached
+        keep = list(enc.keep)
+        table = np.asarray(states, dtype=np.int64).reshape(len(phases), -1)
+        rows = distinct_rows(np.column_stack([table[:, keep], np.asarray(phases, np.int64)]))
+        first = np.array([enc.spec.initial[i] for i in keep] + [0], np.int64)
+        if not len(rows) or not (rows == first).all(axis=1).any():
+            return None
+        sizes = [enc.spec.variables[i].type.size for i in keep] + [len(prop.steps) + 1]
+        dd = _SetFormula(enc, rows, sizes)
+        pre, post, sel = enc.state("h"), enc.state("h'"), enc.selector("h")
+        ph, nph = z3.Const("h|phase", w.psort), z3.Const("h'|phase", w.psort)
+        inside = dd.member(pre, [pre[i] for i in keep] + [ph])
+        outside = z3.Not(z3.substitute(inside, *[(pre[i], post[i]) for i in keep], (ph, nph)))
+        solver = z3.SolverFor(enc.logic)
+        solver.add(inside)
+        closure = z3.And(enc.step(pre, sel, post), w.moves(pre, sel, ph, nph), outside)
+        if solver.check(closure) != z3.unsat:
+            return None
+        return cls(w, solver, pre, ph, len(rows))
+
+    def excludes(self, *, hazard: bool) -> bool:
+        """No pair meets the scenario's hazard (``avoids``), or its end."""
+        w = self.witness
+        goal = w.goal(self.pre, self.ph) if hazard else \
+            w.z3.And(Translator(self.pre, w.enc.num).formula(w.prop.expr),
+                     self.ph == len(w.steps))
+        return self.solver.check(goal) == w.z3.unsat
 
 
 class _Witness:
@@ -820,7 +845,7 @@ class _SetFormula:
             sizes = [enc.spec.variables[i].type.size for i in enc.keep]
         best = None
         for order in (list(range(len(sizes))), _greedy_order(rows, sizes)):
-            levels = _diagram_levels(rows[:, order], [sizes[k] for k in order])
+            levels = _diagram_levels(rows, sizes, order)
             count = sum(len(unique) for _, unique in levels)
             if best is None or count < best[2]:
                 best = (order, levels, count)
@@ -849,14 +874,8 @@ class _SetFormula:
         return formulas[self.root] if self.nodes else z3.BoolVal(True)
 
 
-def _diagram(table, sizes: list) -> list:
-    """The reduced trie of the distinct rows of ``table``: ``[(level, ((value, child),
-    ...)), ...]`` with children before parents (child -1: the accepting leaf)."""
-    return _nodes(_diagram_levels(table, sizes))
-
-
 def _nodes(levels: list) -> list:
-    """``_diagram``'s nodes from ``_diagram_levels``: a row ``child + 2`` by value (0: no
+    """The diagram's nodes from ``_diagram_levels``: a row ``child + 2`` by value (0: no
     such child) becomes ``(level, ((value, child), ...))``."""
     nodes: list = []
     for level, unique in levels:
@@ -865,16 +884,63 @@ def _nodes(levels: list) -> list:
     return nodes
 
 
-def _diagram_levels(table, sizes: list) -> list:
-    """The nodes of ``_diagram`` as arrays, a level at a time from the last variable:
-    ``[(level, rows), ...]``, each row a node (its child ids + 2 by value), ids counted
-    through the levels in this order.  Their number is the diagram's size, known before
-    any node is made a Python object."""
+def _diagram_levels(table, sizes: list, order: list | None = None) -> list:
+    """The nodes of the reduced trie of the distinct rows of ``table`` (children before
+    parents; child -1: the accepting leaf) as arrays, a level at a time from the last
+    variable: ``[(level, rows), ...]``, each row a node (its child ids + 2 by value), ids
+    counted through the levels in this order.  Their number is the diagram's size, known
+    before any node is made a Python object.  ``order``: the columns of ``table`` (each
+    in ``0 .. sizes[c] - 1``) taken as the variables, in that order (default: all).
+
+    Each row is read as one number in mixed radix, the first variable most significant,
+    so that a prefix of a row is the number divided by the weight of the columns after
+    it: one sort, then each level works on the distinct prefixes of the level below."""
+    import numpy as np
+
+    n = len(table)
+    order = list(range(table.shape[1])) if order is None else list(order)
+    sizes, m = [sizes[c] for c in order], len(order)
+    if m == 0:
+        return []
+    if float(np.prod([float(s) for s in sizes])) >= 2.0 ** 62:  # too wide for an int64
+        return _diagram_levels_wide(table[:, order], sizes)
+    prefixes = np.zeros(n, np.int64)
+    for level, c in enumerate(order):
+        prefixes *= sizes[level]
+        prefixes += table[:, c]
+    prefixes.sort()
+    prefixes = prefixes[_starts(prefixes)]  # the distinct rows, then shorter prefixes
+    child = np.full(len(prefixes), -1, np.int64)  # per prefix: its node (-1: accept)
+    levels: list = []
+    base = 0
+    for level in range(m - 1, -1, -1):
+        parent, value = np.divmod(prefixes, sizes[level])
+        first = _starts(parent)
+        group = np.cumsum(first) - 1
+        grid = np.zeros((group[-1] + 1, sizes[level]), np.int64)
+        grid[group, value] = child + 2
+        unique, inverse = distinct_rows(grid, inverse=True)
+        levels.append((level, unique))
+        prefixes, child = parent[first], base + inverse.reshape(-1)
+        base += len(unique)
+    return levels
+
+
+def _starts(ordered):
+    """Where each run of equal values of a sorted array begins (a Boolean mask)."""
+    import numpy as np
+
+    first = np.empty(len(ordered), bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    return first
+
+
+def _diagram_levels_wide(table, sizes: list) -> list:
+    """``_diagram_levels`` of rows too wide to be one int64: sorted column by column."""
     import numpy as np
 
     n, m = table.shape
-    if m == 0:
-        return []
     table = table[np.lexsort(table.T[::-1])] if m > 1 else np.sort(table, axis=0)
     # starts[l]: the rows where a new prefix of length l begins
     change = np.zeros((n, m + 1), bool)
