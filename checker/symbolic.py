@@ -726,7 +726,7 @@ class _Reached:
         if not len(rows) or not (rows == first).all(axis=1).any():
             return None
         sizes = [enc.spec.variables[i].type.size for i in keep] + [len(prop.steps) + 1]
-        dd = _SetFormula(enc, rows, sizes)
+        dd = _SetFormula(enc, list(rows.T), sizes)
         pre, post, sel = enc.state("h"), enc.state("h'"), enc.selector("h")
         ph, nph = z3.Const("h|phase", w.psort), z3.Const("h'|phase", w.psort)
         inside = dd.member(pre, [pre[i] for i in keep] + [ph])
@@ -837,15 +837,15 @@ class _SetFormula:
     are the distinct prefixes of that length, each a row ``child + 2`` indexed by the
     next variable's value (0: no such child), and equal rows are one node."""
 
-    def __init__(self, enc: Encoding, rows, sizes: list | None = None):
-        """``rows``: an (n x kept variables) array of distinct states, in ``enc.keep``'s
-        order (or of other columns, each in ``0 .. sizes[c] - 1``)."""
+    def __init__(self, enc: Encoding, columns: list, sizes: list | None = None):
+        """``columns``: the kept variables of a set of distinct states, a variable at a
+        time in ``enc.keep``'s order (or other columns, each in ``0 .. sizes[c] - 1``)."""
         self.enc = enc
         if sizes is None:
             sizes = [enc.spec.variables[i].type.size for i in enc.keep]
         best = None
-        for order in (list(range(len(sizes))), _greedy_order(rows, sizes)):
-            levels = _diagram_levels(rows, sizes, order)
+        for order in (list(range(len(sizes))), _greedy_order(columns, sizes)):
+            levels = _diagram_levels(columns, sizes, order)
             count = sum(len(unique) for _, unique in levels)
             if best is None or count < best[2]:
                 best = (order, levels, count)
@@ -884,30 +884,29 @@ def _nodes(levels: list) -> list:
     return nodes
 
 
-def _diagram_levels(table, sizes: list, order: list | None = None) -> list:
-    """The nodes of the reduced trie of the distinct rows of ``table`` (children before
+def _diagram_levels(columns: list, sizes: list, order: list | None = None) -> list:
+    """The nodes of the reduced trie of the distinct rows ``columns`` make (children before
     parents; child -1: the accepting leaf) as arrays, a level at a time from the last
     variable: ``[(level, rows), ...]``, each row a node (its child ids + 2 by value), ids
     counted through the levels in this order.  Their number is the diagram's size, known
-    before any node is made a Python object.  ``order``: the columns of ``table`` (each
-    in ``0 .. sizes[c] - 1``) taken as the variables, in that order (default: all).
+    before any node is made a Python object.  ``order``: the columns (each in
+    ``0 .. sizes[c] - 1``) taken as the variables, in that order (default: all).
 
     Each row is read as one number in mixed radix, the first variable most significant,
     so that a prefix of a row is the number divided by the weight of the columns after
     it: one sort, then each level works on the distinct prefixes of the level below."""
     import numpy as np
 
-    n = len(table)
-    order = list(range(table.shape[1])) if order is None else list(order)
+    order = list(range(len(columns))) if order is None else list(order)
     sizes, m = [sizes[c] for c in order], len(order)
     if m == 0:
         return []
     if float(np.prod([float(s) for s in sizes])) >= 2.0 ** 62:  # too wide for an int64
-        return _diagram_levels_wide(table[:, order], sizes)
-    prefixes = np.zeros(n, np.int64)
+        return _diagram_levels_wide(np.column_stack([columns[c] for c in order]), sizes)
+    prefixes = np.zeros(len(columns[0]), np.int64)
     for level, c in enumerate(order):
         prefixes *= sizes[level]
-        prefixes += table[:, c]
+        prefixes += columns[c]
     prefixes.sort()
     prefixes = prefixes[_starts(prefixes)]  # the distinct rows, then shorter prefixes
     child = np.full(len(prefixes), -1, np.int64)  # per prefix: its node (-1: accept)
@@ -983,18 +982,17 @@ def distinct_rows(table, *, inverse: bool = False):
     return (rows, where.reshape(-1)) if inverse else rows
 
 
-def _greedy_order(rows, sizes: list) -> list[int]:
+def _greedy_order(columns: list, sizes: list) -> list[int]:
     """Column positions, the fewest distinct prefixes first (ties: the spec's order).
     A prefix is numbered by its rank among the distinct prefixes (so the numbers stay
     below the number of rows), and one more column's distinct values are counted by
     marking ``code * size + value`` in a table of booleans."""
     import numpy as np
 
-    if not len(rows) or not sizes:
+    n = len(columns[0]) if columns else 0
+    if not n or not sizes:
         return list(range(len(sizes)))
-    table = np.asarray(rows, dtype=np.int64)
-    columns = [np.ascontiguousarray(table[:, c]) for c in range(len(sizes))]
-    code, count = np.zeros(len(table), np.int64), 1
+    code, count = np.zeros(n, np.int64), 1
     order, rest = [], list(range(len(sizes)))
 
     def marks(c: int):
@@ -1002,7 +1000,7 @@ def _greedy_order(rows, sizes: list) -> list[int]:
         seen[code * sizes[c] + columns[c]] = True
         return seen
 
-    while rest and count < len(table):
+    while rest and count < n:
         best = min(rest, key=lambda c: (int(np.count_nonzero(marks(c))), c))
         seen = marks(best)
         rank = np.cumsum(seen) - 1
@@ -1041,12 +1039,12 @@ def certify_and_prove(spec: Spec, states, *, assume=(), keep=None, bits: bool = 
     is left out, for BMC to find its counterexample."""
     start = time.perf_counter()
     enc = encoding(spec, tuple(assume), None if keep is None else frozenset(keep), bits)
-    rows, why = _project(enc, states)
+    columns, count, why = _project(enc, states)
     if why:
         return False, why, {}
     z3 = enc.z3
     pre, post, sel = enc.state("c"), enc.state("d"), enc.selector("c")
-    dd = _SetFormula(enc, rows)
+    dd = _SetFormula(enc, columns)
     solver = z3.SolverFor(enc.logic)
     inside = dd.member(pre)  # built once, then renamed for the successor
     outside = z3.Not(z3.substitute(inside, *[(pre[i], post[i]) for i in enc.keep]))
@@ -1055,7 +1053,7 @@ def certify_and_prove(spec: Spec, states, *, assume=(), keep=None, bits: bool = 
         res = solver.check(outside, z3.Or([sel == i for i in group]))
         if res != z3.unsat:
             return False, _missed(enc, solver, res, pre, sel, post), {}
-    message = (f"certified: {len(rows)} states closed under {len(enc.live)} rules "
+    message = (f"certified: {count} states closed under {len(enc.live)} rules "
                f"({len(enc.keep)} variables)")
     proved = {}
     for prop in props:
@@ -1065,42 +1063,44 @@ def certify_and_prove(spec: Spec, states, *, assume=(), keep=None, bits: bool = 
         if bad is not None and solver.check(bad) == z3.unsat:
             proved[prop.name] = _result(
                 prop, enc, "proved", t, note=f"inductive invariant: the certified "
-                f"reachable set ({len(rows)} states) holds it")
+                f"reachable set ({count} states) holds it")
     log.debug("certified and proved %d properties in %.2fs", len(proved),
               time.perf_counter() - start)
     return True, message, proved
 
 
 def _project(enc: Encoding, states) -> tuple:
-    """The states on the kept variables (distinct rows of an array), or why they cannot
-    be.  ``states``: full-width state tuples, an array with a state a row, or the
+    """The states on the kept variables, distinct, a variable at a time in ``enc.keep``'s
+    order: ``(columns, number of states, "")``, or ``([], 0, why)`` when they cannot be.
+    ``states``: full-width state tuples, an array with a state a row, or the
     ``StateGraph`` of a slice that tracks no variable outside ``enc.keep`` (its states
     hold every other variable at its initial value, and differ on the kept ones)."""
     import numpy as np
 
     spec = enc.spec
-    if hasattr(states, "column") and set(states.model.keep) <= set(enc.keep):
-        rows = np.column_stack([states.column(i) for i in enc.keep]) if enc.keep else \
-            np.zeros((len(states), 0), np.int64)
-        if not (rows == np.asarray(spec.initial, np.int64)[list(enc.keep)]).all(axis=1).any():
-            return [], "the initial state is missing from the set"
-        return rows, ""
-    if hasattr(states, "column"):
-        states = states.table
-    if not isinstance(states, np.ndarray):
-        states = list(states)
-    table = np.asarray(states, dtype=np.int64).reshape(-1, len(spec.variables))
     initial = np.asarray(spec.initial, dtype=np.int64)
-    outside = [v.index for v in spec.variables if v.index not in enc.keep]
-    off_rows = np.flatnonzero((table[:, outside] != initial[outside]).any(axis=1))
-    if len(off_rows):
-        full = tuple(int(v) for v in table[off_rows[0]])
-        off = next(spec.variables[i].name for i in outside if full[i] != spec.initial[i])
-        return [], f"state {spec.decode(full)} sets {off}, outside the slice"
-    rows = distinct_rows(table[:, list(enc.keep)])
-    if not (rows == initial[list(enc.keep)]).all(axis=1).any():
-        return [], "the initial state is missing from the set"
-    return rows, ""
+    if hasattr(states, "column") and set(states.model.keep) <= set(enc.keep):
+        columns, count = [states.column(i) for i in enc.keep], len(states)
+    else:
+        if hasattr(states, "column"):
+            states = states.table
+        if not isinstance(states, np.ndarray):
+            states = list(states)
+        table = np.asarray(states, dtype=np.int64).reshape(-1, len(spec.variables))
+        outside = [v.index for v in spec.variables if v.index not in enc.keep]
+        off_rows = np.flatnonzero((table[:, outside] != initial[outside]).any(axis=1))
+        if len(off_rows):
+            full = tuple(int(v) for v in table[off_rows[0]])
+            off = next(spec.variables[i].name for i in outside if full[i] != spec.initial[i])
+            return [], 0, f"state {spec.decode(full)} sets {off}, outside the slice"
+        rows = distinct_rows(table[:, list(enc.keep)])
+        columns, count = [rows[:, c] for c in range(len(enc.keep))], len(rows)
+    at_start = np.ones(count, bool)
+    for i, column in zip(enc.keep, columns):
+        at_start &= column == initial[i]
+    if not at_start.any():
+        return [], 0, "the initial state is missing from the set"
+    return columns, count, ""
 
 
 def _missed(enc: Encoding, solver, res, pre: list, sel, post: list) -> str:

@@ -308,7 +308,7 @@ def test_the_decision_diagram_of_a_set_holds_exactly_its_rows(wide):
         rows = np.unique(np.column_stack([rng.integers(0, s, 12) for s in sizes]), axis=0)
         if wide:  # the same values, declared in domains whose product passes 2 ** 62
             sizes = [2 ** 16] * m
-        dd = symbolic._SetFormula(enc, rows, sizes)
+        dd = symbolic._SetFormula(enc, list(rows.T), sizes)
         xs = [z3.BitVec(f"x{i}", 20) for i in range(m)]
         member = dd.member(None, xs)
         inside = {tuple(r) for r in rows.tolist()}
@@ -316,7 +316,7 @@ def test_the_decision_diagram_of_a_set_holds_exactly_its_rows(wide):
             got = z3.simplify(z3.substitute(member, *[(x, z3.BitVecVal(v, 20))
                                                       for x, v in zip(xs, point)]))
             assert z3.is_true(got) == (point in inside), (sizes, point)
-        keyed = symbolic._diagram_levels(rows, sizes, dd.order)
+        keyed = symbolic._diagram_levels(list(rows.T), sizes, dd.order)
         by_columns = symbolic._diagram_levels_wide(rows[:, dd.order],
                                                    [sizes[c] for c in dd.order])
         assert [(lv, u.tolist()) for lv, u in keyed] == \
