@@ -274,10 +274,23 @@ def convert(source: str, fmt: str) -> bytes:
     return done.stdout
 
 
-def svg_inline(source: str) -> str:
-    """An SVG element to paste into HTML (no XML prolog, no doctype)."""
-    text = convert(source, "svg").decode()
-    return text[text.index("<svg"):]
+def convert_all(sources: list, fmt: str) -> list[bytes]:
+    """``convert`` of each DOT text, a ``dot`` process per core at once (each layout is
+    a process of its own, so threads are enough to keep the cores busy)."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    if len(sources) < 2:
+        return [convert(source, fmt) for source in sources]
+    with ThreadPoolExecutor(max_workers=min(len(sources), os.cpu_count() or 1)) as pool:
+        return list(pool.map(lambda source: convert(source, fmt), sources))
+
+
+def svgs_inline(sources: list) -> list[str]:
+    """Each DOT text as an SVG element to paste into HTML (no XML prolog, no doctype),
+    drawn side by side (``convert_all``)."""
+    texts = [svg.decode() for svg in convert_all(sources, "svg")]
+    return [text[text.index("<svg"):] for text in texts]
 
 
 class Written(list):
@@ -304,6 +317,7 @@ def write(sources: dict, out_dir, *, formats: tuple = ("dot", "svg"),
     if fmts and not drawable:
         written.message = NO_DOT
         log.warning(NO_DOT)
+    drawn: dict = {}  # path -> DOT text, the pictures to draw (all at once, below)
     for stem, source in sources.items():
         dot_path = out / f"{stem}.dot"
         unchanged = dot_path.is_file() and dot_path.read_text(encoding="utf-8") == source
@@ -313,6 +327,10 @@ def write(sources: dict, out_dir, *, formats: tuple = ("dot", "svg"),
         for fmt in fmts if drawable else ():
             path = out / f"{stem}.{fmt}"
             if not (unchanged and path.is_file()):
-                write_bytes(path, convert(source, fmt))
+                drawn[path] = source
             written.append(path)
+    for fmt in fmts:
+        paths = [p for p in drawn if p.suffix == f".{fmt}"]
+        for path, picture in zip(paths, convert_all([drawn[p] for p in paths], fmt)):
+            write_bytes(path, picture)
     return written

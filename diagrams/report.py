@@ -35,7 +35,7 @@ from .render import (
     fmt_value,
     have_dot,
     machine_dot,
-    svg_inline,
+    svgs_inline,
     trace_dot,
 )
 
@@ -129,13 +129,20 @@ def html_text(check_result, *, spec: Spec, diagrams: bool = True,
     """The report page as text; ``run_id`` (the run's output set) goes in a ``meta``."""
     parts = [_head(check_result, spec), _table(check_result), _problems(check_result)]
     cexs = [r for r in check_result.results if r.trace is not None]
-    parts.append(_counterexamples(cexs, spec, config, diagrams))
+    parts += _counterexamples(cexs, spec, config, diagrams)
     if diagrams:
-        parts.append(_diagrams(check_result, spec, config))
+        parts += _diagrams(check_result, spec, config)
+    figures = [p for p in parts if isinstance(p, _Figure)]
+    if figures and have_dot():  # every picture drawn at once, then put in its place
+        drawn = dict(zip(map(id, figures), svgs_inline([f.source for f in figures])))
+    else:
+        drawn = {id(f): f"<pre>{_e(f.source)}</pre>" for f in figures}
+    body = "".join(f"<div class='figure'>{drawn[id(p)]}</div>" if isinstance(p, _Figure)
+                   else p for p in parts)
     run = f'<meta name="hapair-run-id" content="{_e(run_id)}">' if run_id else ""
     return ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
             f"{run}<title>hapair check: {_e(check_result.spec)}</title><style>{CSS}</style>"
-            f"</head><body>{''.join(parts)}<script>{JS}</script></body></html>\n")
+            f"</head><body>{body}<script>{JS}</script></body></html>\n")
 
 
 def _e(text) -> str:
@@ -193,10 +200,11 @@ def _problems(res) -> str:
     return "".join(out)
 
 
-def _figure(source: str, drawable: bool) -> str:
-    if drawable:
-        return f"<div class='figure'>{svg_inline(source)}</div>"
-    return f"<div class='figure'><pre>{_e(source)}</pre></div>"
+class _Figure:
+    """A picture's place in the page, drawn from its DOT text when the page is made."""
+
+    def __init__(self, source: str):
+        self.source = source
 
 
 def step_data(trace, spec: Spec) -> dict:
@@ -232,12 +240,12 @@ def _stepper(r, spec: Spec) -> str:
             f"<script type='application/json' class='steps'>{data}</script></div>")
 
 
-def _counterexamples(results: list, spec: Spec, cfg: RenderConfig, diagrams: bool) -> str:
+def _counterexamples(results: list, spec: Spec, cfg: RenderConfig, diagrams: bool) -> list:
+    """The section's parts: HTML text, and a ``_Figure`` for each picture."""
     if not results:
-        return ""
-    drawable = diagrams and have_dot()
-    out = ["<h2>Counterexamples</h2>"]
-    if diagrams and not drawable:
+        return []
+    out: list = ["<h2>Counterexamples</h2>"]
+    if diagrams and not have_dot():
         out.append(f"<p class='note'>{_e(NO_DOT)}</p>")
     for r in results:
         kind = "lasso" if r.trace.loop is not None else "run"
@@ -246,23 +254,23 @@ def _counterexamples(results: list, spec: Spec, cfg: RenderConfig, diagrams: boo
         out.append(_stepper(r, spec))
         if diagrams:
             ir = x.trace_ir_of(r.trace, spec, title=f"counterexample to {r.name}")
-            out.append(_figure(trace_dot(ir, cfg), drawable))
-    return "".join(out)
+            out.append(_Figure(trace_dot(ir, cfg)))
+    return out
 
 
-def _diagrams(res, spec: Spec, cfg: RenderConfig) -> str:
+def _diagrams(res, spec: Spec, cfg: RenderConfig) -> list:
+    """The section's parts: HTML text, and a ``_Figure`` for each picture."""
     from .build import product_sources
 
-    drawable = have_dot()
-    out = ["<h2>Diagrams</h2>"]
-    if not drawable:
+    out: list = ["<h2>Diagrams</h2>"]
+    if not have_dot():
         out.append(f"<p class='note'>{_e(NO_DOT)}</p>")
     complete = {r.name for r in res.results} >= set(spec.properties)
     cov = x.coverage_of_dead(spec, res.dead_transitions) if complete else None
     for name in spec.machines:
         out.append(f"<h3>machine {_e(name)}</h3>")
-        out.append(_figure(machine_dot(x.machine_ir(spec, name, cov), cfg), drawable))
+        out.append(_Figure(machine_dot(x.machine_ir(spec, name, cov), cfg)))
     for stem, source in product_sources(spec, cfg).items():
         out.append(f"<h3>{_e(stem)}</h3>")
-        out.append(_figure(source, drawable))
-    return "".join(out)
+        out.append(_Figure(source))
+    return out
