@@ -12,6 +12,7 @@ import argparse
 import signal
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from hapair import validate_args
@@ -71,19 +72,25 @@ def cmd_check(args) -> int:
                        progress=lambda msg: status.update(msg))
     out.print(report.table(result))
     _print_stats(out, result)
-    with OutputSet() as outputs:  # one set, one run id, renamed into place together
-        written = _write_traces(sp, result, Path(args.out), args.emit_pytest, out, outputs)
-        if args.json:
-            outputs.write_json(args.json, {**report.to_json(result, sp),
-                                           "run_id": outputs.run_id})
-        if args.junit:
-            outputs.write_text(args.junit, report.to_junit(result, run_id=outputs.run_id))
-        if args.html:
-            from hapair.diagrams.report import html_text
-            outputs.write_text(args.html, html_text(result, spec=sp, run_id=outputs.run_id))
-        outputs.commit()
-    if args.diagrams:
-        _diagrams(Path(args.diagrams), out, png=False, spec=sp)
+    with ThreadPoolExecutor(max_workers=1) as beside:
+        # The diagrams depend on the spec alone: drawn beside the outputs of the run
+        # (much of either is waiting for a dot process), reported after them.
+        drawing = beside.submit(_draw, Path(args.diagrams), sp) if args.diagrams else None
+        with OutputSet() as outputs:  # one set, one run id, renamed into place together
+            written = _write_traces(sp, result, Path(args.out), args.emit_pytest, out,
+                                    outputs)
+            if args.json:
+                outputs.write_json(args.json, {**report.to_json(result, sp),
+                                               "run_id": outputs.run_id})
+            if args.junit:
+                outputs.write_text(args.junit, report.to_junit(result, run_id=outputs.run_id))
+            if args.html:
+                from hapair.diagrams.report import html_text
+                outputs.write_text(args.html, html_text(result, spec=sp,
+                                                        run_id=outputs.run_id))
+            outputs.commit()
+        if drawing is not None:
+            _report_drawn(Path(args.diagrams), out, *drawing.result())
     for line in written:
         out.print(line)
     out.print("[green]OK[/green]: every property has its expected verdict" if result.ok else
@@ -135,9 +142,16 @@ def _write_traces(sp, result, out_dir: Path, emit_dir, out, outputs) -> list[str
 
 
 def _diagrams(directory: Path, out, png: bool, spec=None) -> None:
+    _report_drawn(directory, out, *_draw(directory, spec, png))
+
+
+def _draw(directory: Path, spec, png: bool = False) -> tuple[list, str]:
     from hapair.diagrams import write_all
 
-    written, message = write_all(directory, png=png, spec=spec)
+    return write_all(directory, png=png, spec=spec)
+
+
+def _report_drawn(directory: Path, out, written: list, message: str) -> None:
     out.print(f"wrote {len(written)} diagram files to {directory}")
     if message:
         out.print(message)
