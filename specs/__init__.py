@@ -111,6 +111,11 @@ def load(source: str = "vsg", bounds: dict | None = None):
     from hapair.spec.schema import Spec
 
     data, origin = read(source)
-    sp = Spec.load(data, bounds)
+    try:
+        sp = Spec.load(data, bounds)
+    except SpecError as exc:  # a file's problem says which file, as its syntax errors do
+        if origin in BUILTIN:
+            raise
+        raise SpecError(f"{origin}: {exc}") from None
     sp.source = origin
     return sp

@@ -1,5 +1,5 @@
 """Fuzzing every surface a user reaches (issue 10): the console, each file the CLI reads
-(properties, hapair traces, ITF traces), every flag, and an output set cut short.
+(specs, properties, hapair traces, ITF traces), every flag, and an output set cut short.
 
 The property, for each input: the exit code is 0, 1 or 2 as documented; exit 2 is
 exactly one line on stderr; there is never a traceback; no file is left that
@@ -7,7 +7,9 @@ contradicts the others.  Each surface runs in-process with a fixed budget (100
 examples, derandomized); ``pytest -m long tests/test_fuzz.py`` runs 10,000 a surface.
 Work that would take seconds (a checker run, an exploration, drawing) is replaced by a
 stub that raises ``Reached``: the flags were accepted, and the run would have begun.
-(``--spec`` files are not fuzzed here: that flag is not on this branch yet.)
+Spec files are TOML, YAML and JSON ones made from the built-in ``vrrp`` and ``trio``
+specs by a few edits anywhere in them; a ``.py`` spec is the user's own program, which
+``--spec`` runs, so it is not fuzzed (its exceptions are one line: ``tests/test_spec_format``).
 """
 
 from __future__ import annotations
@@ -238,6 +240,86 @@ def test_fuzz_properties_file(quick, tmp_path, data):
     assert code is None or code == 2  # loading succeeds or fails; 'Zz' is never there
 
 
+# -- files the CLI reads: specs ---------------------------------------------------------------
+
+SPEC_SOURCES = {name: hapair.specs.read(name)[0] for name in ("vrrp", "trio")}
+SPEC_TEXTS = {".toml": (Path(hapair.specs.__file__).parent / "vrrp.toml").read_text(),
+              ".yaml": (Path(hapair.specs.__file__).parent / "trio.yaml").read_text()}
+
+
+def _places(doc, at=()):
+    """Every place in a nested document: the path of keys and indexes to it."""
+    yield at
+    inside = doc.items() if isinstance(doc, dict) else \
+        enumerate(doc) if isinstance(doc, list) else ()
+    for key, value in inside:
+        yield from _places(value, (*at, key))
+
+
+@st.composite
+def spec_documents(draw):
+    """A built-in spec's data with up to four edits: a value replaced (by any JSON value
+    or an expression), a key or item removed, an unknown key added."""
+    doc = copy.deepcopy(SPEC_SOURCES[draw(st.sampled_from(sorted(SPEC_SOURCES)))])
+    for _ in range(draw(st.integers(0, 4))):
+        *parent, last = draw(st.sampled_from([p for p in _places(doc) if p]))
+        holder = doc
+        for key in parent:
+            holder = holder[key]
+        edit = draw(st.sampled_from(["replace", "expression", "remove", "add"]))
+        if edit == "remove":
+            del holder[last]
+        elif edit == "add" and isinstance(holder, dict):
+            holder[draw(st.text(max_size=6))] = draw(json_values)
+        else:
+            holder[last] = draw(expressions if edit == "expression" else json_values)
+    return doc
+
+
+def _spec_text(doc, suffix: str) -> bytes:
+    import yaml
+
+    return (yaml.safe_dump(doc) if suffix == ".yaml" else json.dumps(doc)).encode()
+
+
+@st.composite
+def _text_edits(draw, text: str) -> bytes:
+    """A spec file's text with a few lines removed, repeated or cut short."""
+    lines = text.splitlines(keepends=True)
+    for _ in range(draw(st.integers(1, 3))):
+        i = draw(st.integers(0, len(lines) - 1))
+        edit = draw(st.sampled_from(["remove", "repeat", "cut", "replace"]))
+        if edit == "remove":
+            del lines[i]
+        elif edit == "repeat":
+            lines.insert(i, lines[i])
+        elif edit == "cut":
+            lines[i] = lines[i][:draw(st.integers(0, len(lines[i])))]
+        else:
+            lines[i] = draw(st.text(max_size=30)) + "\n"
+    return "".join(lines).encode("utf-8", "surrogatepass")
+
+
+spec_files = st.one_of(
+    st.tuples(st.sampled_from([".json", ".yaml"]), spec_documents()).map(
+        lambda c: (c[0], _spec_text(c[1], c[0]))),
+    st.sampled_from(sorted(SPEC_TEXTS)).flatmap(
+        lambda suffix: _text_edits(SPEC_TEXTS[suffix]).map(lambda b: (suffix, b))),
+    st.tuples(st.sampled_from([".toml", ".yaml", ".json"]),
+              _file_bytes(json_values)))
+
+
+@FAST
+@given(spec_files)
+def test_fuzz_spec_file(quick, tmp_path, case):
+    suffix, data = case
+    path = _workdir(tmp_path) / f"spec{suffix}"
+    path.write_bytes(data)
+    code, out, err = _run_cli(["check", "--spec", str(path), "--property", "Zz"])
+    _assert_documented(code, out, err)
+    assert code is None or code == 2  # loading succeeds or fails; 'Zz' is never there
+
+
 # -- files the CLI reads: hapair traces and ITF -----------------------------------------------
 
 GOOD_STEPS = [{"event": None, "node": None, "state": {"n1.state": "off"}},
@@ -424,14 +506,16 @@ def test_fuzz_interrupted_output_set(tmp_path, names, stop):
 # -- the long run: 10,000 examples a surface ----------------------------------------------------
 
 @pytest.mark.long
-@pytest.mark.parametrize("surface", ["console", "properties", "replay", "diagram", "flags",
-                                     "outputs"])
+@pytest.mark.parametrize("surface", ["console", "specs", "properties", "replay", "diagram",
+                                     "flags", "outputs"])
 def test_fuzz_10000_examples_a_surface(request, surface, tmp_path):
     fixtures = {"console": "quick_lab", "outputs": None}.get(surface, "quick")
     if fixtures:
         request.getfixturevalue(fixtures)
     bodies = {
         "console": given(*console_cases)(lambda d, o, s: _check_console(d, o, s, tmp_path)),
+        "specs": given(spec_files)(
+            lambda case: test_fuzz_spec_file.hypothesis.inner_test(None, tmp_path, case)),
         "properties": given(property_files)(
             lambda data: test_fuzz_properties_file.hypothesis.inner_test(None, tmp_path, data)),
         "replay": given(_file_bytes(traces))(

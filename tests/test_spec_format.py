@@ -262,8 +262,8 @@ def test_a_spec_file_with_an_effect_out_of_its_domain_exits_2_naming_machine_and
     path.write_text("SPEC = " + repr(data) + "\n")
     code, err = exit_and_stderr(capsys, ["check", "--spec", str(path)])
     assert code == 2 and err.count("\n") == 1
-    assert err.startswith("hapair: error: machine 'stateless', failed --restart_stateless--> "
-                          "running (effect on self.restarts)")
+    assert err.startswith(f"hapair: error: {path}: machine 'stateless', failed "
+                          "--restart_stateless--> running (effect on self.restarts)")
 
 
 @pytest.mark.parametrize("suffix,text", [
