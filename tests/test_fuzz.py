@@ -396,20 +396,23 @@ COMMANDS = ["check", "explore", "export", "replay", "diagrams", "diagram", "cons
 FLAGS = ["--property", "--properties", "--engine", "--strict", "--assume", "--no-assumptions",
          "--liveness-depth", "--reference", "--bound", "--json", "--junit", "--html", "--out",
          "--emit-pytest", "--diagrams", "--promela", "--trace", "--png", "--standalone",
-         "--script", "-h", "--", "-"]
+         "--script", "--spec", "-h", "--", "-"]
 VALUES = ["", "NoDualActive", "Nope", "explicit", "z3", "spin", "no_partition", "calm", "0",
           "6", "64", "65", "-1", "100000", "MAX_RESTARTS=2", "MAX_RESTARTS=1001", "NOPE=1",
           "MAX_RESTARTS=²", "MAX_RESTARTS=", "=2", "{dir}", "{dir}/a.json", "{dir}/new/b.xml",
           "{dir}/fifo", "{dir}/link", "{dir}/file", "{dir}/file/x", "/proc/hapair-x",
-          "{dir}/" + "x" * 300, "a\x00b", "\udcff", "{dir}/props.json", "{dir}/t.trace.json"]
+          "{dir}/" + "x" * 300, "a\x00b", "\udcff", "{dir}/props.json", "{dir}/t.trace.json",
+          "vsg", "vrrp", "trio", "{dir}/spec.toml", "{dir}/spec.py"]
 tokens = st.one_of(st.sampled_from(FLAGS), st.sampled_from(VALUES), odd_numbers, digits,
                    st.text(max_size=6))
 FLAGS_OF = {"check": ["--property", "--properties", "--engine", "--strict", "--assume",
                       "--no-assumptions", "--liveness-depth", "--reference", "--bound",
-                      "--json", "--junit", "--html", "--out", "--emit-pytest", "--diagrams"],
-            "explore": ["--bound", "--assume", "--reference"],
-            "export": ["--promela", "--promela", "--assume", "--bound"],
-            "replay": ["{dir}/t.trace.json", "--bound"], "diagrams": ["--out", "--png"],
+                      "--json", "--junit", "--html", "--out", "--emit-pytest", "--diagrams",
+                      "--spec"],
+            "explore": ["--bound", "--assume", "--reference", "--spec"],
+            "export": ["--promela", "--promela", "--assume", "--bound", "--spec"],
+            "replay": ["{dir}/t.trace.json", "--bound", "--spec"],
+            "diagrams": ["--out", "--png", "--spec"],
             "diagram": ["--trace", "--out"], "console": ["--standalone", "--script"],
             "bogus": FLAGS}
 
@@ -429,6 +432,8 @@ def _flag_workdir(base: Path) -> Path:
     (d / "file").write_text("x")
     (d / "link").symlink_to(d / "file")
     (d / "props.json").write_text('[{"name": "T", "kind": "always", "expr": "True"}]')
+    (d / "spec.toml").write_text(SPEC_TEXTS[".toml"])
+    (d / "spec.py").write_text("SPEC = 1\n")
     (d / "t.trace.json").write_text(json.dumps({"format": "hapair-trace/1", "spec": "vsg",
                                                 "property": "NoDualActive",
                                                 "steps": GOOD_STEPS[:1]}))
