@@ -315,7 +315,7 @@ class Spec:
             d = known_keys(where, decl.get(picture, {}), {"assume", "by", "title"})
             by, assume = d.get("by", list(default)), d.get("assume", [])
             for name in (by if isinstance(by, list) else [None]):
-                if name not in self.by_name:
+                if not isinstance(name, str) or name not in self.by_name:
                     raise SpecError(f"{where}: 'by' must list variables, got {name!r:.40}"
                                     + (_near(name, self.by_name) if isinstance(name, str)
                                        else ""))

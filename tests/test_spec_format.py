@@ -246,6 +246,9 @@ def test_conditions_and_unless_as_lists_work_as_in_pytransitions():
                                                          "'role'?)"),
     (lambda d: d["bounds"].update(MAX_RESTARTS=10**6), "whole number 0..1000"),
     (lambda d: d["diagrams"]["quotient"].update(by=["n1.stat"]), "did you mean 'n1.state'?"),
+    # the long fuzz run of spec files (issue 10): a list where a variable's name goes
+    (lambda d: d["diagrams"]["quotient"].update(by=[[], "n2.state"]),
+     "spec 'diagrams' quotient: 'by' must list variables, got []"),
 ])
 def test_every_key_is_known_or_refused(edit, expect):
     assert expect in refused(vsg_with(edit))
