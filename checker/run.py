@@ -58,10 +58,9 @@ def check(spec: Spec, *, only: tuple | None = None, engines: tuple = ENGINES,
 
     Each slice is one task (explore it, decide its properties, and with z3 certify its
     state set and search its reachable and scenario properties), run with z3's other
-    proofs in ``jobs``
-    worker processes (default: up to two), the longest queued first; ``jobs=1`` keeps
-    everything in this process, and only then are the state graphs kept in the result
-    (``result.graphs``, ``result.explored()``), as in a run without z3.
+    proofs in ``jobs`` worker processes (default: up to two), the longest queued first;
+    ``jobs=1`` keeps everything in this process, and only then are the state graphs kept
+    in the result (``result.graphs``, ``result.explored()``), as in a run without z3.
     The explicit engine explores with the packed NumPy search, or with the plain BFS
     (``reference=True``); both give the same graph.  ``progress(message)`` is called as
     slices are explored and proofs run.  z3's answers come from the proof cache
@@ -110,8 +109,9 @@ def check(spec: Spec, *, only: tuple | None = None, engines: tuple = ENGINES,
 def _queue(z3work, groups: dict, inside: dict, nested: dict, how: tuple,
            depths: tuple) -> dict:
     """Queue every slice's task and every z3 proof, the longest first: the certificates
-    (widest slices first) and the scenarios' searches for what they avoid, then the
-    other slices and the other proofs.  Returns each slice's task."""
+    (widest slices first) and, without the explicit engine, the scenarios' searches for
+    what they avoid; then the other slices and the other proofs.  Returns each slice's
+    task."""
     order = sorted(groups, key=lambda s: -len(s.keep))
     if z3work.active and how[0]:  # reachable and scenario: z3 in their slice's task
         z3work.handed.update({p.name: sl for sl in order for p in groups[sl]
