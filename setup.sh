@@ -17,7 +17,8 @@ python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]} (Debian packages)"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+  # (through env: sudo's env_reset would drop a variable set in front of it)
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 # A .venv left without pip (made before python3-venv was installed) is made again.
 .venv/bin/python -m pip --version >/dev/null 2>&1 || python3 -m venv --clear .venv

@@ -500,9 +500,10 @@ def _main(argv: list[str]) -> int:
         import os
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except OSError as exc:
-        where = validate_args.one_line(str(exc.filename or ""))
-        print(f"hapair: error: {where}: {exc.strerror}", file=sys.stderr)
+    except OSError as exc:  # a file's error names the file; another says what failed
+        where = validate_args.one_line(str(exc.filename)) if exc.filename else \
+            f"the system refused an operation ({type(exc).__name__})"
+        print(f"hapair: error: {where}: {exc.strerror or _one_line(exc)}", file=sys.stderr)
         return 2
     except SystemExit as exc:  # --help (argparse has printed it)
         return exc.code if isinstance(exc.code, int) else 0

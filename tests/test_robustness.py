@@ -542,3 +542,19 @@ def test_ctrl_c_on_the_whole_process_group_prints_no_traceback(tmp_path):
     err = proc.stderr.read()
     assert proc.returncode == 130 and "Traceback" not in err and err.count("\n") <= 1, err
     assert _gone(workers)
+
+
+def test_an_os_error_with_no_file_says_what_failed(monkeypatch, capsys):
+    # The fresh Debian 12 run (issue 10): a /dev/shm the user cannot write made z3's
+    # worker pool fail with a PermissionError that names no file, and the line read
+    # "hapair: error: : Permission denied".
+    import hapair.checker.run
+
+    def refused(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(hapair.checker.run, "check", refused)
+    code, _, err = _run(["check", "--property", "NoDualActive"], capsys)
+    _one_line_error(code, err, "the system refused an operation (PermissionError)",
+                    "Permission denied")
+    assert ": :" not in err
