@@ -212,17 +212,11 @@ def _projection_keys(table, keep: list, sizes: list, *, distinct: bool = False):
         keys += column(i) * weight
         weight *= sizes[i]
     keys.sort()
-    return keys if distinct else _distinct_sorted(keys)
-
-
-def _distinct_sorted(keys):
-    """``np.unique`` of an already sorted array (one pass; NumPy's own hashes first)."""
-    if len(keys) < 2:
+    if distinct:
         return keys
-    first = np.empty(len(keys), bool)
-    first[0] = True
-    np.not_equal(keys[1:], keys[:-1], out=first[1:])
-    return keys[first]
+    from .symbolic import run_starts  # NumPy only (z3 is imported when first used)
+
+    return keys[run_starts(keys)]  # np.unique of sorted keys (it would hash them first)
 
 
 def _explore(spec: Spec, sl: Slice, progress, reference: bool) -> StateGraph:

@@ -908,13 +908,13 @@ def _diagram_levels(columns: list, sizes: list, order: list | None = None) -> li
         prefixes *= sizes[level]
         prefixes += columns[c]
     prefixes.sort()
-    prefixes = prefixes[_starts(prefixes)]  # the distinct rows, then shorter prefixes
+    prefixes = prefixes[run_starts(prefixes)]  # the distinct rows, then shorter prefixes
     child = np.full(len(prefixes), -1, np.int64)  # per prefix: its node (-1: accept)
     levels: list = []
     base = 0
     for level in range(m - 1, -1, -1):
         parent, value = np.divmod(prefixes, sizes[level])
-        first = _starts(parent)
+        first = run_starts(parent)
         group = np.cumsum(first) - 1
         grid = np.zeros((group[-1] + 1, sizes[level]), np.int64)
         grid[group, value] = child + 2
@@ -925,7 +925,7 @@ def _diagram_levels(columns: list, sizes: list, order: list | None = None) -> li
     return levels
 
 
-def _starts(ordered):
+def run_starts(ordered):
     """Where each run of equal values of a sorted array begins (a Boolean mask)."""
     import numpy as np
 
