@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hapair.model import Model
-from hapair.spec.lang import Node
+from hapair.spec.lang import Node, interval
 
 from .results import Trace, TraceStep
 
@@ -177,9 +177,12 @@ class _Gen:
         if node.type.kind == "bool":
             b = self.boolean(node, env, memo)
             return {"True": "1", "False": "0"}.get(b) or \
-                self.temp((node, "i"), f"{b}.astype(np.int16)", memo)
+                self.temp((node, "i"), f"np.asarray({b}, dtype=np.int16)", memo)
         if op == "arith":
             x, y = (self.value(n, env, memo) for n in a)
+            lo, hi = interval(node)
+            if lo < -(1 << 14) or hi >= 1 << 14:  # past int16: compute in int64
+                x = f"np.asarray({x}, dtype=np.int64)"
             return self.temp((node, "i"), f"({x} {node.data} {y})", memo)
         if op == "ite":
             c = self.boolean(a[0], env, memo)

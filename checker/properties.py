@@ -149,17 +149,22 @@ def _scenario_level(frontier, csr: tuple, width: int, moves: tuple, backs: tuple
     edges = _out_edges(ptr, sid)
     at = np.repeat(np.arange(len(frontier)), ptr[sid + 1] - ptr[sid])
     r, b, k = edge_rule[edges], edge_dst[edges].astype(np.int64), k[at]  # b * width: int64
-    advance = listed[r, k] & ~is_internal[r]  # the next listed action (internal: a step)
-    if advance.any():  # a listed step: from a state meeting its precondition
+    advance = listed[r, k]  # the next listed action, from a state meeting its precondition
+    if advance.any():
         ok = np.zeros(len(r), bool)
         for j, cond in enumerate(conds):
             here = advance & (k == j)
             ok[here] = cond[sid[at[here]]]
         advance &= ok
-    keep = is_internal[r] | advance
-    to = b[keep] * width + k[keep] + advance[keep]
+    # An internal step keeps the count; a listed one advances it; a listed internal
+    # action may do either (the reference semantics: ``spec.reference``).
+    stay, move = np.flatnonzero(is_internal[r]), np.flatnonzero(advance)
+    order = np.argsort(np.concatenate([stay * 2, move * 2 + 1]), kind="stable")
+    edge = np.concatenate([stay, move])[order]  # in edge order: the queue's order
+    to = b[edge] * width + k[edge] + np.concatenate([0 * stay, 1 + 0 * move])[order]
+    src_at, rule_of = at[edge], r[edge]
     fresh = back[to] == -2
-    to, src, rule = to[fresh], frontier[at[keep][fresh]], r[keep][fresh]
+    to, src, rule = to[fresh], frontier[src_at[fresh]], rule_of[fresh]
     to, first = np.unique(to, return_index=True)
     order = np.argsort(first)
     to, first = to[order], first[order]
@@ -358,7 +363,7 @@ def _fair_trap(g: StateGraph, inside):
         a = int(stuck[0])
         return a, [a], []  # no internal step: the run may stay here forever
     enabled: dict = {}
-    sub = nx.DiGraph()
+    sub = nx.MultiDiGraph()  # one edge per action: two self-loops are two actions taken
     for a in region.tolist():
         out = [(r, b) for r, b in _out(g, a) if internal[r]]
         enabled[a] = {model.spec.rules[r].action for r, _ in out}
@@ -381,27 +386,25 @@ def _fair_cycle(inner, need: set, model):
 
     start = min(inner.nodes)
     ids, rules, here = [start], [], start
+    edges = sorted((a, b, d["rule"]) for a, b, d in inner.edges(data=True))
     targets = []
     for action in sorted(need, key=str):
-        for a, b, d in sorted(inner.edges(data=True)):
-            if model.spec.rules[d["rule"]].action == action:
-                targets.append((a, b, d["rule"]))
-                break
+        targets += [e for e in edges if model.spec.rules[e[2]].action == action][:1]
     if not targets:
-        b = min(inner.successors(start))
-        targets.append((start, b, inner.edges[start, b]["rule"]))
-    for a, b, r in targets:
-        path = nx.shortest_path(inner, here, a)
+        targets = [next(e for e in edges if e[0] == start)]
+
+    def walk(frm: int, to: int) -> None:
+        path = nx.shortest_path(inner, frm, to)
         for x, y in zip(path, path[1:]):
             ids.append(y)
-            rules.append(inner.edges[x, y]["rule"])
+            rules.append(min(d["rule"] for d in inner.get_edge_data(x, y).values()))
+
+    for a, b, r in targets:
+        walk(here, a)
         ids.append(b)
         rules.append(r)
         here = b
-    path = nx.shortest_path(inner, here, start)
-    for x, y in zip(path, path[1:]):
-        ids.append(y)
-        rules.append(inner.edges[x, y]["rule"])
+    walk(here, start)
     return start, ids, rules
 
 

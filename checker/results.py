@@ -51,12 +51,9 @@ class PropertyResult:
 
     @property
     def ok(self) -> bool:
-        """The verdict is the expected one (a proof, or the expected violation)."""
-        if self.verdict == "vacuous":
-            return False
-        if self.expect == "violated":
-            return self.verdict == "violated"
-        return self.verdict in ("proved", "holds to depth")
+        """The verdict is the expected one: a proof, or the expected violation.  A
+        bounded result ("holds to depth"), "unknown" and "vacuous" are never ok."""
+        return self.verdict == ("violated" if self.expect == "violated" else "proved")
 
 
 @dataclass
@@ -157,7 +154,21 @@ class CheckResult:
 
     @property
     def ok(self) -> bool:
-        return (all(r.ok for r in self.results) and not self.disagreements
-                and not (self.strict and self.dead_transitions)
-                and "FAILED" not in self.certificate
-                and not any(s.deadlocks for s in self.slices))
+        return not self.failures()
+
+    def failures(self) -> list[str]:
+        """Why the run is not OK, one line each (empty: it is OK)."""
+        out = [f"{r.name} ({r.engine}): {r.verdict}, expected "
+               f"{'a violation' if r.expect == 'violated' else 'a proof'}"
+               for r in self.results if not r.ok]
+        out += [f"the engines disagree on {name}" for name in self.disagreements]
+        if self.strict and self.dead_transitions:
+            out.append(f"{len(self.dead_transitions)} dead transitions (--strict)")
+        if "FAILED" in self.certificate:
+            out.append(f"certificate: {self.certificate}")
+        stuck = [s for s in self.slices if s.deadlocks]
+        if stuck:
+            s = max(stuck, key=lambda s: s.deadlocks)
+            out.append(f"{s.deadlocks} deadlocks (reachable states where no action is "
+                       f"enabled), assuming {', '.join(s.assume) or 'nothing'}")
+        return out

@@ -30,16 +30,6 @@ log = logging.getLogger(__name__)
 ENGINES = ("explicit", "z3")
 
 
-def with_assumptions(spec: Spec, assume: tuple) -> None:
-    """Check every property under exactly ``assume`` instead of its own assumptions
-    (``hapair check --assume NAME`` / ``--no-assumptions``)."""
-    import dataclasses
-
-    spec.without(assume)  # names every unknown assumption
-    for name, p in list(spec.properties.items()):
-        spec.properties[name] = dataclasses.replace(p, assume=tuple(assume))
-
-
 def select(spec: Spec, only: tuple | None) -> list[Property]:
     if not only:
         return list(spec.properties.values())
@@ -351,8 +341,9 @@ def _prove(name: str, assume: tuple, keep: frozenset, depth: int,
     prop = spec.properties[name]
     if prop.kind in ("reachable", "scenario"):  # BMC: the shortest witness
         return symbolic.witness(spec, prop, depth, assume=assume, keep=keep)
-    if prop.kind == "leads_to":  # bounded: the shortest fair lasso, if one is that short
-        return symbolic.lasso_bmc(spec, prop, liveness_depth, assume=assume, keep=keep)
+    if prop.kind == "leads_to":  # a short fair lasso, else liveness to safety (Spacer)
+        return symbolic.decide_leads_to(spec, prop, liveness_depth, assume=assume, keep=keep,
+                                        trace_depth=depth)
     if prop.expect == "violated" or refuted:  # BMC finds the shortest run directly
         r = symbolic.bmc(spec, prop, depth, assume=assume, keep=keep)
         if r.verdict == "violated":

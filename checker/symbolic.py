@@ -283,15 +283,27 @@ def encoding(spec: Spec, assume: tuple, keep: frozenset | None, bits: bool) -> E
 
 
 def _largest(spec: Spec) -> int:
-    """The largest number a rule or property of ``spec`` mentions or stores."""
-    trees = [r.guard for r in spec.rules] + [e for r in spec.rules for _, e in r.effects]
+    """The largest magnitude any value of ``spec`` can take: every domain, and every
+    number a rule, a domain check or a property can compute (``interval`` of each
+    subterm: ``a + b + c`` can exceed each of its parts).  The bit-vectors are wide
+    enough for it, so no term wraps."""
+    from hapair.spec.lang import interval
+
+    trees = [t for r in spec.rules for t in (r.guard, r.fires, r.domain) if t is not None]
+    trees += [e for r in spec.rules for _, e in r.effects]
     for p in spec.properties.values():
-        trees += [t for t in (p.expr, p.p, p.q, *p.require) if t is not None]
+        trees += [t for t in (p.expr, p.p, p.q, p.avoids, *p.require) if t is not None]
+        trees += [c for *_, c in p.steps if c is not None]
     out = max(v.type.size for v in spec.variables)
+    seen: set = set()
     while trees:
         t = trees.pop()
-        if t.op == "const":
-            out = max(out, abs(int(t.data)))
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        if t.type.kind == "int" and t.op in ("const", "arith", "ite", "min", "max"):
+            lo, hi = interval(t)
+            out = max(out, abs(lo), abs(hi))
         trees.extend(t.args)
     return out
 
@@ -643,10 +655,8 @@ def witness(spec: Spec, prop: Property, depth: int, *, assume=None, keep=None,
     them meets is out of reach: no BMC or Spacer for it.
 
     >>> from hapair import spec
-    >>> sp = spec.load()
-    >>> sp.add_property({"name": "BothUp", "kind": "reachable",
-    ...                  "expr": "n1_active and n2.state == 'ha_standby'"}).kind
-    'reachable'
+    >>> sp = spec.load().with_property({"name": "BothUp", "kind": "reachable",
+    ...                                 "expr": "n1_active and n2.state == 'ha_standby'"})
     >>> r = witness(sp, sp.properties["BothUp"], 10)
     >>> r.verdict, len(r.witness)
     ('proved', 5)
@@ -1048,9 +1058,11 @@ def certify_and_prove(spec: Spec, states, *, assume=(), keep=None, bits: bool = 
     solver = z3.SolverFor(enc.logic)
     inside = dd.member(pre)  # built once, then renamed for the successor
     outside = z3.Not(z3.substitute(inside, *[(pre[i], post[i]) for i in enc.keep]))
-    solver.add(inside, enc.step(pre, sel, post))
+    step = enc.step(pre, sel, post)
+    solver.add(inside)  # the step only where a query needs it: a state with no
+    # successor (a deadlock) must still answer for an invariant
     for group in ([[i] for i in enc.live] if per_rule else [enc.live]):
-        res = solver.check(outside, z3.Or([sel == i for i in group]))
+        res = solver.check(step, outside, z3.Or([sel == i for i in group]))
         if res != z3.unsat:
             return False, _missed(enc, solver, res, pre, sel, post), {}
     message = (f"certified: {count} states closed under {len(enc.live)} rules "
@@ -1058,9 +1070,9 @@ def certify_and_prove(spec: Spec, states, *, assume=(), keep=None, bits: bool = 
     proved = {}
     for prop in props:
         t = time.perf_counter()
-        bad = enc.bad_state(prop, pre) if is_state_property(prop) else \
-            enc.bad_step(prop, pre, sel, post) if prop.kind == "action" else None
-        if bad is not None and solver.check(bad) == z3.unsat:
+        bad = [enc.bad_state(prop, pre)] if is_state_property(prop) else \
+            [step, enc.bad_step(prop, pre, sel, post)] if prop.kind == "action" else None
+        if bad is not None and solver.check(*bad) == z3.unsat:
             proved[prop.name] = _result(
                 prop, enc, "proved", t, note=f"inductive invariant: the certified "
                 f"reachable set ({count} states) holds it")
@@ -1117,3 +1129,83 @@ def _missed(enc: Encoding, solver, res, pre: list, sel, post: list) -> str:
 
     return (f"missed successor: rule {i} ({r.transition.label}, on {where}) leads from "
             f"{show(pre)} to {show(post)}, which is not in the set")
+
+
+def _fair_lasso_spacer(enc: Encoding, prop: Property, timeout_ms: int = 60_000) -> str:
+    """Liveness to safety (Biere, Artho, Schuppan 2002), decided by Spacer: a leads-to
+    property fails exactly when some state of ``region`` (reachable, then from a P-state
+    through non-Q states) has no internal step, or when a copy of a region state ``s0``
+    saved on the way comes back to ``s0`` by internal steps through non-Q states that
+    serve every internal action (took it, or passed a state where it is disabled).
+    "proved" (no such run: the property holds on every reachable state), "violated", or
+    "unknown" (Spacer gave up within ``timeout_ms``)."""
+    z3, lasso = enc.z3, Lasso(enc, prop)
+    keep, actions = list(enc.keep), list(lasso.internal)
+    s, t, s0, sel = enc.state("a"), enc.state("b"), enc.state("o"), enc.selector("a")
+    f = [z3.Bool(f"f{j}") for j in range(len(actions))]
+    moved = z3.Bool("moved")
+    sorts = [enc.sort] * len(keep)
+    reach = z3.Function("reach", *sorts, z3.BoolSort())
+    region = z3.Function("region", *sorts, z3.BoolSort())
+    loop = z3.Function("loop", *sorts, *sorts, *[z3.BoolSort()] * (len(f) + 1), z3.BoolSort())
+    bad = z3.Function("bad", z3.BoolSort())
+    fp = z3.Fixedpoint()
+    fp.set(engine="spacer", timeout=timeout_ms)
+    for rel in (reach, region, loop, bad):
+        fp.register_relation(rel)
+    fp.declare_var(*[x[i] for x in (s, t, s0) for i in keep], sel, *f, moved)
+
+    def at(rel, x: list):
+        return rel(*[x[i] for i in keep])
+
+    def disabled(x: list, j: int):
+        return z3.Not(lasso.enabled(x, id(x), actions[j]))
+
+    p, q = (Translator(s, enc.num).formula(e) for e in (prop.p, prop.q))
+    q_next = Translator(t, enc.num).formula(prop.q)
+    step, internal = enc.step(s, sel, t), disjunction(z3, [sel == r for r in lasso.internal_rules])
+    fp.rule(at(reach, [enc.num(enc.spec.initial[i]) for i in range(enc.width)]))
+    fp.rule(at(reach, t), [at(reach, s), enc.domain(s), step])
+    fp.rule(at(region, s), [at(reach, s), p, z3.Not(q)])
+    fp.rule(at(region, t), [at(region, s), step, z3.Not(q_next)])
+    fp.rule(bad(), [at(region, s), *[disabled(s, j) for j in range(len(actions))]])
+    fp.rule(loop(*[s[i] for i in keep], *[s[i] for i in keep],
+                 *[disabled(s, j) for j in range(len(actions))], z3.BoolVal(False)),
+            [at(region, s)])
+    served = [z3.Or(f[j], *[sel == r for r in lasso.internal[a] if enc.effects[r]],
+                    disabled(t, j)) for j, a in enumerate(actions)]
+    fp.rule(loop(*[s0[i] for i in keep], *[t[i] for i in keep], *served, z3.BoolVal(True)),
+            [loop(*[s0[i] for i in keep], *[s[i] for i in keep], *f, moved), step, internal,
+             z3.Not(q_next)])
+    fp.rule(bad(), [loop(*[s0[i] for i in keep], *[s[i] for i in keep], *f, moved), moved,
+                    *[s[i] == s0[i] for i in keep], *f])
+    res = fp.query(bad())
+    if res == z3.unsat:
+        return "proved"
+    return "violated" if res == z3.sat else "unknown"
+
+
+def decide_leads_to(spec: Spec, prop: Property, depth: int, *, assume=None, keep=None,
+                    trace_depth: int = 30) -> PropertyResult:
+    """A leads-to property, decided completely: BMC for a short fair lasso (up to
+    ``depth`` steps), then liveness-to-safety with Spacer for a proof; a violation Spacer
+    finds is shown by a longer lasso search (up to ``trace_depth``).  The verdict is
+    "proved", "violated", or "unknown" when z3 gives up: never "holds to depth"."""
+    start = time.perf_counter()
+    short = lasso_bmc(spec, prop, depth, assume=assume, keep=keep)
+    if short.verdict == "violated":
+        return short
+    enc = _setup(spec, prop, assume, keep)
+    verdict = _fair_lasso_spacer(enc, prop)
+    if verdict == "proved":
+        return _result(prop, enc, "proved", start, note="liveness to safety: Spacer proved "
+                       "that no fair run from a P-state avoids Q")
+    if verdict == "violated":
+        long = lasso_bmc(spec, prop, trace_depth, assume=assume, keep=keep)
+        if long.verdict == "violated":
+            return long
+        return _result(prop, enc, "violated", start, note="liveness to safety: Spacer found "
+                       f"a fair run that avoids Q (its lasso is longer than {trace_depth} "
+                       "steps; the explicit engine shows one)")
+    return _result(prop, enc, "unknown", start, note="liveness to safety: Spacer gave up; "
+                   f"no fair lasso within {depth} steps")

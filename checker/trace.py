@@ -247,7 +247,7 @@ def replay(data: dict, spec: Spec | None = None) -> Replay:
         raise TraceError(f"the trace is of spec '{data['spec']}', not '{spec.name}'")
     name, definition = data.get("property"), data.get("definition")
     if name and name not in spec.properties and isinstance(definition, dict):
-        spec.add_property(definition)
+        spec = spec.with_property(definition)
     prop = spec.properties.get(name) if isinstance(name, str) else None
     if prop is not None and prop.kind == "action" and len(data["steps"]) < 2:
         raise TraceError(f"a trace of the action property '{name}' needs at least 2 steps "

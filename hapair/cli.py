@@ -29,12 +29,13 @@ def load_spec(args):
     sp = specs.load(getattr(args, "spec", None) or "vsg",
                     bounds=_bounds(getattr(args, "bound", None)))
     for path in getattr(args, "properties", None) or []:
-        add_properties(sp, path)
+        sp = add_properties(sp, path)
     return sp
 
 
-def add_properties(sp, path: str) -> None:
-    """User properties: a JSON list of property objects, the same form as the spec's."""
+def add_properties(sp, path: str):
+    """``sp`` with the user properties of ``path`` (a JSON list of property objects, the
+    same form as the spec's)."""
     from hapair.checker.files import read_json
 
     decls = read_json(path, "a JSON list of properties", SpecError)
@@ -44,9 +45,10 @@ def add_properties(sp, path: str) -> None:
         if not isinstance(d, dict):
             raise SpecError(f"{path}: item {i} is not an object")
         try:
-            sp.add_property(d)
+            sp = sp.with_property(d)
         except SpecError as exc:
             raise SpecError(f"{path}: {exc}") from None
+    return sp
 
 
 def cmd_check(args) -> int:
@@ -59,8 +61,7 @@ def cmd_check(args) -> int:
     validate_args.check_outputs("check", args)
     sp = load_spec(args)
     if args.assume is not None or args.no_assumptions:
-        from hapair.checker.run import with_assumptions
-        with_assumptions(sp, tuple(args.assume or ()))
+        sp = sp.with_assumptions(tuple(args.assume or ()))
     # CI logs are not terminals: give the table and the traces room instead of 80 columns.
     out = Console() if sys.stdout.isatty() else Console(width=150)
     err = Console(stderr=True)
@@ -93,8 +94,12 @@ def cmd_check(args) -> int:
             _report_drawn(Path(args.diagrams), out, *drawing.result())
     for line in written:
         out.print(line)
-    out.print("[green]OK[/green]: every property has its expected verdict" if result.ok else
-              "[bold red]FAILED[/bold red]: see the rows in red above")
+    failures = result.failures()
+    if failures:
+        out.print("[bold red]FAILED[/bold red]: " + failures[0] + "".join(
+            f"\n  also: {f}" for f in failures[1:]))
+    else:
+        out.print("[green]OK[/green]: every property has its expected verdict")
     return 0 if result.ok else 1
 
 

@@ -268,7 +268,6 @@ class Pair(Observers):
         self.state = self.model.init_states()[0] if state is None else \
             well_formed(self.spec, state)
         self.explored = explored
-        self._machine_of = {t.trigger: t.machine for t in self.spec.transitions}
         self._build_machines()
 
     # -- construction ---------------------------------------------------------------
@@ -294,7 +293,10 @@ class Pair(Observers):
                               after=[partial(self._take, i)])
 
     def _guard(self, rule: int, event) -> bool:
-        return self.model.guards[rule](self._pre)
+        """A row's condition in its transitions machine: the compiled first match over
+        every machine of the action (``Rule.fires``), so a trigger shared by two machines
+        takes the row the model takes."""
+        return self.model.fires[rule](self._pre)
 
     def _take(self, rule: int, event) -> None:
         self._fired = rule
@@ -410,7 +412,7 @@ class Pair(Observers):
     def _drive(self, step: Step) -> None:
         """The transitions machine takes the same row (a cross-check of the model)."""
         self._pre, self._fired = step.pre, None
-        key = (step.node, self._machine_of[step.trigger])
+        key = (step.node, self.spec.rules[step.rule].transition.machine)
         try:
             self.machines[key].events[step.trigger].trigger(self._views[key])
             if self._fired != step.rule:

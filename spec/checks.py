@@ -43,6 +43,8 @@ def check_property_decl(decl: dict) -> None:
             raise SpecError(f"{where}: '{key}' must be a string, got {short(decl[key])}")
     for key in _NAMES:
         value = decl.get(key, ())
+        if key == "on" and isinstance(value, str):  # one trigger or tag, or "*"
+            continue
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
             raise SpecError(f"{where}: '{key}' must be a list of names, got {short(value)}")
 

@@ -202,8 +202,11 @@ class Typer:
         if len(n.ops) != 1:
             raise self.fail("chained comparisons are not allowed")
         op, right = n.ops[0], n.comparators[0]
-        left = self.node(n.left)
+        left = self.node(n.left) if not isinstance(n.left, ast.Constant) \
+            or not isinstance(n.left.value, str) else None
         if isinstance(op, (ast.In, ast.NotIn)):
+            if left is None:
+                raise self.fail(f"literal {n.left.value!r} needs a variable to compare with")
             if not isinstance(right, (ast.Tuple, ast.List, ast.Set)):
                 raise self.fail("'in' needs a tuple of values")
             items = tuple(self.literal(e, left.type) for e in right.elts)
@@ -213,7 +216,14 @@ class Typer:
             return Node("not", BOOL_T, (node,)) if isinstance(op, ast.NotIn) else node
         if type(op) not in _CMP:
             raise self.fail("unsupported comparison")
-        rnode = self.literal(right, left.type)
+        if isinstance(n.left, ast.Constant) and isinstance(n.left.value, str):
+            rnode = self.node(right)  # 'open' != n1.door: the literal takes the right's type
+            left = self.literal(n.left, rnode.type)
+        else:
+            rnode = self.literal(right, left.type)
+        if "enum" in (left.type.kind, rnode.type.kind) and _CMP[type(op)] not in ("==", "!="):
+            raise self.fail("enum values have no order: compare them with == or != (or use "
+                            "'in')")
         if left.op == "const" and left.type is INT_T and rnode.type is not INT_T:
             left = const(left.data, rnode.type)
         self.check_same(left, rnode)

@@ -252,8 +252,51 @@ class Spec:
         if not isinstance(props, list):
             raise SpecError("spec: 'properties' must be a list of property mappings")
         for prop in props:
-            self.add_property(prop)
+            self._add_property(prop)
         self.digest = digest(data)
+
+    # -- a spec is a value: equal content, equal spec; a change makes a new one --------
+
+    @property
+    def key(self) -> str:
+        """A hash of everything that decides a verdict: the declared data, the bounds
+        and every property as compiled (a property added or re-assumed changes it).
+        Every cache of something derived from a spec is keyed by it, never by ``id``."""
+        if "_key" not in self.__dict__:
+            import hashlib
+
+            text = repr((self.digest, sorted(self.bounds.items()),
+                         [repr(p) for p in self.properties.values()]))
+            self.__dict__["_key"] = hashlib.sha256(text.encode()).hexdigest()
+        return self.__dict__["_key"]
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Spec) and other.key == self.key
+
+    def with_properties(self, properties: dict) -> "Spec":
+        """A new spec with these compiled properties (by name) in place of this one's;
+        this one is unchanged.  Derived caches that read only the rules are shared."""
+        out = object.__new__(Spec)
+        out.__dict__.update({k: v for k, v in self.__dict__.items() if k != "_key"})
+        out.properties = dict(properties)
+        return out
+
+    def with_property(self, decl: dict) -> "Spec":
+        """A new spec with one more property (``decl``: the same dict form as in the
+        spec); this one is unchanged."""
+        out = self.with_properties(self.properties)
+        out._add_property(decl)
+        return out
+
+    def with_assumptions(self, assume: tuple) -> "Spec":
+        """A new spec whose every property is checked under exactly ``assume``
+        (``hapair check --assume NAME`` / ``--no-assumptions``)."""
+        self.without(assume)  # names every unknown assumption
+        return self.with_properties({n: dataclasses.replace(p, assume=tuple(assume))
+                                     for n, p in self.properties.items()})
 
     @classmethod
     def load(cls, data: dict, bounds: dict | None = None) -> "Spec":
@@ -657,8 +700,8 @@ class Spec:
 
     # -- properties -----------------------------------------------------------------
 
-    def add_property(self, decl: dict) -> Property:
-        """Check and add one property; ``decl`` is the same dict form as in the spec."""
+    def _add_property(self, decl: dict) -> Property:
+        """Check and add one property while the spec is built (``with_property`` after)."""
         name, where = self._check_header(decl)
         kind = decl.get("kind")
         fields = set().union(*KIND_FIELDS.values())
@@ -716,7 +759,8 @@ class Spec:
         return typed(str(decl[key]), self.resolver(None), f"{where} ({key})", BOOL_T)
 
     def _action_property(self, decl: dict, where: str, common: dict) -> Property:
-        on = tuple(decl.get("on", ()))
+        on = decl.get("on", ())
+        on = (on,) if isinstance(on, str) else tuple(on)  # "*" as the docs' table writes it
         known = {"*"} | set(self.triggers) | {tag for t in self.triggers.values() for tag in t.tags}
         for o in on:
             if o not in known:
@@ -739,6 +783,7 @@ class Spec:
         """``when`` (bound to each node as ``self``) implies that every trigger in ``on``
         is enabled for that node: an invariant over the triggers' guards."""
         on = decl.get("on")
+        on = [on] if isinstance(on, str) else on
         if not on or not isinstance(on, list) or "when" not in decl:
             raise SpecError(f"{where}: an enabled property needs 'when' and 'on' (a list of "
                             "triggers)")

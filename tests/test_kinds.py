@@ -63,7 +63,7 @@ def test_witnesses_are_shortest_and_replay(vsg, both):
 def _with(*decls):
     sp = spec.load()
     for d in decls:
-        sp.add_property(d)
+        sp = sp.with_property(d)
     return sp
 
 
@@ -118,4 +118,4 @@ def test_an_enabled_property_whose_when_never_holds_is_vacuous():
 ])
 def test_malformed_new_properties_are_refused_at_load(decl, message):
     with pytest.raises(SpecError, match=message):
-        spec.load().add_property({"name": "Bad", **decl})
+        spec.load().with_property({"name": "Bad", **decl})

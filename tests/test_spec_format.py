@@ -143,13 +143,14 @@ def test_peer_needs_exactly_two_nodes():
 
 def test_quantifiers_expand_over_the_nodes():
     trio = specs.load("trio")
-    prop = trio.add_property({"name": "Q", "kind": "always",
-                              "expr": "count(n.role == 'leader' for n in nodes) <= 1 "
-                                      "and all(n.role != 'leader' for n in nodes if False) "
-                                      "or any(n.role == 'down' for n in nodes)"})
+    prop = trio.with_property({"name": "Q", "kind": "always",
+                               "expr": "count(n.role == 'leader' for n in nodes) <= 1 "
+                                       "and all(n.role != 'leader' for n in nodes if False) "
+                                       "or any(n.role == 'down' for n in nodes)"}).properties["Q"]
     assert prop.expr.op in ("or", "and")
+    assert "Q" not in trio.properties  # a spec is a value: adding makes a new one
     with pytest.raises(SpecError, match="'others' needs a node"):
-        trio.add_property({"name": "R", "kind": "always",
+        trio.with_property({"name": "R", "kind": "always",
                            "expr": "any(o.role == 'leader' for o in others)"})
 
 

@@ -1,0 +1,158 @@
+"""Every backend held to the reference semantics (``hapair.spec.reference``), one spec at
+a time: the harness the conformance tests run over the regression specs and over
+generated ones.  Each ``check_*`` raises ``AssertionError`` naming the spec, the state
+and the backend that disagrees.
+
+What a backend may answer besides the reference's verdict: z3 has no vacuity (a property
+whose premise never holds is "proved" there) and may say "unknown" (it gave up), never
+the opposite verdict; a run reports a deadlock only where the reference has one.
+"""
+
+from __future__ import annotations
+
+import random
+
+from hapair.checker.explicit import explore, explore_packed
+from hapair.model import Model
+from hapair.spec import Spec
+from hapair.spec.reference import Reference
+
+MAX_STATES = 20_000  # generated specs stay small: the reference is written for clarity
+
+
+class Subject:
+    """A spec, its reference semantics and the loader's compiled form, side by side."""
+
+    def __init__(self, data: dict):
+        self.data = data
+        self.ref = Reference(data)
+        self.spec: Spec = self.ref.spec
+        self.rule_of = {(r.transition.id, r.node): i for i, r in enumerate(self.spec.rules)}
+        self.graph = self.ref.graph(())
+
+    def encode(self, state: dict) -> tuple:
+        return self.spec.encode(state)
+
+    def expected(self, state: dict) -> set:
+        """The reference's steps from ``state``: ``{(rule index, next state)}``."""
+        out = set()
+        for action in self.ref.actions(()):
+            found = self.ref.step(state, action)
+            if found is not None and found[1] is not None:
+                out.add((self.rule_of[found[0]], self.encode(found[1])))
+        return out
+
+    def where(self, state: dict) -> str:
+        return f"spec {self.data.get('name')!r}, state {state}"
+
+
+def check_successors(s: Subject) -> None:
+    """The Python successor function and ``Model``'s contract, state by state."""
+    model = Model(s.spec)
+    for state in s.graph.states:
+        code = s.encode(state)
+        got = set(model.successors(code))
+        assert got == s.expected(state), f"Model.successors differs at {s.where(state)}"
+        by_action = {a: model.next_state(code, a) for a in model.actions(code)}
+        assert set(by_action.values()) == {b for _, b in got}, s.where(state)
+
+
+def check_counts(s: Subject) -> None:
+    """The reference BFS and the packed NumPy engine find the reference's states and
+    edges (a self-loop is an edge)."""
+    want = (len(s.graph.states), len(s.graph.edges))
+    for name, engine in (("explore", explore), ("packed", explore_packed)):
+        g = engine(Model(s.spec))
+        got = (len(g), len(g.src))
+        assert got == want, f"{name}: {got} states/edges, reference {want} ({s.where({})})"
+        if name == "packed":
+            codes = {g.state(i) for i in range(len(g))}
+            assert codes == {s.encode(x) for x in s.graph.states}, f"packed states differ: {s.where({})}"
+
+
+def check_z3_steps(s: Subject, samples: int = 12, seed: int = 0) -> None:
+    """z3's transition relation ``T(s, rule, s')`` has exactly the reference's steps from
+    each of ``samples`` reachable states (every solution enumerated)."""
+    from hapair.checker.symbolic import encoding
+
+    enc = encoding(s.spec, (), None, True)
+    z3 = enc.z3
+    rng = random.Random(seed)
+    states = s.graph.states if len(s.graph.states) <= samples else \
+        rng.sample(s.graph.states, samples)
+    for state in states:
+        code = s.encode(state)
+        pre = [enc.num(v) for v in code]
+        post, sel = enc.state("n"), enc.selector("n")
+        solver = z3.Solver()
+        solver.add(enc.step(pre, sel, post), enc.domain(post))
+        got = set()
+        while solver.check() == z3.sat and len(got) <= 64:
+            m = solver.model()
+            rule = m.eval(sel, model_completion=True).as_long()
+            nxt = enc.concrete(m, post)
+            got.add((rule, nxt))
+            solver.add(z3.Or(sel != rule, enc.different(post, [enc.num(v) for v in nxt])))
+        assert got == s.expected(state), f"z3's T differs at {s.where(state)}"
+
+
+def check_runtime(s: Subject, walks: int = 3, length: int = 30, seed: int = 0) -> None:
+    """The embeddable ``Pair`` takes exactly the reference's steps on random walks (its
+    transitions machines cross-check every step)."""
+    from hapair.model.runtime import Pair
+
+    rng = random.Random(seed)
+    for _ in range(walks):
+        pair = Pair(s.spec)
+        state = s.ref.initial()
+        for _ in range(length):
+            options = sorted((a for a in s.ref.actions(()) if (f := s.ref.step(state, a))
+                              and f[1] is not None), key=str)
+            allowed = sorted(((n, t) for t, n in pair.allowed()), key=str)
+            assert allowed == options, f"Pair.allowed differs at {s.where(state)}"
+            if not options:
+                break
+            node, trigger = rng.choice(options)
+            step = pair.fire(trigger, node)
+            row, state = s.ref.step(state, (node, trigger))
+            assert step.rule == s.rule_of[row] and step.post == s.encode(state), \
+                f"Pair.fire({trigger!r}, {node}) differs at {s.where(state)}"
+
+
+def check_verdicts(s: Subject, engines: tuple = ("explicit",)) -> dict:
+    """Each engine alone gives the reference's verdict on every property (z3: or
+    "unknown", and "proved" for "vacuous"); a reported deadlock is a real one."""
+    from hapair.checker.run import check
+
+    want = s.ref.verdicts()
+    got = {}
+    for engine in engines:
+        result = check(s.spec, engines=(engine,), jobs=1, use_cache=False)
+        for r in result.results:
+            ok = r.verdict == want[r.name] or (engine == "z3" and (
+                r.verdict == "unknown" or (want[r.name], r.verdict) == ("vacuous", "proved")))
+            assert ok, (f"{engine} says {r.verdict} for {r.name}, the reference "
+                        f"{want[r.name]} ({s.where({})})")
+            got[engine, r.name] = r.verdict
+        if any(sl.deadlocks for sl in result.slices):
+            assert s.ref.deadlocks(()) or any(
+                s.ref.deadlocks(sl.assume) for sl in result.slices if sl.deadlocks), \
+                f"{engine} reports a deadlock the reference does not have ({s.where({})})"
+    return got
+
+
+def conforms(data: dict, *, z3: bool = True) -> Subject:
+    """Every check above on one spec."""
+    s = Subject(data)
+    assert len(s.graph.states) <= MAX_STATES, "generated spec too large for the reference"
+    check_successors(s)
+    check_counts(s)
+    check_runtime(s)
+    if z3:
+        check_z3_steps(s)
+    check_verdicts(s, ("explicit", "z3") if z3 else ("explicit",))
+    return s
+
+
+__all__ = ["Subject", "check_counts", "check_runtime", "check_successors", "check_verdicts",
+           "check_z3_steps", "conforms"]
