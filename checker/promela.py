@@ -5,18 +5,44 @@ the ``Model`` (``(node, trigger)``): the guard of each row is its ``Rule.fires``
 guard and the negation of the guards of the rows before it: first match, decided once
 in the spec), and the effects all read the state before the step (every value that reads
 a written variable goes through a ``hidden`` temporary first).  Each variable is one
-``byte`` (``short`` or ``int`` when its domain needs it: SPIN wraps a ``byte`` silently)
-named after the spec (``n1.state`` -> ``n1_state``); enum values are ``#define``\\ d
-(``state_off``); a variable outside the slice ``keep`` is a ``#define``
+``byte`` (``short`` or ``int`` when its domain needs it: SPIN wraps a ``byte`` silently);
+enum values are ``#define``\\ d; a variable outside the slice ``keep`` is a ``#define``
 of its initial value.  The ``do`` loop head is the only control point, so SPIN's stored
-states correspond one to one with hapair's reachable states.
+states correspond one to one with hapair's reachable states: ``spin -a model.pml``,
+``gcc -DSAFETY -DNOREDUCE pan.c``, ``./pan`` stores exactly hapair's state count
+(``spin_count``), with no option of ``spin`` needed.
+
+**Names.**  No spec name is used as it is: each Promela name is a spec name behind a
+prefix that tells its kind, so a spec name can be a Promela keyword (``init``, ``run``,
+``never``, ``byte``), a SPIN internal (``_pid``, ``np_``) or a name of pan's C source
+(``P0``, ``now``, ``S``) and two spec names never meet in one Promela name:
+
+* node variable ``nK.x``: ``nK_x``;  global variable ``x``: ``gv_x``;
+* value ``v`` of the K-th enum type (its first variable's local name ``l``): ``eK_l_v``;
+* property ``P`` (the ``hidden`` flag that names it in pan's messages): ``pr_P``;
+* the export's own helpers: ``hp_t<k>`` (temporaries), ``hp_pre_<variable's name>``
+  (pre-step copies); the process is ``product``.
+
+The kinds start differently (``n`` and a digit, ``gv_``, ``e`` and a digit, ``pr_``,
+``hp_``, ``product``), and within a kind the spec name is recovered from the Promela name
+(the node number ends at the first ``_``, as digits hold none; K fixes the enum type, so
+its ``l``), so the map is injective.  No Promela keyword, SPIN built-in or identifier of
+pan's C source (``pan.c``, ``pan.h``, and the C library they include) starts with one of
+these prefixes (tests/test_promela_names.py checks that on the generated ``pan.c``).
+
+**Write-only variables.**  ``spin -a`` hides a global variable that no expression reads
+(its ``chanaccess``: a variable never read but in a ``printf`` is auto-hidden, i.e. left
+out of the state vector, unless ``-o2``), which merges states that hapair tells apart.
+So every kept variable that no guard, effect or property reads is read by one more loop
+option, ``:: d_step { (x > top || ...) -> skip }`` (``top`` the largest value of its
+domain: never enabled), and the plain ``spin -a`` keeps it.
 
 Invariants (``always`` properties) are checked by the same process: one loop option per
-property, ``:: d_step { !(expr) -> assert(Name || (expr)) }``, enabled only in a state
+property, ``:: d_step { !(expr) -> assert(pr_Name || (expr)) }``, enabled only in a state
 that breaks the property (and then a step back to the same state).  SPIN evaluates every
 option in every state it stores, so each reachable state (the initial one and deadlocks
 included) is checked, and no state is added, even with ``-c0`` after a violation.  The
-property's name is a ``hidden`` bit (always 0), so pan's message names the property.
+property's flag is a ``hidden`` bit (always 0), so pan's message names the property.
 
 Action properties are assertions inside the steps they watch: the step first copies the
 pre-step values they read (of the variables it writes) into ``hidden`` bytes, applies its
@@ -46,17 +72,31 @@ from hapair.model import Model
 from hapair.spec import Spec
 from hapair.spec.lang import Node, Type, names
 
-_KEYWORDS = frozenset(
-    "active assert atomic bit bool break byte chan d_step do else empty enabled eval fi "
-    "full goto hidden if init inline int len mtype nempty never nfull od of pc_value "
-    "printf priority proctype provided run short skip timeout typedef unless unsigned "
-    "xr xs true false np_ _pid _nr_pr _last end".split())
+_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_VARIABLE = re.compile(r"n([1-9][0-9]*)\.([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _plain(name: str) -> str:
+    if not isinstance(name, str) or not _PLAIN.fullmatch(name):
+        raise ValueError(f"{name!r} is not a plain name (letters, digits, _): it has no "
+                         "Promela name")
+    return name
 
 
 def ident(name: str) -> str:
-    """A Promela identifier for a spec name: ``n1.state`` -> ``n1_state``."""
-    out = re.sub(r"[^A-Za-z0-9_]", "_", name)
-    return f"v_{out}" if out in _KEYWORDS or out[0].isdigit() else out
+    """The Promela name of a spec variable: ``n1.state`` -> ``n1_state``, the global
+    ``link`` -> ``gv_link``."""
+    m = _VARIABLE.fullmatch(name)
+    return f"n{m.group(1)}_{m.group(2)}" if m else f"gv_{_plain(name)}"
+
+
+def property_ident(name: str) -> str:
+    """The Promela name of a property's flag: ``Airlock`` -> ``pr_Airlock``."""
+    return f"pr_{_plain(name)}"
+
+
+def _property_name(flag: str) -> str:
+    return flag[3:] if flag.startswith("pr_") else flag
 
 
 def ctype(t: Type) -> str:
@@ -72,20 +112,25 @@ class _Writer:
     def __init__(self, spec: Spec):
         self.spec = spec
         self.var_names = [ident(v.name) for v in spec.variables]
+        self.index = {name: i for i, name in enumerate(self.var_names)}
+        self.read: set[int] = set()  # the variables some emitted expression reads
         self.enum_prefix: dict[Type, str] = {}
         for v in spec.variables:
-            if v.type.kind == "enum":
-                self.enum_prefix.setdefault(v.type, ident(v.local))
+            if v.type.kind == "enum" and v.type not in self.enum_prefix:
+                self.enum_prefix[v.type] = f"e{len(self.enum_prefix)}_{_plain(v.local)}"
 
     def enum_value(self, t: Type, code: int) -> str:
-        return f"{self.enum_prefix[t]}_{ident(t.values[code])}" if t in self.enum_prefix \
+        return f"{self.enum_prefix[t]}_{_plain(t.values[code])}" if t in self.enum_prefix \
             else str(code)
 
     def expr(self, node: Node, sub: dict | None = None) -> str:
         """``sub`` maps a variable index to the name that holds its value instead."""
         op, a = node.op, node.args
         if op == "var":
-            return sub[node.data] if sub and node.data in sub else self.var_names[node.data]
+            out = sub[node.data] if sub and node.data in sub else self.var_names[node.data]
+            if out in self.index:
+                self.read.add(self.index[out])
+            return out
         if op == "const":
             is_enum = node.type.kind == "enum" and 0 <= node.data < node.type.size
             return self.enum_value(node.type, node.data) if is_enum else str(int(node.data))
@@ -132,6 +177,11 @@ class _Parts:
     steps: list = field(default_factory=list)  # the action properties exported
 
 
+def _comment(text: str) -> str:
+    """Free text inside a Promela comment: on one line, and never closing it."""
+    return " ".join(str(text).split()).replace("*/", "* /")
+
+
 def _declarations(model: Model, w: _Writer, parts: _Parts) -> None:
     spec = model.spec
     for t in w.enum_prefix:
@@ -158,7 +208,7 @@ def _effects(kept: tuple, w: _Writer, parts: _Parts) -> list[str]:
     for i, e in kept:
         value = w.expr(e)
         if names(e) & (written - {i}):
-            tmp = f"tmp{len(first)}"
+            tmp = f"hp_t{len(first)}"
             first.append(f"{tmp} = {value}")
             value = tmp
         then.append(f"{w.var_names[i]} = {value}")
@@ -181,12 +231,14 @@ def _step_checks(model: Model, action: tuple, kept: tuple, w: _Writer,
         for req in (prop.require if node is None else (prop.require[node - 1],)):
             pre = {i for i in names(req) if i < n and i in written}
             copied |= pre
-            sub = {i: f"pre_{w.var_names[i]}" if i in pre else w.var_names[i] for i in range(n)}
+            sub = {i: f"hp_pre_{w.var_names[i]}" if i in pre else w.var_names[i]
+                   for i in range(n)}
             sub.update({n + i: w.var_names[i] for i in range(n)})
             e = w.expr(req, sub)
-            checks.append(f"assert({ident(name)} || {e})")
+            checks.append(f"assert({property_ident(name)} || {e})")
     parts.pre |= copied
-    return [f"pre_{w.var_names[i]} = {w.var_names[i]}" for i in sorted(copied)], checks
+    w.read |= copied  # read by the copies
+    return [f"hp_pre_{w.var_names[i]} = {w.var_names[i]}" for i in sorted(copied)], checks
 
 
 def _action(model: Model, action: tuple, rows: list, w: _Writer, parts: _Parts) -> None:
@@ -197,7 +249,7 @@ def _action(model: Model, action: tuple, rows: list, w: _Writer, parts: _Parts) 
             copies, checks = _step_checks(model, action, kept, w, parts)
             body = "; ".join([*copies, *_effects(kept, w, parts), *checks])
             who = f"n{node}" if node else "global"
-            parts.options.append(f"    /* {who} {trigger}: {rule.transition.label} */")
+            parts.options.append(f"    /* {who} {trigger}: {_comment(rule.transition.label)} */")
             parts.options.append(f"    :: d_step {{ ({w.expr(rule.fires)}) -> {body} }}")
 
 
@@ -207,8 +259,22 @@ def _invariants(spec: Spec, props: list, w: _Writer, parts: _Parts) -> None:
         if p.kind != "always":
             continue
         e = w.expr(p.expr)
-        parts.options.append(f"    /* invariant {name}: {p.meaning} */")
-        parts.options.append(f"    :: d_step {{ !({e}) -> assert({ident(name)} || {e}) }}")
+        parts.options.append(f"    /* invariant {name}: {_comment(p.meaning)} */")
+        parts.options.append(f"    :: d_step {{ !({e}) -> assert({property_ident(name)} || {e}) }}")
+
+
+def _unread(model: Model, w: _Writer, parts: _Parts) -> None:
+    """A loop option that reads every kept variable nothing else reads and is never
+    enabled (each value stays in its domain): ``spin -a`` would hide such a variable
+    (leave it out of the state vector), which merges states hapair tells apart."""
+    unread = sorted(model.keep - w.read)
+    if not unread:
+        return
+    tests = " || ".join(f"{w.var_names[i]} > {model.spec.variables[i].type.size - 1}"
+                        for i in unread)
+    parts.options.append("    /* read here only (never enabled), so that spin -a keeps them "
+                         "in the state vector */")
+    parts.options.append(f"    :: d_step {{ ({tests}) -> skip }}")
 
 
 def properties_for(spec: Spec, assume: tuple) -> list[str]:
@@ -243,11 +309,12 @@ def export(spec: Spec, *, assume: tuple = (), keep: frozenset | None = None,
     parts.steps = [n for n in props if spec.properties[n].kind == "action"]
     _declarations(model, w, parts)
     for name in props:
-        parts.decls.append(f"hidden byte {ident(name)};  /* always 0: names {name} in "
-                           "pan's messages */")
+        parts.decls.append(f"hidden byte {property_ident(name)};  /* always 0: names {name} "
+                           "in pan's messages */")
     for action, rows in model.action_rules.items():
         _action(model, action, rows, w, parts)
     _invariants(spec, props, w, parts)
+    _unread(model, w, parts)
     return _assemble(model, props, parts)
 
 
@@ -258,7 +325,7 @@ def _assemble(model: Model, props: list, parts: _Parts) -> str:
     sliced = "all variables" if len(model.keep) == model.width else \
         ", ".join(spec.variables[i].name for i in sorted(model.keep))
     lines = [
-        f"/* hapair product of spec {spec.name}, as Promela */",
+        f"/* hapair product of spec {_comment(spec.name)}, as Promela */",
         f"/* bounds: {bounds} */",
         f"/* assumptions: {', '.join(model.assume) or 'none'} */",
         f"/* tracked: {sliced} */",
@@ -267,8 +334,8 @@ def _assemble(model: Model, props: list, parts: _Parts) -> str:
         "with hapair's */",
         "",
         *parts.decls,
-        *(f"hidden {widest} tmp{k};" for k in range(parts.temps)),
-        *(f"hidden {ctype(spec.variables[i].type)} pre_{ident(spec.variables[i].name)};  "
+        *(f"hidden {widest} hp_t{k};" for k in range(parts.temps)),
+        *(f"hidden {ctype(spec.variables[i].type)} hp_pre_{ident(spec.variables[i].name)};  "
           f"/* {spec.variables[i].name} before the step */" for i in sorted(parts.pre)),
         "",
         "active proctype product() {",
@@ -342,6 +409,18 @@ def run_spin(source: str, workdir: Path, *, depth: int = 100_000, hash_bits: int
     return result
 
 
+def spin_count(spec: Spec, *, assume: tuple = (), workdir: Path) -> int:
+    """SPIN's number of stored states for the whole product of ``spec`` under ``assume``
+    (no slice, no property): the export run as ``spin -a``, ``gcc -O0 -DSAFETY
+    -DNOREDUCE``, ``./pan`` (``run_spin``) in ``workdir``; equal to hapair's
+    ``len(explore(Model(spec, assume)))``."""
+    result = run_spin(export(spec, assume=tuple(assume), properties=()), Path(workdir),
+                      optimize="-O0")
+    if result.states < 0 or result.errors != 0:
+        raise RuntimeError(f"pan did not finish cleanly:\n{result.output}")
+    return result.states
+
+
 KEPT_VIOLATIONS = 100  # assertion-violation lines kept in ``SpinResult.output``
 _VIOLATED = re.compile(rb"assertion violated \(+(\w+)\s*\|\|")
 
@@ -359,7 +438,7 @@ def _pan(workdir: Path, args: list) -> tuple[str, list, float, int]:
         if b"assertion violated" in line:
             m = _VIOLATED.search(line)
             if m:
-                names.add(m.group(1).decode())
+                names.add(_property_name(m.group(1).decode()))
             seen += 1
             if seen > KEPT_VIOLATIONS:
                 if gap is None:

@@ -447,8 +447,8 @@ def deadlocks(g: StateGraph) -> list:
 
 
 def _dropped_guards(model) -> list | None:
-    """The guards of the actions the slice dropped, or None if one reads an untracked
-    variable (the slice cannot decide it)."""
+    """The first-match conditions of the rows the slice dropped, or None if one reads an
+    untracked variable (the slice cannot decide it)."""
     from hapair.spec.lang import names
 
     spec = model.spec
@@ -457,7 +457,7 @@ def _dropped_guards(model) -> list | None:
     for i, r in enumerate(spec.rules):
         if r.action in model.action_rules or r.transition.trigger in excluded:
             continue
-        if not names(r.guard) <= model.keep:
+        if not names(r.fires) <= model.keep:
             return None
-        out.append(model.guards[i])
+        out.append(model.fires[i])  # first match and domain: the row really fires
     return out

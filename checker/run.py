@@ -83,7 +83,8 @@ def check(spec: Spec, *, only: tuple | None = None, engines: tuple = ENGINES,
         result.results = [r for sl in groups for r in done[sl].results]
         if not only:
             result.dead_transitions = dead_transitions(
-                spec, {r for d in done.values() for r in d.fired})
+                spec, {r for d in done.values() for r in d.fired},
+                {r for d in done.values() for r in d.considered})
         if progress and z3work.active:
             progress("z3: proofs and certificates")
         z3work.certificates = [done[sl].certificate for sl in groups
@@ -223,6 +224,7 @@ class _SliceDone:
     stats: SliceStats
     results: list  # the explicit engine's PropertyResults
     fired: set  # the rules that fired somewhere in the slice
+    considered: set  # the rules the slice explored (its steps)
     projections: dict  # sorted keep -> _projection_keys of the states on it
     certificate: tuple | None  # _certify's answer (for a widest slice, with z3 on)
     graph: StateGraph | None = None  # only when the task ran in this process
@@ -262,7 +264,7 @@ def _slice_task(assume: tuple, keep: frozenset, plan: _SlicePlan) -> _SliceDone:
     z3 = {n: _searched_proof(spec, sl, spec.properties[n], g, found[n][1].reached, plan)
           for n in plan.searched}
     return _SliceDone(_stats(spec, sl, g), [r for r, _ in found.values()], fired,
-                      projections, done, g if plan.keep_graph else None, z3)
+                      set(g.model.rows), projections, done, g if plan.keep_graph else None, z3)
 
 
 def _searched_proof(spec: Spec, sl: Slice, p: Property, g: StateGraph, reached,
@@ -320,10 +322,14 @@ def _explicit_found(g: StateGraph, p: Property) -> tuple:
                           witness=found.witness), found
 
 
-def dead_transitions(spec: Spec, fired: set) -> list[str]:
-    """Declared rows that fired on neither node anywhere in the explored product."""
+def dead_transitions(spec: Spec, fired: set, considered: set | None = None) -> list[str]:
+    """Declared rows that fired on no node anywhere in the explored slices, among those
+    some slice explored (``considered``; a row no slice tracks was not explored, so it
+    is not called dead)."""
     live = {spec.rules[r].transition.id for r in fired}
-    return [t.label for t in spec.transitions if t.id not in live]
+    seen = None if considered is None else {spec.rules[r].transition.id for r in considered}
+    return [t.label for t in spec.transitions
+            if t.id not in live and (seen is None or t.id in seen)]
 
 
 # -- z3, beside the explicit engine -----------------------------------------------------

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from hapair.spec import EventNotAllowed, HapairError, Spec, TraceError
 from hapair.spec.checks import check_bounds, short
+from hapair.spec.schema import MAX_NODES
 
 from .files import read_json, refuse_special
 from .results import Trace
@@ -142,8 +143,9 @@ def _check_step(s, i: int, where: str) -> None:
     if i and not isinstance(s.get("event"), str):
         raise TraceError(f"{where}: step {i} has no 'event'")
     node = s.get("node")
-    if node is not None and (type(node) is not int or node not in (1, 2)):
-        raise TraceError(f"{where}: step {i}: 'node' must be 1, 2 or null, got {short(node)}")
+    if node is not None and (type(node) is not int or not 1 <= node <= MAX_NODES):
+        raise TraceError(f"{where}: step {i}: 'node' must be 1 to {MAX_NODES} or null, got "
+                         f"{short(node)}")
 
 
 def load_any(path: str | Path) -> dict:
@@ -180,9 +182,10 @@ def _check_itf_state(state, i: int, where: str) -> None:
         raise TraceError(f"{where}: state {i} is not an object (got {short(state)})")
     meta = state.get("#meta", {})
     if not isinstance(meta, dict) or not isinstance(meta.get("event", ""), (str, type(None))) \
-            or meta.get("node") not in (None, 1, 2) or isinstance(meta.get("node"), bool):
+            or meta.get("node") not in (None, *range(1, MAX_NODES + 1)) \
+            or isinstance(meta.get("node"), bool):
         raise TraceError(f"{where}: state {i}: '#meta' must be an object with 'event' a name "
-                         "and 'node' 1, 2 or null")
+                         f"and 'node' 1 to {MAX_NODES} or null")
     for key, value in state.items():
         big = value.get("#bigint") if isinstance(value, dict) else None
         if big is not None and not (isinstance(big, str) and _BIGINT.fullmatch(big)):

@@ -170,6 +170,7 @@ def cmd_replay(args) -> int:
     data = trace.load(args.file)
     sp = load_spec(args) if args.bound or args.spec else trace.spec_of(data)
     run = trace.replay(data, sp)
+    sp = run.spec  # with the trace's own property, when it defines one
     print("\n".join(report.trace_lines(sp, data)))
     print(f"replayed {len(data['steps']) - 1} steps of {args.file} on the embeddable machine")
     name = data.get("property")

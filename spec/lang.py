@@ -202,11 +202,10 @@ class Typer:
         if len(n.ops) != 1:
             raise self.fail("chained comparisons are not allowed")
         op, right = n.ops[0], n.comparators[0]
-        left = self.node(n.left) if not isinstance(n.left, ast.Constant) \
-            or not isinstance(n.left.value, str) else None
+        left = None if _untyped(n.left) else self.node(n.left)
         if isinstance(op, (ast.In, ast.NotIn)):
             if left is None:
-                raise self.fail(f"literal {n.left.value!r} needs a variable to compare with")
+                raise self.fail(f"'{ast.unparse(n.left)}' needs a variable to compare with")
             if not isinstance(right, (ast.Tuple, ast.List, ast.Set)):
                 raise self.fail("'in' needs a tuple of values")
             items = tuple(self.literal(e, left.type) for e in right.elts)
@@ -216,7 +215,7 @@ class Typer:
             return Node("not", BOOL_T, (node,)) if isinstance(op, ast.NotIn) else node
         if type(op) not in _CMP:
             raise self.fail("unsupported comparison")
-        if isinstance(n.left, ast.Constant) and isinstance(n.left.value, str):
+        if left is None:
             rnode = self.node(right)  # 'open' != n1.door: the literal takes the right's type
             left = self.literal(n.left, rnode.type)
         else:
@@ -247,6 +246,9 @@ class Typer:
 
     def n_IfExp(self, n: ast.IfExp, hint: Type | None) -> Node:
         cond = self.run(n.test, BOOL_T)
+        if hint is None and _untyped(n.body) and not _untyped(n.orelse):
+            other = self.node(n.orelse)  # 'on' if c else self.mode: the literal takes its type
+            return Node("ite", other.type, (cond, self.literal(n.body, other.type), other))
         body = self.node(n.body, hint)
         other = self.literal(n.orelse, body.type) if body.type.kind == "enum" else \
             self.node(n.orelse, hint)
@@ -308,6 +310,13 @@ class Typer:
 
 
 QUANTIFIERS = ("any", "all", "count")
+
+
+def _untyped(n: ast.expr) -> bool:
+    """An enum literal, or a choice between such: its type comes from what it meets."""
+    if isinstance(n, ast.Constant):
+        return isinstance(n.value, str)
+    return isinstance(n, ast.IfExp) and _untyped(n.body) and _untyped(n.orelse)
 
 
 class _Rename(ast.NodeTransformer):

@@ -295,8 +295,10 @@ class Reference:
                         return "violated"
         return "proved" if seen else "vacuous"
 
-    def _scenario(self, g: Graph, decl: dict) -> str:
-        """Search the pairs (state, listed steps taken)."""
+    @staticmethod
+    def _steps(decl: dict) -> tuple[list, list]:
+        """A scenario's listed actions, each with the ``until`` conditions before it, and
+        the conditions its last state must meet."""
         steps, pending = [], []
         for item in decl["steps"]:
             if isinstance(item, dict):
@@ -305,7 +307,11 @@ class Reference:
             head, _, rest = item.partition(".")
             steps.append(((int(head[1:]), rest) if rest else (None, head), pending))
             pending = []
-        final = [*pending, decl["expr"]]
+        return steps, [*pending, decl["expr"]]
+
+    def _scenario(self, g: Graph, decl: dict) -> str:
+        """Search the pairs (state, listed steps taken)."""
+        steps, final = self._steps(decl)
         internal = {t for t, d in self.triggers.items() if d["kind"] == "internal"}
         out = {}
         for src, action, _, dst in g.edges:

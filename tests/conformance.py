@@ -10,6 +10,7 @@ the opposite verdict; a run reports a deadlock only where the reference has one.
 
 from __future__ import annotations
 
+import json
 import random
 
 from hapair.checker.explicit import explore, explore_packed
@@ -67,7 +68,8 @@ def check_counts(s: Subject) -> None:
         assert got == want, f"{name}: {got} states/edges, reference {want} ({s.where({})})"
         if name == "packed":
             codes = {g.state(i) for i in range(len(g))}
-            assert codes == {s.encode(x) for x in s.graph.states}, f"packed states differ: {s.where({})}"
+            assert codes == {s.encode(x) for x in s.graph.states}, \
+                f"packed states differ: {s.where({})}"
 
 
 def check_z3_steps(s: Subject, samples: int = 12, seed: int = 0) -> None:
@@ -134,11 +136,26 @@ def check_verdicts(s: Subject, engines: tuple = ("explicit",)) -> dict:
             assert ok, (f"{engine} says {r.verdict} for {r.name}, the reference "
                         f"{want[r.name]} ({s.where({})})")
             got[engine, r.name] = r.verdict
+            if r.verdict == "violated" and r.trace is not None:
+                check_replay(s, r)
         if any(sl.deadlocks for sl in result.slices):
             assert s.ref.deadlocks(()) or any(
                 s.ref.deadlocks(sl.assume) for sl in result.slices if sl.deadlocks), \
                 f"{engine} reports a deadlock the reference does not have ({s.where({})})"
     return got
+
+
+def check_replay(s: Subject, r) -> None:
+    """A counterexample replays on the embeddable machine, through its JSON and ITF
+    forms, and violates its property there."""
+    from hapair.checker import trace
+
+    data = trace.validate(json.loads(json.dumps(trace.to_json(s.spec, r.trace, r.name,
+                                                                r.assume))))
+    trace.validate_itf(trace.to_itf(data))
+    assert trace.replay(data, s.spec).violates(), \
+        f"{r.engine}'s counterexample to {r.name} does not violate it on replay " \
+        f"({s.where({})})"
 
 
 def conforms(data: dict, *, z3: bool = True) -> Subject:
@@ -155,4 +172,4 @@ def conforms(data: dict, *, z3: bool = True) -> Subject:
 
 
 __all__ = ["Subject", "check_counts", "check_runtime", "check_successors", "check_verdicts",
-           "check_z3_steps", "conforms"]
+           "check_replay", "check_z3_steps", "conforms"]

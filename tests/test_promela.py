@@ -47,13 +47,14 @@ def test_export_is_deterministic_and_commented():
     assert a == export(spec.load(), assume=("no_partition",))
     assert "/* bounds: MAX_RESTARTS=1, MORE_DOWN=1 */" in a
     assert "/* assumptions: no_partition */" in a
-    assert "byte n1_state = state_off;" in a
+    assert "byte n1_state = e1_state_off;" in a  # names: tests/test_promela_names.py
+    assert "byte gv_link = e0_link_up;" in a
 
 
 def test_slice_defines_untracked_variables_as_their_initial_value():
     text = export(SPEC, keep=frozenset({SPEC.by_name["n1.state"].index}))
-    assert "#define n2_state state_off" in text
-    assert "byte n1_state = state_off;" in text
+    assert "#define n2_state e1_state_off" in text
+    assert "byte n1_state = e1_state_off;" in text
 
 
 def test_unknown_property_names_the_known_ones():

@@ -202,7 +202,7 @@ def test_replay_node_3_is_refused(tmp_path, capsys):
     steps = [{"event": None, "node": None, "state": {}},
              {"event": "power_on", "node": 3, "state": {}}]
     _one_line_error(*_run(["replay", _trace(tmp_path, steps=steps)], capsys)[::2],
-                    "step 1", "'node'")
+                    "step 1", "needs a node (1, 2), got 3")
 
 
 def test_replay_bounds_as_a_list_is_refused(tmp_path, capsys):
