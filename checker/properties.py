@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hapair.model.compile import predicate
+from hapair.spec.lang import names
 from hapair.spec import Property, Spec
 
 from .explicit import StateGraph
@@ -224,6 +225,8 @@ def _action(g: StateGraph, ev: Evaluator) -> Finding:
     hits = np.flatnonzero(watched[edge_rules])
     seen = len(hits)
     if not seen:
+        if _watched_fire_beyond_the_slice(g.model, watched):
+            return Finding("proved", note="every watched step leaves what it reads unchanged")
         return Finding("vacuous", note="its trigger never fires in the explored graph")
     cols = _StepColumns(g, np.frombuffer(g.src, dtype=np.int32)[hits], g.dst_at(hits))
     node_of = np.array([r.node or 0 for r in rules], dtype=np.int32)[edge_rules[hits]]
@@ -240,6 +243,27 @@ def _action(g: StateGraph, ev: Evaluator) -> Finding:
         ids, path = g.path_to(a)
         return Finding("violated", g.trace_of(ids + [b], path + [r]), seen)
     return Finding("proved", witnesses=seen)
+
+
+def _watched_fire_beyond_the_slice(model, watched) -> bool:
+    """Whether a watched row fires in some reachable state, when the slice dropped every
+    watched row (each step of one leaves what the property reads unchanged and satisfies
+    it: ``slicing.stutters_satisfy``): explored on the cone of what they read and write,
+    so that vacuity is the whole product's."""
+    from hapair.model.product import Model
+    from hapair.model.slicing import _written, cone_of_influence
+
+    from .explicit import explore_packed
+
+    spec = model.spec
+    rows = [i for i, r in enumerate(spec.rules) if watched[i]]
+    if not rows or any(i in model.rows for i in rows):
+        return False  # the slice kept its watched rows: none fired
+    reads = set().union(*(names(spec.rules[i].fires) | _written(spec, spec.rules[i])
+                          for i in rows))
+    wide = explore_packed(Model(spec, model.assume, cone_of_influence(spec, reads,
+                                                                      model.assume)))
+    return bool(watched[np.asarray(wide.rule)].any())
 
 
 class _StepColumns(dict):
@@ -449,7 +473,6 @@ def deadlocks(g: StateGraph) -> list:
 def _dropped_guards(model) -> list | None:
     """The first-match conditions of the rows the slice dropped, or None if one reads an
     untracked variable (the slice cannot decide it)."""
-    from hapair.spec.lang import names
 
     spec = model.spec
     excluded = spec.without(model.assume)

@@ -212,6 +212,10 @@ class Replay:
         if prop.kind == "action":
             last = self.data["steps"][-1]
             return not ev.step_ok(last["node"], self.states[-2], self.states[-1])
+        if prop.kind == "scenario" and prop.avoids is not None:  # the run meets the hazard
+            from hapair.model.compile import predicate
+
+            return predicate(prop.avoids)(self.states[-1])
         loop = self.data.get("loop")
         if loop is None:
             return False

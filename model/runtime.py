@@ -237,11 +237,18 @@ class Observers:
                               sub.callback, step.trigger)
 
 
+# Where a transitions machine keeps its state on the object it drives: a name no trigger
+# can have (a spec's trigger may well be called ``state`` or ``name``).
+STATE_ATTRIBUTE = "machine state"
+
+
 class _View:
-    """The model object a ``transitions`` machine drives (one per node and machine)."""
+    """The object a ``transitions`` machine drives (one per node and machine); its only
+    attributes have names that no trigger can take (``transitions`` binds a method per
+    trigger on it, and skips a name already taken)."""
 
     def __init__(self, name: str):
-        self.name = name
+        setattr(self, "machine name", name)
 
 
 class Pair(Observers):
@@ -283,7 +290,8 @@ class Pair(Observers):
                 view = _View(f"{self.spec.node_names[node]} {m.name}" if node else m.name)
                 tm = _TMachine(model=view, states=list(m.states), initial=values[var],
                                auto_transitions=False, send_event=True,
-                               ignore_invalid_triggers=False)
+                               ignore_invalid_triggers=False,
+                               model_attribute=STATE_ATTRIBUTE)
                 self.machines[key], self._views[key] = tm, view
         for i, rule in enumerate(self.spec.rules):
             t = rule.transition
@@ -306,7 +314,7 @@ class Pair(Observers):
         for (n, mname), tm in self.machines.items():
             var = self.spec.machines[mname].variable
             value = after[f"n{n}.{var}" if n else var]
-            if self._views[(n, mname)].state != value:
+            if getattr(self._views[(n, mname)], STATE_ATTRIBUTE) != value:
                 tm.set_state(value, self._views[(n, mname)])
 
     # -- reading --------------------------------------------------------------------

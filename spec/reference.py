@@ -282,14 +282,15 @@ class Reference:
 
     def _enabled(self, g: Graph, decl: dict) -> str:
         scope = {row["trigger"]: m["scope"] for _, m, row, _ in self.rows}
-        nodes = self.nodes if scope[decl["on"][0]] == "node" else [None]
+        on = _list(decl["on"])
+        nodes = self.nodes if scope[on[0]] == "node" else [None]
         seen = False
         for s in g.states:
             for me in nodes:
                 if not self.eval(decl["when"], s, me):
                     continue
                 seen = True
-                for t in decl["on"]:
+                for t in on:
                     found = self.step(s, (me, t))
                     if found is None or found[1] is None:
                         return "violated"
