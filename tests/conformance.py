@@ -145,6 +145,16 @@ def check_verdicts(s: Subject, engines: tuple = ("explicit",)) -> dict:
     return got
 
 
+def check_spin(s: Subject, workdir) -> None:
+    """SPIN stores exactly the reference's states from the Promela export (plain
+    ``spin -a``)."""
+    from hapair.checker.promela import spin_count
+
+    got = spin_count(s.spec, workdir=workdir)
+    assert got == len(s.graph.states), \
+        f"SPIN stores {got} states, the reference {len(s.graph.states)} ({s.where({})})"
+
+
 def check_replay(s: Subject, r) -> None:
     """A counterexample replays on the embeddable machine, through its JSON and ITF
     forms, and violates its property there."""
@@ -172,4 +182,4 @@ def conforms(data: dict, *, z3: bool = True) -> Subject:
 
 
 __all__ = ["Subject", "check_counts", "check_runtime", "check_successors", "check_verdicts",
-           "check_replay", "check_z3_steps", "conforms"]
+           "check_replay", "check_spin", "check_z3_steps", "conforms"]

@@ -12,11 +12,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import os
+
 import pytest
-from conformance import check_verdicts, conforms
+import specgen
+from conformance import Subject, check_spin, check_verdicts, conforms
+from hypothesis import HealthCheck, given, settings
 
 from hapair import specs
 from hapair.checker import symbolic
+from hapair.checker.promela import spin_available
 from hapair.checker.results import CheckResult, PropertyResult, SliceStats
 
 REGRESSIONS = sorted(Path(__file__).parent.joinpath("regressions").glob("*.json"))
@@ -48,7 +53,7 @@ def test_the_writeonly_spec_has_two_states_and_a_self_loop():
 
 @pytest.mark.parametrize("name", ["vrrp", "trio"])
 def test_the_built_in_small_specs_agree_with_the_reference(name):
-    check_verdicts(__import__("conformance").Subject(specs.load(name).data))
+    check_verdicts(Subject(specs.load(name).data))
 
 
 def test_a_spec_is_a_value_and_z3_caches_by_content():
@@ -78,3 +83,43 @@ def test_a_run_that_fails_on_deadlocks_says_so():
                       slices=[SliceStats((), ("x",), 3, 2, 2, 0.0, deadlocks=16)])
     assert run.failures() == ["16 deadlocks (reachable states where no action is enabled), "
                               "assuming nothing"]
+
+
+# -- generated specs ----------------------------------------------------------------------
+# Seeds, not Hypothesis's own search, in the quick and slow runs: each test id names the
+# spec (``tests/specgen.py``: ``spec_from_seed``), and a failure reproduces as it is.
+
+needs_spin = pytest.mark.skipif(not spin_available() and not os.environ.get("CI"),
+                                reason="spin is not installed")
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_a_generated_spec_conforms(seed):
+    conforms(specgen.spec_from_seed(seed), z3=seed < 8)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(30, 330))
+def test_a_generated_spec_conforms_slow(seed):
+    conforms(specgen.spec_from_seed(seed), z3=seed < 130)
+
+
+@needs_spin
+@pytest.mark.parametrize("seed", range(3))
+def test_spin_stores_the_reference_states_of_a_generated_spec(seed, tmp_path):
+    check_spin(Subject(specgen.spec_from_seed(seed)), tmp_path)
+
+
+@pytest.mark.slow
+@needs_spin
+@pytest.mark.parametrize("seed", range(3, 103))
+def test_spin_stores_the_reference_states_of_a_generated_spec_slow(seed, tmp_path):
+    check_spin(Subject(specgen.spec_from_seed(seed)), tmp_path)
+
+
+@pytest.mark.long
+@settings(max_examples=10_000, deadline=None, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(specgen.specs())
+def test_ten_thousand_generated_specs_conform(data):
+    conforms(data)
