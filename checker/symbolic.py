@@ -194,7 +194,7 @@ class Encoding:
                 else self.num(self.spec.initial[v.index]) for v in self.spec.variables]
 
     def selector(self, tag: str):
-        return self.z3.Const(f"{tag}|rule", self.sel_sort)
+        return self.z3.Const(f"{tag}|#rule", self.sel_sort)
 
     def domain(self, s: list):
         z3 = self.z3
@@ -353,7 +353,7 @@ class Unrolling:
         (cheaper than a push and pop around it, which z3 pays for on every call)."""
         z3 = self.enc.z3
         self._queries = getattr(self, "_queries", 0) + 1
-        guard = z3.Bool(f"{self.tag}|goal{self._queries}")
+        guard = z3.Bool(f"{self.tag}|#goal{self._queries}")
         self.solver.add(z3.Implies(guard, conjunction(z3, goal)))
         res = self.solver.check(guard)
         if res == z3.unknown:

@@ -37,6 +37,18 @@ PINNED = {
                    "EffectsInDomain": "proved"},
     "literal_left": {"EveryStepMoves": "proved", "Airlock": "proved"},
     "internal_step": {"BootsUp": "proved"},
+    # Found by the generated specs (tests/specgen.py seeds 128, 204, 11, 35, 5, 13):
+    # a variable named like z3's step selector; a trigger named 'state'; an action
+    # property whose watched steps are all stutters of the slice; a scenario's hazard
+    # on replay; 'on' as one name in an enabled property.
+    "z3_names_rule": {"rule": "proved", "EffectsInDomain": "violated"},
+    "z3_names_rule_global": {"post": "violated", "w": "vacuous", "e": "violated",
+                             "u": "proved", "i5kc": "vacuous", "EffectsInDomain": "proved"},
+    "trigger_named_state": {"x": "proved", "f": "proved", "lv": "violated"},
+    "action_stutters_only": {"evsd": "vacuous", "assert": "proved", "z9": "violated"},
+    "scenario_avoids_replay": {"i": "vacuous", "r2o": "violated", "n7_1": "violated"},
+    "enabled_on_one_name": {"int": "vacuous", "chan": "proved", "qds": "vacuous",
+                            "lig": "vacuous"},
 }
 
 
