@@ -26,8 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from hapair.model.compile import predicate
-from hapair.spec.lang import names
 from hapair.spec import Property, Spec
+from hapair.spec.lang import names
 
 from .explicit import StateGraph
 from .results import Trace

@@ -10,9 +10,8 @@ in the ``long`` run.
 from __future__ import annotations
 
 import json
-from pathlib import Path
-
 import os
+from pathlib import Path
 
 import pytest
 import specgen
