@@ -17,6 +17,7 @@ import dataclasses
 import difflib
 import re
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from . import views
@@ -236,7 +237,7 @@ class Spec:
         self.transitions: list[Transition] = []
         self.rules: list[Rule] = []
         self.actions: dict[tuple, tuple[int, ...]] = {}  # (node, trigger) -> rules in order
-        self.properties: dict[str, Property] = {}
+        self._properties: dict[str, Property] = {}
         self.views = views.check(data.get("views", {}))
         self.diagrams: dict = {}
         self._declare_machines()
@@ -270,6 +271,11 @@ class Spec:
             self.__dict__["_key"] = hashlib.sha256(text.encode()).hexdigest()
         return self.__dict__["_key"]
 
+    @property
+    def properties(self) -> MappingProxyType:
+        """The properties by name, read-only: ``with_property`` makes a new spec."""
+        return MappingProxyType(self._properties)
+
     def __hash__(self) -> int:
         return hash(self.key)
 
@@ -281,7 +287,7 @@ class Spec:
         this one is unchanged.  Derived caches that read only the rules are shared."""
         out = object.__new__(Spec)
         out.__dict__.update({k: v for k, v in self.__dict__.items() if k != "_key"})
-        out.properties = dict(properties)
+        out._properties = dict(properties)
         return out
 
     def with_property(self, decl: dict) -> "Spec":
@@ -693,7 +699,7 @@ class Spec:
             return
         expr = Node("not", BOOL_T, (bad[0] if len(bad) == 1 else Node("or", BOOL_T,
                                                                           tuple(bad)),))
-        self.properties[DOMAIN_PROPERTY] = Property(
+        self._properties[DOMAIN_PROPERTY] = Property(
             DOMAIN_PROPERTY, "always", "no step assigns a value outside its variable's "
             "domain (an overflow is an error of the spec, never a wrap)", expr=expr,
             text={"expr": "(every effect within its domain)"})
@@ -727,7 +733,7 @@ class Spec:
             prop = self._scenario_property(decl, where, common)
         else:
             raise SpecError(f"{where}: kind must be one of {', '.join(PROPERTY_KINDS)}")
-        self.properties[name] = prop
+        self._properties[name] = prop
         return prop
 
     def _check_header(self, decl) -> tuple[str, str]:
