@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from hapair.model.lab import Lab, RefinementError
-from hapair.model.runtime import Pair
+from hapair.model.runtime import STATE_ATTRIBUTE, Pair
 from hapair.model.services import MODEL_PROCESS
 from hapair.spec import EventNotAllowed, HapairError, Refused, guide
 
@@ -637,7 +637,7 @@ def _pair_stress(events: int) -> Counter:
     assert outcomes["taken"] == len(steps)  # no lost update, no phantom step
     for (node, mname), view in pair._views.items():  # the transitions machines agree
         var = pair.spec.machines[mname].variable
-        assert view.state == pair[f"n{node}.{var}" if node else var]
+        assert getattr(view, STATE_ATTRIBUTE) == pair[f"n{node}.{var}" if node else var]
     return outcomes
 
 
