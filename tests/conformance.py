@@ -147,12 +147,23 @@ def check_verdicts(s: Subject, engines: tuple = ("explicit",)) -> dict:
 
 def check_spin(s: Subject, workdir) -> None:
     """SPIN stores exactly the reference's states from the Promela export (plain
-    ``spin -a``)."""
-    from hapair.checker.promela import spin_count
+    ``spin -a``), and with the ``always`` and ``action`` properties that need no
+    assumption asserted, names exactly those the reference finds violated."""
+    from pathlib import Path
+
+    from hapair.checker.promela import export, properties_for, run_spin, spin_count
 
     got = spin_count(s.spec, workdir=workdir)
     assert got == len(s.graph.states), \
         f"SPIN stores {got} states, the reference {len(s.graph.states)} ({s.where({})})"
+    names = properties_for(s.spec, ())
+    if names:
+        want = sorted(n for n in names if s.ref.verdict(n) == "violated")
+        result = run_spin(export(s.spec, properties=tuple(names)), Path(workdir),
+                          optimize="-O0")
+        assert sorted(set(result.violated)) == want, \
+            f"SPIN finds {sorted(set(result.violated))} violated, the reference {want} " \
+            f"({s.where({})})"
 
 
 def check_replay(s: Subject, r) -> None:
