@@ -35,6 +35,7 @@ PINNED = {
                    "EffectsInDomain": "proved"},
     "literal_left": {"EveryStepMoves": "proved", "Airlock": "proved"},
     "internal_step": {"BootsUp": "proved"},
+    "enabled_false": {"AlwaysEnabled": "violated"},  # z3 proved it on a deadlock state
     # Found by the generated specs (tests/specgen.py seeds 128, 204, 11, 35, 5, 13):
     # a variable named like z3's step selector; a trigger named 'state'; an action
     # property whose watched steps are all stutters of the slice; a scenario's hazard
