@@ -9,6 +9,7 @@ import hapair.model.node
 import hapair.model.product
 import hapair.model.runtime
 import hapair.spec
+import hapair.spec.reference
 import hapair.specs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,7 +21,8 @@ def test_readme_examples_run():
     assert tried > 0 and failed == 0
 
 
-@pytest.mark.parametrize("module", [hapair.spec, hapair.specs, hapair.model.product,
+@pytest.mark.parametrize("module", [hapair.spec, hapair.spec.reference, hapair.specs,
+                                    hapair.model.product,
                                     hapair.model.runtime, hapair.model.node])
 def test_docstring_examples_run(module):
     failed, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
