@@ -79,7 +79,7 @@ def check(spec: Spec, *, only: tuple | None = None, engines: tuple = ENGINES,
                        (bmc_depth, liveness_depth))
         done = {sl: tasks[sl].get() for sl in groups}
         result.graphs = [done[sl].graph for sl in groups if done[sl].graph is not None]
-        result.slices = [done[sl].stats for sl in groups]
+        result.slices = [done[sl].stats for sl in groups] + _whole_products(spec, groups)
         result.results = [r for sl in groups for r in done[sl].results]
         if not only:
             result.dead_transitions = dead_transitions(
@@ -95,6 +95,28 @@ def check(spec: Spec, *, only: tuple | None = None, engines: tuple = ENGINES,
             result.certificate += _projections(inside, done)
     result.seconds = time.perf_counter() - start
     return result
+
+
+WHOLE_PRODUCT = 1 << 20  # at most this many potential states (the domains' product)
+
+
+def _whole_products(spec: Spec, groups: dict) -> list[SliceStats]:
+    """The whole product under each set of assumptions the slices use, when it is small
+    (at most ``WHOLE_PRODUCT`` potential states) and no slice already tracks every
+    variable: a deadlock that no slice can see (a dropped action's guard reads a
+    variable outside it) is found there.  Larger products are decided on the slices
+    alone (``properties.deadlocks``)."""
+    from math import prod
+
+    if prod(v.type.size for v in spec.variables) > WHOLE_PRODUCT:
+        return []
+    width = len(spec.variables)
+    whole = {sl.assume for sl in groups if len(sl.keep) == width}
+    out = []
+    for assume in sorted({sl.assume for sl in groups} - whole):
+        g = explore_packed(Model(spec, assume))
+        out.append(_stats(spec, Slice(assume, frozenset(range(width))), g))
+    return out
 
 
 def _queue(z3work, groups: dict, inside: dict, nested: dict, how: tuple,

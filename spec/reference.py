@@ -282,7 +282,8 @@ class Reference:
 
     def _enabled(self, g: Graph, decl: dict) -> str:
         scope = {row["trigger"]: m["scope"] for _, m, row, _ in self.rows}
-        on = _list(decl["on"])
+        on = [t for name in _list(decl["on"]) for t in self.triggers
+              if t == name or name in self.triggers[t].get("tags", [])]
         nodes = self.nodes if scope[on[0]] == "node" else [None]
         seen = False
         for s in g.states:

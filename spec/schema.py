@@ -793,11 +793,14 @@ class Spec:
         if not on or not isinstance(on, list) or "when" not in decl:
             raise SpecError(f"{where}: an enabled property needs 'when' and 'on' (a list of "
                             "triggers)")
+        tagged = {name: [t for t, d in self.triggers.items() if name in d.tags]
+                  for name in on if name not in self.triggers}
+        on = list(dict.fromkeys(t for name in on for t in tagged.get(name) or [name]))
         scopes = set()
         for t in on:
             if t not in self.triggers:
-                raise SpecError(f"{where}: 'on' names '{t}', which is not a trigger "
-                                f"(triggers: {', '.join(self.triggers)})")
+                raise SpecError(f"{where}: 'on' names '{t}', which is neither a trigger nor a "
+                                f"tag (triggers: {', '.join(self.triggers)})")
             if t in self.without(common["assume"]):
                 raise SpecError(f"{where}: its assumptions rule out '{t}'")
             scopes.add(self.triggers[t].scope)

@@ -138,10 +138,13 @@ def check_verdicts(s: Subject, engines: tuple = ("explicit",)) -> dict:
             got[engine, r.name] = r.verdict
             if r.verdict == "violated" and r.trace is not None:
                 check_replay(s, r)
-        if any(sl.deadlocks for sl in result.slices):
-            assert s.ref.deadlocks(()) or any(
-                s.ref.deadlocks(sl.assume) for sl in result.slices if sl.deadlocks), \
-                f"{engine} reports a deadlock the reference does not have ({s.where({})})"
+        reported = {sl.assume for sl in result.slices if sl.deadlocks}
+        assert all(s.ref.deadlocks(a) for a in reported), \
+            f"{engine} reports a deadlock the reference does not have ({s.where({})})"
+        used = {tuple(sorted(p.get("assume", ()))) for p in s.data.get("properties", [])}
+        missed = [a for a in used if s.ref.deadlocks(a) and a not in reported]
+        assert not missed, f"{engine} misses the deadlocks assuming {missed[0]} " \
+            f"({s.where({})})"
     return got
 
 

@@ -36,6 +36,9 @@ PINNED = {
     "literal_left": {"EveryStepMoves": "proved", "Airlock": "proved"},
     "internal_step": {"BootsUp": "proved"},
     "enabled_false": {"AlwaysEnabled": "violated"},  # z3 proved it on a deadlock state
+    "enabled_tag": {"GoAlwaysEnabled": "proved"},  # the audit: a tag in an enabled 'on'
+    # the audit: a deadlock under an assumption that the property's slice cannot see
+    "deadlock_under_assumption": {"StaysA": "proved", "ReachB": "proved"},
     # Found by the generated specs (tests/specgen.py seeds 128, 204, 11, 35, 5, 13):
     # a variable named like z3's step selector; a trigger named 'state'; an action
     # property whose watched steps are all stutters of the slice; a scenario's hazard

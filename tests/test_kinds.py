@@ -104,7 +104,7 @@ def test_an_enabled_property_whose_when_never_holds_is_vacuous():
 @pytest.mark.parametrize("decl, message", [
     ({"kind": "always", "expr": "True", "guide": 3}, "'guide' must be a string"),
     ({"kind": "enabled", "on": ["reload"]}, "needs 'when' and 'on'"),
-    ({"kind": "enabled", "when": "True", "on": ["nosuch"]}, "not a trigger"),
+    ({"kind": "enabled", "when": "True", "on": ["nosuch"]}, "neither a trigger nor a tag"),
     ({"kind": "enabled", "when": "True", "on": ["reload", "link_up"]}, "mixes node and global"),
     ({"kind": "enabled", "when": "True", "on": ["link_down"], "assume": ["no_partition"]},
      "rule out 'link_down'"),
