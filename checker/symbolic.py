@@ -1132,11 +1132,12 @@ def _missed(enc: Encoding, solver, res, pre: list, sel, post: list) -> str:
 
 
 # z3's resource budget for one liveness proof: deterministic (the same answer on a busy
-# machine as on an idle one), about five times what the VSG's hardest one needs.
-LIVENESS_RLIMIT = 2_000_000_000
+# machine as on an idle one), about 1.5 times what the VSG's hardest one needs (about a
+# minute of CPU where Spacer finds no invariant at all).
+LIVENESS_RLIMIT = 600_000_000
 
 
-def _fair_lasso_spacer(enc: Encoding, prop: Property, rlimit: int = LIVENESS_RLIMIT) -> str:
+def _fair_lasso_spacer(enc: Encoding, prop: Property, rlimit: int | None = None) -> str:
     """Liveness to safety (Biere, Artho, Schuppan 2002), decided by Spacer: a leads-to
     property fails exactly when some state of ``region`` (reachable, then from a P-state
     through non-Q states) has no internal step, or when a copy of a region state ``s0``
@@ -1155,7 +1156,7 @@ def _fair_lasso_spacer(enc: Encoding, prop: Property, rlimit: int = LIVENESS_RLI
     loop = z3.Function("loop", *sorts, *sorts, *[z3.BoolSort()] * (len(f) + 1), z3.BoolSort())
     bad = z3.Function("bad", z3.BoolSort())
     fp = z3.Fixedpoint()
-    fp.set(engine="spacer", rlimit=rlimit)
+    fp.set(engine="spacer", rlimit=rlimit or LIVENESS_RLIMIT)
     for rel in (reach, region, loop, bad):
         fp.register_relation(rel)
     fp.declare_var(*[x[i] for x in (s, t, s0) for i in keep], sel, *f, moved)
