@@ -1058,24 +1058,27 @@ def certify_and_prove(spec: Spec, states, *, assume=(), keep=None, bits: bool = 
     solver = z3.SolverFor(enc.logic)
     inside = dd.member(pre)  # built once, then renamed for the successor
     outside = z3.Not(z3.substitute(inside, *[(pre[i], post[i]) for i in enc.keep]))
-    step = enc.step(pre, sel, post)
-    solver.add(inside)  # the step only where a query needs it: a state with no
-    # successor (a deadlock) must still answer for an invariant
+    solver.add(inside)
+    solver.push()  # the step in a scope of its own: a state with no successor (a
+    solver.add(enc.step(pre, sel, post))  # deadlock) must still answer for an invariant
     for group in ([[i] for i in enc.live] if per_rule else [enc.live]):
-        res = solver.check(step, outside, z3.Or([sel == i for i in group]))
+        res = solver.check(outside, z3.Or([sel == i for i in group]))
         if res != z3.unsat:
             return False, _missed(enc, solver, res, pre, sel, post), {}
     message = (f"certified: {count} states closed under {len(enc.live)} rules "
                f"({len(enc.keep)} variables)")
     proved = {}
-    for prop in props:
+    note = f"inductive invariant: the certified reachable set ({count} states) holds it"
+    for prop in props:  # the steps' properties, with the step
         t = time.perf_counter()
-        bad = [enc.bad_state(prop, pre)] if is_state_property(prop) else \
-            [step, enc.bad_step(prop, pre, sel, post)] if prop.kind == "action" else None
-        if bad is not None and solver.check(*bad) == z3.unsat:
-            proved[prop.name] = _result(
-                prop, enc, "proved", t, note=f"inductive invariant: the certified "
-                f"reachable set ({count} states) holds it")
+        if prop.kind == "action" and \
+                solver.check(enc.bad_step(prop, pre, sel, post)) == z3.unsat:
+            proved[prop.name] = _result(prop, enc, "proved", t, note=note)
+    solver.pop()
+    for prop in props:  # the states' properties, on every state of the set
+        t = time.perf_counter()
+        if is_state_property(prop) and solver.check(enc.bad_state(prop, pre)) == z3.unsat:
+            proved[prop.name] = _result(prop, enc, "proved", t, note=note)
     log.debug("certified and proved %d properties in %.2fs", len(proved),
               time.perf_counter() - start)
     return True, message, proved
