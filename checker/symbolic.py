@@ -615,14 +615,37 @@ def _by_spacer(enc: Encoding, prop: Property, base: Unrolling, k_max: int):
     return None
 
 
+# z3's resource budget for one Spacer query: deterministic (the same answer on a busy
+# machine as on an idle one), about 1.5 times what the VSG's hardest proof needs (about
+# a minute of CPU where Spacer finds no invariant at all); past it, "unknown".
+SPACER_RLIMIT = 600_000_000
+
+
+def _fixedpoint(z3, rlimit: int | None = None):
+    """A Spacer engine with its resource budget (``SPACER_RLIMIT``, read now)."""
+    fp = z3.Fixedpoint()
+    fp.set(engine="spacer", rlimit=rlimit or SPACER_RLIMIT)
+    return fp
+
+
+def _ask(fp, goal) -> str:
+    """``fp.query(goal)`` as "unsat", "sat" or "unknown" (the budget ran out)."""
+    z3 = _z3()
+    try:
+        res = fp.query(goal)
+    except z3.Z3Exception as exc:  # the budget cancels the query
+        log.info("Spacer stopped: %s", exc)
+        return "unknown"
+    return "unsat" if res == z3.unsat else "sat" if res == z3.sat else "unknown"
+
+
 def _spacer(enc: Encoding, prop: Property) -> str:
     """Spacer on ``init => Reach``, ``Reach /\\ T => Reach'``, query ``Reach /\\ bad``."""
     z3 = enc.z3
     pre, post, sel = enc.state("p"), enc.state("q"), enc.selector("p")
     sorts = [enc.sort] * len(enc.keep)
     reach = z3.Function("reach", *sorts, z3.BoolSort())
-    fp = z3.Fixedpoint()
-    fp.set(engine="spacer")
+    fp = _fixedpoint(z3)
     fp.register_relation(reach)
     fp.declare_var(*[pre[i] for i in enc.keep], *[post[i] for i in enc.keep], sel)
 
@@ -635,10 +658,7 @@ def _spacer(enc: Encoding, prop: Property) -> str:
         goal = z3.And(at(pre), enc.bad_state(prop, pre))
     else:
         goal = z3.And(at(pre), enc.step(pre, sel, post), enc.bad_step(prop, pre, sel, post))
-    res = fp.query(goal)
-    if res == z3.unsat:
-        return "proved"
-    return "violated" if res == z3.sat else "unknown"
+    return {"unsat": "proved", "sat": "violated"}.get(_ask(fp, goal), "unknown")
 
 
 def witness(spec: Spec, prop: Property, depth: int, *, assume=None, keep=None,
@@ -814,11 +834,10 @@ class _Witness:
     def spacer(self) -> str:
         z3, enc = self.z3, self.enc
         pre, post, sel = enc.state("p"), enc.state("q"), enc.selector("p")
-        ph, nph = z3.Const("p|phase", self.psort), z3.Const("q|phase", self.psort)
+        ph, nph = z3.Const("p|#phase", self.psort), z3.Const("q|#phase", self.psort)
         reach = z3.Function("reach", *([enc.sort] * len(enc.keep)), self.psort,
                             z3.BoolSort())
-        fp = z3.Fixedpoint()
-        fp.set(engine="spacer")
+        fp = _fixedpoint(z3)
         fp.register_relation(reach)
         fp.declare_var(*[pre[i] for i in enc.keep], *[post[i] for i in enc.keep], sel,
                        ph, nph)
@@ -827,10 +846,8 @@ class _Witness:
         fp.rule(reach(*[post[i] for i in enc.keep], nph),
                 [reach(*[pre[i] for i in enc.keep], ph), enc.domain(pre),
                  enc.step(pre, sel, post), self.moves(pre, sel, ph, nph)])
-        res = fp.query(z3.And(reach(*[pre[i] for i in enc.keep], ph), self.goal(pre, ph)))
-        if res == z3.unsat:
-            return "violated"
-        return "proved" if res == z3.sat else "unknown"
+        res = _ask(fp, z3.And(reach(*[pre[i] for i in enc.keep], ph), self.goal(pre, ph)))
+        return {"unsat": "violated", "sat": "proved"}.get(res, "unknown")
 
 
 # -- certificate of the explicit engine -----------------------------------------------
@@ -1134,20 +1151,16 @@ def _missed(enc: Encoding, solver, res, pre: list, sel, post: list) -> str:
             f"{show(pre)} to {show(post)}, which is not in the set")
 
 
-# z3's resource budget for one liveness proof: deterministic (the same answer on a busy
-# machine as on an idle one), about 1.5 times what the VSG's hardest one needs (about a
-# minute of CPU where Spacer finds no invariant at all).
-LIVENESS_RLIMIT = 600_000_000
 
 
-def _fair_lasso_spacer(enc: Encoding, prop: Property, rlimit: int | None = None) -> str:
+def _fair_lasso_spacer(enc: Encoding, prop: Property) -> str:
     """Liveness to safety (Biere, Artho, Schuppan 2002), decided by Spacer: a leads-to
     property fails exactly when some state of ``region`` (reachable, then from a P-state
     through non-Q states) has no internal step, or when a copy of a region state ``s0``
     saved on the way comes back to ``s0`` by internal steps through non-Q states that
     serve every internal action (took it, or passed a state where it is disabled).
     "proved" (no such run: the property holds on every reachable state), "violated", or
-    "unknown" (Spacer gave up within its resource budget ``rlimit``)."""
+    "unknown" (Spacer gave up within its resource budget, ``SPACER_RLIMIT``)."""
     z3, lasso = enc.z3, Lasso(enc, prop)
     keep, actions = list(enc.keep), list(lasso.internal)
     s, t, s0, sel = enc.state("a"), enc.state("b"), enc.state("o"), enc.selector("a")
@@ -1158,8 +1171,7 @@ def _fair_lasso_spacer(enc: Encoding, prop: Property, rlimit: int | None = None)
     region = z3.Function("region", *sorts, z3.BoolSort())
     loop = z3.Function("loop", *sorts, *sorts, *[z3.BoolSort()] * (len(f) + 1), z3.BoolSort())
     bad = z3.Function("bad", z3.BoolSort())
-    fp = z3.Fixedpoint()
-    fp.set(engine="spacer", rlimit=rlimit or LIVENESS_RLIMIT)
+    fp = _fixedpoint(z3)
     for rel in (reach, region, loop, bad):
         fp.register_relation(rel)
     fp.declare_var(*[x[i] for x in (s, t, s0) for i in keep], sel, *f, moved)
@@ -1188,14 +1200,7 @@ def _fair_lasso_spacer(enc: Encoding, prop: Property, rlimit: int | None = None)
              z3.Not(q_next)])
     fp.rule(bad(), [loop(*[s0[i] for i in keep], *[s[i] for i in keep], *f, moved), moved,
                     *[s[i] == s0[i] for i in keep], *f])
-    try:
-        res = fp.query(bad())
-    except z3.Z3Exception as exc:  # its resource budget cancels the query
-        log.info("%s: Spacer stopped: %s", prop.name, exc)
-        return "unknown"
-    if res == z3.unsat:
-        return "proved"
-    return "violated" if res == z3.sat else "unknown"
+    return {"unsat": "proved", "sat": "violated"}.get(_ask(fp, bad()), "unknown")
 
 
 def decide_leads_to(spec: Spec, prop: Property, depth: int, *, assume=None, keep=None,

@@ -19,7 +19,7 @@ from hapair.spec import Spec
 from hapair.spec.reference import Reference
 
 MAX_STATES = 20_000  # generated specs stay small: the reference is written for clarity
-LIVENESS_RLIMIT = 100_000_000  # z3's liveness budget here: "unknown" is allowed, hours not
+SPACER_RLIMIT = 100_000_000  # z3's Spacer budget here: "unknown" is allowed, hours not
 
 
 class Subject:
@@ -128,7 +128,7 @@ def check_verdicts(s: Subject, engines: tuple = ("explicit",)) -> dict:
     from hapair.checker import symbolic
     from hapair.checker.run import check
 
-    symbolic.LIVENESS_RLIMIT = LIVENESS_RLIMIT  # jobs=1: read in this process
+    symbolic.SPACER_RLIMIT = SPACER_RLIMIT  # jobs=1: read in this process
     want = s.ref.verdicts()
     got = {}
     for engine in engines:
