@@ -32,6 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import hapair
+
 # (MAX_RESTARTS, assumptions), smallest first (state counts of the spec as of writing:
 # 0.16M, 0.39M, 0.73M, 1.67M, 4.23M).  The full product without assumptions (the services
 # of both VSGs beside every role change and partition) is beyond both tools here; the
@@ -49,11 +51,10 @@ SIZES = [
 def child(restarts: int, assume: tuple) -> None:
     """Runs in the child process: one hapair search, result as JSON on stdout."""
     start = time.perf_counter()
-    from hapair import spec
     from hapair.checker.fast import explore_fast
     from hapair.model import Model
 
-    model = Model(spec.load(bounds={"MAX_RESTARTS": restarts}), assume)
+    model = Model(hapair.load(bounds={"MAX_RESTARTS": restarts}), assume)
     result = explore_fast(model)
     print(json.dumps({"states": result.state_count, "edges": result.edge_count,
                       "depth": result.max_depth, "search": result.seconds,
@@ -84,10 +85,9 @@ def run_hapair(restarts: int, assume: tuple) -> dict:
 
 
 def run_spin_on(restarts: int, assume: tuple, states_hint: int) -> dict:
-    from hapair import spec
     from hapair.checker.promela import export
 
-    source = export(spec.load(bounds={"MAX_RESTARTS": restarts}), assume=assume)
+    source = export(hapair.load(bounds={"MAX_RESTARTS": restarts}), assume=assume)
     return run_spin_source(source, states_hint)
 
 
@@ -177,13 +177,12 @@ def run_spin_slices() -> dict:
     """SPIN on the work ``hapair check`` does: each slice the check explores (a property's
     cone of influence under its assumptions), exported with the invariants and action
     properties it holds, compiled and run; wall and CPU summed over the slices."""
-    from hapair import spec
     from hapair.checker.fast import explore_fast
     from hapair.checker.promela import export
     from hapair.model import Model
     from hapair.model.slicing import slice_of
 
-    sp = spec.load()
+    sp = hapair.load()
     slices = {}
     for p in sp.properties.values():
         slices.setdefault(slice_of(sp, p), None)
@@ -218,11 +217,10 @@ def end_to_end(spin: dict, runs: int = 3) -> None:
 
 def z3_proofs() -> None:
     """z3's unbounded proof of each safety property of the default model, one by one."""
-    from hapair import spec
     from hapair.checker import symbolic
     from hapair.checker.run import slice_of
 
-    sp = spec.load()
+    sp = hapair.load()
     print("\nz3 per property (default model, each on its cone of influence):")
     total = 0.0
     for p in sp.properties.values():

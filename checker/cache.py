@@ -24,7 +24,7 @@ import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
-from .results import PropertyResult, Trace, TraceStep
+from hapair.checker.results import PropertyResult, Trace, TraceStep
 
 log = logging.getLogger(__name__)
 SOURCES = ("spec", "model", "checker")  # the packages whose code decides an answer

@@ -12,9 +12,8 @@ import time
 from array import array
 from dataclasses import dataclass, field
 
+from hapair.checker.results import Explored, Trace, TraceStep  # noqa: F401 - Explored: public here too
 from hapair.model import Model
-
-from .results import Explored, Trace, TraceStep  # noqa: F401 - Explored: public here too
 
 
 @dataclass
@@ -164,7 +163,7 @@ def explore_packed(model: Model) -> StateGraph:
     shortest prefix."""
     import numpy as np
 
-    from .fast import explore_fast
+    from hapair.checker.fast import explore_fast
 
     res = explore_fast(model, edges=True)
     codes = res.codes

@@ -18,14 +18,14 @@ found at), the parent's id (``int32``) and the rule from it (``int16``); edges a
 counted, not stored, unless ``edges=True`` (then also each state's id beside the sorted
 set, and per edge its source's id, its rule and its successor's id: 10 bytes).
 
->>> from hapair import spec
+>>> import hapair
 >>> from hapair.model import Model
 >>> from hapair.checker.explicit import explore
->>> m = Model(spec.load(), assume=("no_partition", "fixed_pairing"))
+>>> m = Model(hapair.load("vrrp"))
 >>> r, g = explore_fast(m), explore(m)
 >>> (r.state_count, r.edge_count, r.max_depth) == (len(g.states), len(g.src), g.max_depth)
 True
->>> r.decode(r.codes[0]) == spec.load().initial
+>>> r.decode(r.codes[0]) == hapair.load("vrrp").initial
 True
 
 Limits: at most 63 bits of tracked state, 2**31 states (and candidates a level) and
@@ -39,10 +39,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from hapair.checker.results import Trace, TraceStep
 from hapair.model import Model
 from hapair.spec.lang import Node, interval
-
-from .results import Trace, TraceStep
 
 
 class Layout:

@@ -32,7 +32,7 @@ mutated; "equivalent" is equality of the product up to self-loops, not up to a q
 of unobservable values (a mutant that differs only there, such as the role a VSG holds
 before it first boots, is listed by hand with the guide's line).
 
->>> from hapair.spec import vsg
+>>> from hapair.specs import vsg
 >>> ms = mutants(vsg.SPEC)
 >>> ms[0].id
 'redundancy/power_on#0:dest=off'
@@ -446,8 +446,8 @@ class Checker:
     def failures(self, spec: Spec, *, first: bool = True) -> list[str]:
         """What would make ``hapair check --engine explicit`` fail on ``spec``: property
         names, or ``deadlock (assuming ...)``."""
-        from . import properties as props
-        from .run import _explicit, _explore, slice_of
+        from hapair.checker import properties as props
+        from hapair.checker.run import _explicit, _explore, slice_of
 
         groups: dict = {}
         for p in spec.properties.values():
@@ -498,9 +498,8 @@ class Reference:
         self._slices: dict = {}  # cone -> (model, layout, reachable codes)
 
     def _slice(self, keep: frozenset) -> tuple:
+        from hapair.checker.fast import Layout, explore_fast
         from hapair.model import Model
-
-        from .fast import Layout, explore_fast
 
         if keep not in self._slices:
             model = Model(self.spec, (), keep)
@@ -515,7 +514,7 @@ class Reference:
 
         import numpy as np
 
-        from .fast import compile_step
+        from hapair.checker.fast import compile_step
 
         model = copying.copy(model)
         model.action_rules = {a: rs for a, rs in model.action_rules.items() if a in only}
@@ -795,7 +794,7 @@ def agreement(data: dict, report: Report, count: int, *, bounds: dict | None = N
     finding alone)."""
     import random
 
-    from .run import check
+    from hapair.checker.run import check
 
     killed = [o for o in report.outcomes if o.status == "killed" and o.by
               and not o.by.startswith("deadlock")]

@@ -52,8 +52,8 @@ global step, both), as ``checker.properties`` evaluates them.
 Limits: ``leads_to`` properties are not exported; the loop head carries an ``end``
 label, so states without a successor are not reported as invalid end states.
 
->>> from hapair import spec
->>> text = export(spec.load(), assume=("no_partition",))
+>>> import hapair
+>>> text = export(hapair.load(), assume=("no_partition",))
 >>> text.splitlines()[0]
 '/* hapair product of spec vsg, as Promela */'
 """

@@ -25,12 +25,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hapair.checker.explicit import StateGraph
+from hapair.checker.results import Trace
 from hapair.model.compile import predicate
 from hapair.spec import Property, Spec
 from hapair.spec.lang import names
-
-from .explicit import StateGraph
-from .results import Trace
 
 
 @dataclass
@@ -250,10 +249,9 @@ def _watched_fire_beyond_the_slice(model, watched) -> bool:
     watched row (each step of one leaves what the property reads unchanged and satisfies
     it: ``slicing.stutters_satisfy``): explored on the cone of what they read and write,
     so that vacuity is the whole product's."""
+    from hapair.checker.explicit import explore_packed
     from hapair.model.product import Model
     from hapair.model.slicing import _written, cone_of_influence
-
-    from .explicit import explore_packed
 
     spec = model.spec
     rows = [i for i, r in enumerate(spec.rules) if watched[i]]

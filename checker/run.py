@@ -17,14 +17,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from hapair.checker import cache, workers
+from hapair.checker import properties as props
+from hapair.checker.explicit import StateGraph, explore, explore_packed
+from hapair.checker.results import CheckResult, PropertyResult, SliceStats
 from hapair.model.product import Model
 from hapair.model.slicing import Slice, slice_of
 from hapair.spec import Property, Spec, SpecError
-
-from . import cache, workers
-from . import properties as props
-from .explicit import StateGraph, explore, explore_packed
-from .results import CheckResult, PropertyResult, SliceStats
 
 log = logging.getLogger(__name__)
 ENGINES = ("explicit", "z3")
@@ -227,7 +226,7 @@ def _projection_keys(table, keep: list, sizes: list, *, distinct: bool = False):
     keys.sort()
     if distinct:
         return keys
-    from .symbolic import run_starts  # NumPy only (z3 is imported when first used)
+    from hapair.checker.symbolic import run_starts  # NumPy only (z3 is imported when first used)
 
     return keys[run_starts(keys)]  # np.unique of sorted keys (it would hash them first)
 
@@ -294,7 +293,7 @@ def _searched_proof(spec: Spec, sl: Slice, p: Property, g: StateGraph, reached,
     """z3 on a reachable or scenario property, given ``reached`` (the pairs the explicit
     search reached, when they hold no hazard or no witness), or its answer from the
     proof cache."""
-    from . import symbolic
+    from hapair.checker import symbolic
 
     pairs = None if reached is None else (g.rows(reached[0]), reached[1])
     k = cache.key("prove", spec.digest, spec.bounds, repr(p), sl.assume, sorted(sl.keep),
@@ -363,7 +362,7 @@ def _prove(name: str, assume: tuple, keep: frozenset, depth: int,
            liveness_depth: int, refuted: bool = False) -> PropertyResult:
     """z3 on one property.  ``refuted``: a certified reachable set held a state or step
     that breaks it, so a counterexample is likely: BMC looks for the shortest first."""
-    from . import symbolic
+    from hapair.checker import symbolic
 
     spec = _SPEC[0]
     prop = spec.properties[name]
@@ -388,7 +387,7 @@ def _prove(name: str, assume: tuple, keep: frozenset, depth: int,
 def _certify(assume: tuple, keep: frozenset, states, names: tuple) -> tuple:
     """The certificate of an explored state set and, with it as the invariant, the
     proofs of the properties ``names``: ``(ok, message, states, {name: result})``."""
-    from . import symbolic
+    from hapair.checker import symbolic
 
     spec = _SPEC[0]
     ok, message, proved = symbolic.certify_and_prove(

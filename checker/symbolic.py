@@ -33,8 +33,8 @@ Action properties are checked on the steps of the model: a row with a watched tr
 whose effects fall outside the slice is no step, and is not checked (as in the explicit
 engine).
 
->>> from hapair import spec
->>> sp = spec.load()
+>>> import hapair
+>>> sp = hapair.load()
 >>> prove(sp, sp.properties["NoDualActive"]).verdict
 'proved'
 """
@@ -46,10 +46,9 @@ import logging
 import time
 from typing import Any
 
+from hapair.checker.results import PropertyResult, Trace, TraceStep
 from hapair.spec import HapairError, Property, Spec
 from hapair.spec.lang import Node
-
-from .results import PropertyResult, Trace, TraceStep
 
 log = logging.getLogger(__name__)
 
@@ -156,8 +155,8 @@ def is_state_property(prop: Property) -> bool:
 class Encoding:
     """``Model(spec, assume, keep)`` as z3 formulas: states, ``init``, ``step``.
 
-    >>> from hapair import spec
-    >>> enc = Encoding(spec.load(), ("no_partition",))
+    >>> import hapair
+    >>> enc = Encoding(hapair.load(), ("no_partition",))
     >>> len(enc.live) > 0
     True
     """
@@ -446,8 +445,8 @@ def lasso_bmc(spec: Spec, prop: Property, depth: int, *, assume=None, keep=None,
     at most ``depth`` steps (see ``Lasso``), or "holds to depth".  This is a bounded
     check, independent of the explicit engine's SCC analysis, which decides it.
 
-    >>> from hapair import spec
-    >>> sp = spec.load()
+    >>> import hapair
+    >>> sp = hapair.load()
     >>> lasso_bmc(sp, sp.properties["DualActiveResolved"], 6).verdict
     'holds to depth'
     """
@@ -517,8 +516,8 @@ def bmc(spec: Spec, prop: Property, depth: int, *, assume=None, keep=None,
     influence; ``bits`` encodes states as small bit-vectors (else z3 Ints).  The first
     depth with a violation gives the shortest counterexample.
 
-    >>> from hapair import spec
-    >>> sp = spec.load()
+    >>> import hapair
+    >>> sp = hapair.load()
     >>> r = bmc(sp, sp.properties["DualActiveOnPartition"], 10)
     >>> r.verdict, len(r.trace)
     ('violated', 5)
@@ -562,8 +561,8 @@ def prove(spec: Spec, prop: Property, *, assume=None, keep=None, k_max: int = 2,
     BMC for the shortest trace).  "proved" is only returned for a proof, and the note
     says which; otherwise "holds to depth" (BMC clean to ``k_max``) or "unknown".
 
-    >>> from hapair import spec
-    >>> sp = spec.load()
+    >>> import hapair
+    >>> sp = hapair.load()
     >>> r = prove(sp, sp.properties["SwitchoverOnlyToHAStandby"])
     >>> r.verdict, r.note
     ('proved', 'k-induction, k=1 (simple paths)')
@@ -674,8 +673,8 @@ def witness(spec: Spec, prop: Property, depth: int, *, assume=None, keep=None,
     invariant of those runs, a hazard (``avoids``) or the scenario's end that none of
     them meets is out of reach: no BMC or Spacer for it.
 
-    >>> from hapair import spec
-    >>> sp = spec.load().with_property({"name": "BothUp", "kind": "reachable",
+    >>> import hapair
+    >>> sp = hapair.load().with_property({"name": "BothUp", "kind": "reachable",
     ...                                 "expr": "n1_active and n2.state == 'ha_standby'"})
     >>> r = witness(sp, sp.properties["BothUp"], 10)
     >>> r.verdict, len(r.witness)
@@ -1047,8 +1046,8 @@ def certify(spec: Spec, states, *, assume=(), keep=None, bits: bool = True,
     query for all rules, or one per rule with ``per_rule``).  A model of it is a missed
     successor, and the message names the state and the rule.  Returns ``(ok, message)``.
 
-    >>> from hapair import spec
-    >>> certify(spec.load(), [spec.load().initial], assume=(), keep=frozenset())
+    >>> import hapair
+    >>> certify(hapair.load(), [hapair.load().initial], assume=(), keep=frozenset())
     (True, 'certified: 1 states closed under 0 rules (0 variables)')
     """
     ok, message, _ = certify_and_prove(spec, states, assume=assume, keep=keep, bits=bits,

@@ -21,12 +21,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from hapair.checker.files import read_json, refuse_special
+from hapair.checker.results import Trace
 from hapair.spec import EventNotAllowed, HapairError, Spec, TraceError
 from hapair.spec.checks import check_bounds, short
 from hapair.spec.schema import MAX_NODES
-
-from .files import read_json, refuse_special
-from .results import Trace
 
 FORMAT = "hapair-trace/1"
 
@@ -203,7 +202,7 @@ class Replay:
 
     def violates(self, name: str | None = None) -> bool:
         """Does the replayed run violate the property (by default, the trace's)?"""
-        from .properties import Evaluator
+        from hapair.checker.properties import Evaluator
 
         prop = self.spec.properties[name or self.data["property"]]
         ev = Evaluator(self.spec, prop)
@@ -247,7 +246,7 @@ def spec_of(data: dict) -> Spec:
 
 def replay(data: dict, spec: Spec | None = None) -> Replay:
     """Run a trace on the embeddable machine, checking every tracked variable."""
-    from hapair.model.runtime import Pair
+    from hapair.runtime.pair import Pair
 
     spec = spec or spec_of(data)
     if data.get("spec", spec.name) != spec.name:

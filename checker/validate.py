@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hapair.model.product import Model
-from hapair.spec import Spec, TraceError, load
+from hapair.spec import Spec, TraceError
+from hapair.specs import load
 
 MAX_STATES = 50_000
 

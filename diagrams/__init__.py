@@ -10,8 +10,8 @@ Graphviz is imported only when something is drawn.  The entry points for the CLI
 * ``report.write_html(check_result, path, *, spec)``: the self-contained HTML report.
 """
 
-from .build import diagram_sources, render_trace_file, trace_picture, write_all
-from .render import NO_DOT, RenderConfig, Written, have_dot
+from hapair.diagrams.build import diagram_sources, render_trace_file, trace_picture, write_all
+from hapair.diagrams.render import NO_DOT, RenderConfig, Written, have_dot
 
 __all__ = ["NO_DOT", "RenderConfig", "Written", "diagram_sources", "have_dot",
            "render_trace_file", "trace_picture", "write_all"]

@@ -20,7 +20,7 @@ What each picture explores (slices keep the checks fast, see ``model.cone_of_inf
   property that is expected to be violated.
 
 >>> sorted(diagram_sources())[:2]
-['counterexample-DualActiveOnPartition', 'machine-link']
+['counterexample-DualActiveOnPartition', 'counterexample-RoleChangeConflict']
 """
 
 from __future__ import annotations
@@ -28,10 +28,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from hapair.diagrams import extract as x
+from hapair.diagrams.render import (
+    DEFAULT,
+    RenderConfig,
+    Written,
+    machine_dot,
+    product_dot,
+    trace_dot,
+    write,
+)
 from hapair.spec import Spec
-
-from . import extract as x
-from .render import DEFAULT, RenderConfig, Written, machine_dot, product_dot, trace_dot, write
 
 
 @dataclass(frozen=True)
@@ -109,7 +116,7 @@ def expected_counterexamples(spec: Spec) -> dict:
 
 def diagram_sources(spec: Spec | None = None, cfg: RenderConfig = DEFAULT) -> dict:
     """``{file stem: DOT text}`` for the whole set, in a fixed order."""
-    from hapair.spec import load
+    from hapair.specs import load
 
     spec = spec or load()
     out = {}

@@ -4,10 +4,13 @@ Nothing here draws.  ``render`` turns these dataclasses into DOT text, and a tes
 them without Graphviz.  Every function returns its items in a deterministic order (the
 spec's order, BFS order, or sorted), so the pictures are reproducible byte for byte.
 
->>> from hapair import spec
->>> m = machine_ir(spec.load(), "link")
->>> [(e.source, e.trigger, e.dest) for e in m.edges]
-[('up', 'link_down', 'down'), ('down', 'link_up', 'up')]
+>>> import hapair
+>>> m = machine_ir(hapair.load(), "link")
+>>> for e in m.edges[:3]:
+...     print(e.source, e.trigger, e.dest)
+up link_down down
+down link_up up
+up host_fail up
 """
 
 from __future__ import annotations

@@ -4,9 +4,9 @@ DOT comes from the ``graphviz`` package (imported lazily) and depends on nothing
 IR and one ``RenderConfig``, so it is the same byte for byte on every machine; tests
 compare it.  SVG and PNG need the ``dot`` binary and vary a little with its version.
 
->>> from hapair import spec
+>>> import hapair
 >>> from hapair.diagrams.extract import machine_ir
->>> print(machine_dot(machine_ir(spec.load(), "link")).splitlines()[0])
+>>> print(machine_dot(machine_ir(hapair.load(), "link")).splitlines()[0])
 digraph link {
 """
 
@@ -21,7 +21,7 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-from .extract import Columns, EdgeIR, MachineIR, ProductIR, TraceIR
+from hapair.diagrams.extract import Columns, EdgeIR, MachineIR, ProductIR, TraceIR
 
 log = logging.getLogger(__name__)
 

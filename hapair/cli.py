@@ -54,9 +54,9 @@ def add_properties(sp, path: str):
 def cmd_check(args) -> int:
     from rich.console import Console
 
-    from hapair.checker import report
     from hapair.checker.files import OutputSet
     from hapair.checker.run import check
+    from hapair.reports import text as report
 
     validate_args.check_outputs("check", args)
     sp = load_spec(args)
@@ -86,7 +86,7 @@ def cmd_check(args) -> int:
             if args.junit:
                 outputs.write_text(args.junit, report.to_junit(result, run_id=outputs.run_id))
             if args.html:
-                from hapair.diagrams.report import html_text
+                from hapair.reports.html import html_text
                 outputs.write_text(args.html, html_text(result, spec=sp,
                                                         run_id=outputs.run_id))
             outputs.commit()
@@ -118,7 +118,8 @@ def _print_stats(out, result) -> None:
 
 
 def _write_traces(sp, result, out_dir: Path, emit_dir, out, outputs) -> list[str]:
-    from hapair.checker import report, trace
+    from hapair.checker import trace
+    from hapair.reports import text as report
 
     lines, done = [], set()
     stage = emit = None
@@ -164,7 +165,8 @@ def _report_drawn(directory: Path, out, written: list, message: str) -> None:
 
 def cmd_replay(args) -> int:
     """Run a trace on the embeddable machine, step by step, and say what it shows."""
-    from hapair.checker import report, trace
+    from hapair.checker import trace
+    from hapair.reports import text as report
 
     _bounds(args.bound)  # flags first, then the file
     data = trace.load(args.file)
@@ -195,10 +197,11 @@ def cmd_specs(args) -> int:
     """The built-in specs, one a line: name, size, what it is."""
     from hapair import specs
 
-    for name, (_, doc) in specs.BUILTIN.items():
+    for name in specs.BUILTIN:
         sp = specs.load(name)
         print(f"{name:6} {len(sp.nodes)} nodes, {len(sp.variables):2} variables, "
-              f"{len(sp.rules):3} rules, {len(sp.properties):2} properties  {doc}")
+              f"{len(sp.rules):3} rules, {len(sp.properties):2} properties  "
+              f"{specs.doc(name)}")
     return 0
 
 
@@ -254,20 +257,14 @@ def cmd_explore(args) -> int:
     return 0
 
 
-def _mutation_spec(name: str) -> tuple[str, dict, Path | None]:
-    """``--spec``: a built-in spec's name or a spec file (``hapair.specs.read``); with the
-    file of its committed equivalent mutants (``<spec>.equivalents.json`` beside it)."""
+def _mutation_spec(name: str) -> tuple[str, dict, Path]:
+    """``--spec``: a built-in spec's name, a spec folder or a spec file
+    (``hapair.specs.read``); with the file of its committed equivalent mutants."""
     from hapair import specs
 
     data, source = specs.read(name)
-    if name in specs.BUILTIN:
-        if name == "vsg":
-            from hapair.spec import vsg
-            return name, data, Path(vsg.__file__).with_name("vsg.equivalents.json")
-        return name, data, Path(specs.__file__).with_name(f"{name}.equivalents.json")
-    path = Path(source)
-    stem = path.name.split(".")[0]
-    return str(data.get("name", stem)), data, path.with_name(f"{stem}.equivalents.json")
+    stem = Path(source).name.split(".")[0]
+    return str(data.get("name", stem)), data, specs.equivalents_file(name)
 
 
 def cmd_mutate(args) -> int:
@@ -340,14 +337,14 @@ def _print_mutation_summary(out, report, min_score: float) -> None:
 
 def cmd_console(args, rest) -> int:
     if rest[:1] == ["--connect"] or any(r.startswith("--connect=") for r in rest):
-        from hapair.nodeproc import console_client
+        from hapair.runtime.process import console_client
 
         target = rest[1] if rest[:1] == ["--connect"] and len(rest) == 2 else \
             rest[0].partition("=")[2] if len(rest) == 1 else None
         if not target:
             raise HapairError("usage: hapair console --connect HOST:PORT")
         return console_client(target)
-    from hapair.console import main as console_main
+    from hapair.specs.vsg.console import main as console_main
 
     return console_main(rest)
 
@@ -435,7 +432,7 @@ def parser() -> argparse.ArgumentParser:
     _mutate_parser(sub)
     sub.add_parser("console", help="a vsg# console over a simulated lab (--connect "
                    "HOST:PORT: a real node's)", add_help=False)
-    from hapair.nodeproc import add_node_parser
+    from hapair.runtime.process import add_node_parser
 
     add_node_parser(sub)
     v = sub.add_parser("validate", help="check the step logs of real nodes against the model")
@@ -467,8 +464,8 @@ def _mutate_parser(sub) -> None:
     m.add_argument("--min-score", type=float, default=0.98, metavar="F",
                    help="the kill rate to pass (default 0.98)")
     m.add_argument("--equivalents", metavar="FILE",
-                   help="the committed equivalent mutants (default: <spec>.equivalents.json "
-                        "beside the spec)")
+                   help="the committed equivalent mutants (default: equivalents.json in "
+                        "the spec's folder, or <stem>.equivalents.json beside a spec file)")
     m.add_argument("--bound", action="append", metavar="NAME=N")
     m.add_argument("--all", action="store_true", help="list every mutant, not only the ones "
                                                       "not killed")

@@ -1,5 +1,5 @@
 """Composition: the product automaton and the embeddable runtime over the same rules."""
 
-from .product import Edge, Model
+from hapair.model.product import Edge, Model
 
 __all__ = ["Edge", "Model"]

@@ -6,8 +6,8 @@ order); an action is ``(node, trigger)`` (node ``None`` for the link).  Within a
 the first enabled row wins, exactly as in a ``transitions`` machine whose conditions are
 tried in order.  Assumptions remove environment triggers, nothing else.
 
->>> from hapair import spec
->>> m = Model(spec.load())
+>>> import hapair
+>>> m = Model(hapair.load())
 >>> s0 = m.init_states()[0]
 >>> m.actions(s0)[:3]
 [(1, 'power_on'), (2, 'power_on'), (1, 'install')]
@@ -18,10 +18,9 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+from hapair.model.compile import effect_source, predicate, py
+from hapair.model.slicing import cone_of_influence  # noqa: F401 - the public name, kept here too
 from hapair.spec import Spec
-
-from .compile import effect_source, predicate, py
-from .slicing import cone_of_influence  # noqa: F401 - the public name, kept here too
 
 Action = tuple  # (node | None, trigger)
 
@@ -109,6 +108,6 @@ class Model:
     @property
     def _effects(self):
         if not hasattr(self, "_effect_fns"):
-            from .compile import effect
+            from hapair.model.compile import effect
             self._effect_fns = [effect(e, self.width) for e in self.effects]
         return self._effect_fns

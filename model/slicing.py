@@ -13,10 +13,9 @@ from functools import lru_cache
 from itertools import product
 from math import prod
 
+from hapair.model.compile import predicate, value
 from hapair.spec import Property, Rule, Spec
 from hapair.spec.lang import names
-
-from .compile import predicate, value
 
 
 @dataclass(frozen=True)

@@ -1,20 +1,9 @@
-"""The VSG HA specification as data: machines, rules, properties, bounds."""
+"""The spec format: the expression language, the declared data's schema and checks, the
+reference semantics every backend is held to, and the one root exception.  It knows no
+spec: the specs are folders under ``specs/``."""
 
-from .errors import EventNotAllowed, HapairError, Refused, SpecError, TraceError
-from .schema import Property, Rule, Spec, Transition, Trigger, Variable
-
-
-def load(bounds: dict | None = None, data: dict | None = None) -> Spec:
-    """The built-in VSG spec (or ``data``), checked, with ``bounds`` overriding defaults.
-
-    >>> load().bounds
-    {'MAX_RESTARTS': 1, 'MORE_DOWN': 1}
-    """
-    if data is None:
-        from hapair.specs import load as builtin
-        return builtin("vsg", bounds)
-    return Spec.load(data, bounds)
-
+from hapair.spec.errors import EventNotAllowed, HapairError, Refused, SpecError, TraceError
+from hapair.spec.schema import Property, Rule, Spec, Transition, Trigger, Variable
 
 __all__ = ["EventNotAllowed", "HapairError", "Property", "Refused", "Rule", "Spec",
-           "SpecError", "TraceError", "Transition", "Trigger", "Variable", "load"]
+           "SpecError", "TraceError", "Transition", "Trigger", "Variable"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from .errors import SpecError
+from hapair.spec.errors import SpecError
 
 MAX_BOUND = 1000  # every bound is 0..1000: see README, "Bad input, interrupts and outputs"
 NAME_MAX = 100  # characters in a property name (it names files: NAME.trace.json, ...)

@@ -22,7 +22,7 @@ import copy
 from dataclasses import dataclass
 from typing import Callable
 
-from .errors import SpecError
+from hapair.spec.errors import SpecError
 
 BOOL = ("bool",)
 

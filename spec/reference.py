@@ -50,7 +50,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from .schema import DOMAIN_PROPERTY, Spec
+from hapair.spec.schema import DOMAIN_PROPERTY, Spec
 
 Row = tuple  # (transition ordinal, node): the same numbering as the loader's Transition.id
 

@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from . import views
-from .checks import MAX_BOUND, check_property_decl
-from .errors import SpecError
-from .lang import BOOL_T, INT_T, Node, Type, const, interval, typed, var
+from hapair.spec import views
+from hapair.spec.checks import MAX_BOUND, check_property_decl
+from hapair.spec.errors import SpecError
+from hapair.spec.lang import BOOL_T, INT_T, Node, Type, const, interval, typed, var
 
 KINDS = ("internal", "physical", "fault", "traffic", "operator")
 MAX_NODES = 8

@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
-from .errors import SpecError
+from hapair.spec.errors import SpecError
 
 
 @dataclass(frozen=True)

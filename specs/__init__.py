@@ -1,8 +1,16 @@
-"""The specs hapair knows by name, and reading a spec from a file.
+"""The specs hapair knows by name, and reading a spec from a folder or a file.
 
-``hapair check --spec X``: X is a built-in name (``hapair specs`` lists them) or a path
-to a Python file that defines a module-level ``SPEC`` dict, or a TOML, YAML or JSON file
-of the same structure (``docs/spec-format.md``).
+Every spec is a folder of the same shape, the built-in ones here (``specs/vsg/``,
+``specs/vrrp/``, ``specs/trio/``) as a user's own:
+
+* ``spec.py`` (a module-level ``SPEC`` dict), ``spec.toml``, ``spec.yaml`` or
+  ``spec.json``: the spec (``docs/spec-format.md``);
+* ``equivalents.json`` (optional): the mutants ``hapair mutate`` accepts as equivalent;
+* anything else the spec's faces need (the VSG keeps its guide strings, process and
+  policy tables, expected results and console beside its rows).
+
+``hapair check --spec X``: X is a built-in name (``hapair specs`` lists them), a spec
+folder, or one spec file (its equivalents then in ``<stem>.equivalents.json`` beside it).
 
 >>> sorted(BUILTIN)
 ['trio', 'vrrp', 'vsg']
@@ -12,36 +20,60 @@ of the same structure (``docs/spec-format.md``).
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import json
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from hapair.spec.errors import SpecError
 
-# name -> (file in this package, one line on what it is)
-BUILTIN = {
-    "vsg": ("vsg.py", "Cisco VSG HA pair, as the configuration guide describes it"),
-    "vrrp": ("vrrp.toml", "a VRRP-style master/backup pair with priorities and preemption"),
-    "trio": ("trio.yaml", "three nodes electing one leader by quorum (needs quantifiers)"),
-}
+SPEC_FILES = ("spec.py", "spec.toml", "spec.yaml", "spec.yml", "spec.json")
+HERE = Path(__file__).resolve().parent
+# name -> its folder: every folder here that holds a spec file is a built-in spec
+BUILTIN = {folder.name: folder for folder in sorted(HERE.iterdir())
+           if any((folder / name).is_file() for name in SPEC_FILES)}
 MAX_SPEC_BYTES = 4 << 20
+
+
+def spec_file(folder: Path) -> Path:
+    """The one spec file of a spec folder."""
+    found = [folder / name for name in SPEC_FILES if (folder / name).is_file()]
+    if len(found) != 1:
+        raise SpecError(f"{folder}: a spec folder holds one of {', '.join(SPEC_FILES)} "
+                        f"(found {len(found) or 'none'})")
+    return found[0]
 
 
 def read(source: str) -> tuple[dict, str]:
     """``(spec data, source)``: ``source`` is the built-in name or the resolved path."""
     if source in BUILTIN:
-        if source == "vsg":
-            from hapair.spec.vsg import SPEC
-            return SPEC, source
-        with resources.as_file(resources.files(__name__) / BUILTIN[source][0]) as path:
-            return read_file(path), source
+        path = spec_file(BUILTIN[source])
+        if path.suffix == ".py":  # a built-in module: imported, as the package's own code
+            return importlib.import_module(f"{__name__}.{source}.spec").SPEC, source
+        return read_file(path), source
     path = Path(source)
+    if path.is_dir():
+        return read_file(spec_file(path)), str(path.resolve())
     if not path.suffix:
         raise SpecError(f"unknown spec '{source}' (built-in: {', '.join(BUILTIN)}; or a "
-                        ".py, .toml, .yaml or .json file)")
+                        "spec folder, or a .py, .toml, .yaml or .json file)")
     return read_file(path), str(path.resolve())
+
+
+def equivalents_file(source: str) -> Path:
+    """Where the committed equivalent mutants of a spec are (the file may be absent)."""
+    if source in BUILTIN:
+        return BUILTIN[source] / "equivalents.json"
+    path = Path(source)
+    if path.is_dir():
+        return path / "equivalents.json"
+    return path.with_name(f"{path.name.split('.')[0]}.equivalents.json")
+
+
+def doc(name: str) -> str:
+    """A built-in spec's one line (its ``doc``)."""
+    return str(read(name)[0].get("doc", ""))
 
 
 def read_file(path: Path) -> dict:
@@ -106,10 +138,17 @@ def _python(path: Path) -> Any:
     return module.SPEC
 
 
-def load(source: str = "vsg", bounds: dict | None = None):
-    """The checked ``Spec`` of a built-in name or a file."""
+def load(source: str | dict = "vsg", bounds: dict | None = None):
+    """The checked ``Spec`` of a built-in name, a spec folder or file, or spec data (a
+    dict in the format of ``docs/spec-format.md``); ``bounds`` override the defaults.
+
+    >>> load(bounds={"MAX_RESTARTS": 2}).bounds
+    {'MAX_RESTARTS': 2, 'MORE_DOWN': 1}
+    """
     from hapair.spec.schema import Spec
 
+    if isinstance(source, dict):
+        return Spec.load(source, bounds)
     data, origin = read(source)
     try:
         sp = Spec.load(data, bounds)

@@ -102,7 +102,7 @@ def check_z3_steps(s: Subject, samples: int = 12, seed: int = 0) -> None:
 def check_runtime(s: Subject, walks: int = 3, length: int = 30, seed: int = 0) -> None:
     """The embeddable ``Pair`` takes exactly the reference's steps on random walks (its
     transitions machines cross-check every step)."""
-    from hapair.model.runtime import Pair
+    from hapair.runtime.pair import Pair
 
     rng = random.Random(seed)
     for _ in range(walks):

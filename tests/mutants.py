@@ -11,7 +11,7 @@ import copy
 from dataclasses import dataclass
 from typing import Callable
 
-from hapair.spec import vsg
+from hapair.specs.vsg import spec as vsg
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,10 @@ import copy
 
 import pytest
 
-from hapair import spec
+import hapair
 from hapair.checker import cache
 from hapair.checker.run import check
-from hapair.spec.vsg import SPEC
+from hapair.specs.vsg import SPEC
 
 ONLY = ("NoDualActive", "StartCntCounts_m1")
 
@@ -26,8 +26,8 @@ def z3_notes(result) -> dict:
 
 
 def test_a_second_check_is_answered_from_the_cache_with_the_same_verdicts(fresh):
-    first = check(spec.load(), only=ONLY, jobs=1)
-    again = check(spec.load(), only=ONLY, jobs=1)
+    first = check(hapair.load(), only=ONLY, jobs=1)
+    again = check(hapair.load(), only=ONLY, jobs=1)
     assert not any("cached" in n for n in z3_notes(first).values())
     assert all(n.endswith("cached") for n in z3_notes(again).values())
     assert [(r.name, r.engine, r.verdict) for r in first.results] == \
@@ -36,29 +36,29 @@ def test_a_second_check_is_answered_from_the_cache_with_the_same_verdicts(fresh)
 
 
 def test_no_cache_proves_again(fresh):
-    check(spec.load(), only=ONLY, jobs=1)
-    again = check(spec.load(), only=ONLY, jobs=1, use_cache=False)
+    check(hapair.load(), only=ONLY, jobs=1)
+    again = check(hapair.load(), only=ONLY, jobs=1, use_cache=False)
     assert not any("cached" in n for n in z3_notes(again).values())
 
 
 def test_a_changed_spec_or_bound_misses(fresh):
-    check(spec.load(), only=ONLY, jobs=1)
+    check(hapair.load(), only=ONLY, jobs=1)
     data = copy.deepcopy(SPEC)
     stateless = next(m for m in data["machines"] if m["name"] == "stateless")
     restart = next(t for t in stateless["transitions"] if t["trigger"] == "restart_stateless")
     restart["effects"] = {"self.restarts": "self.restarts", "self.stateless_data": "'none'"}
-    broken = check(spec.load(data=data), only=("StartCntCounts_m1",), jobs=1)
+    broken = check(hapair.load(data), only=("StartCntCounts_m1",), jobs=1)
     assert {r.engine: r.verdict for r in broken.results} == {"explicit": "violated",
                                                             "z3": "violated"}
-    wider = check(spec.load(bounds={"MAX_RESTARTS": 2}), only=ONLY, jobs=1)
+    wider = check(hapair.load(bounds={"MAX_RESTARTS": 2}), only=ONLY, jobs=1)
     assert not any("cached" in n for n in z3_notes(wider).values())
 
 
 def test_an_unreadable_entry_is_a_miss(fresh):
-    check(spec.load(), only=ONLY, jobs=1)
+    check(hapair.load(), only=ONLY, jobs=1)
     for entry in fresh.rglob("*.json"):
         entry.write_text("{not json")
-    again = check(spec.load(), only=ONLY, jobs=1)
+    again = check(hapair.load(), only=ONLY, jobs=1)
     assert not any("cached" in n for n in z3_notes(again).values()) and again.ok
 
 
@@ -71,9 +71,9 @@ def test_a_cached_witness_is_a_trace_again(fresh):
     from hapair.checker import trace
     from hapair.checker.results import Trace
 
-    sp = spec.load()
+    sp = hapair.load()
     check(sp, only=("StandaloneStatusShown",), jobs=1)
-    again = check(spec.load(), only=("StandaloneStatusShown",), jobs=1)
+    again = check(hapair.load(), only=("StandaloneStatusShown",), jobs=1)
     z3 = next(r for r in again.results if r.engine == "z3")
     assert z3.note.endswith("cached") and isinstance(z3.witness, Trace)
     assert trace.to_json(sp, z3.witness, z3.name)["steps"]

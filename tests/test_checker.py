@@ -11,17 +11,18 @@ from importlib import resources
 
 import pytest
 
-from hapair import spec
-from hapair.checker import report, trace
+import hapair
+from hapair.checker import trace
 from hapair.checker.run import check
 from hapair.cli import main
+from hapair.reports import text as report
 
-EXPECTED = json.loads(resources.files("hapair.spec").joinpath("expected.json").read_text())
+EXPECTED = json.loads(resources.files("hapair.specs.vsg").joinpath("expected.json").read_text())
 
 
 @pytest.fixture(scope="module")
 def vsg():
-    return spec.load()
+    return hapair.load()
 
 
 @pytest.fixture(scope="module")
@@ -204,7 +205,7 @@ def test_unknown_property_names_the_available_ones(capsys):
 def test_the_machine_stays_inside_what_the_checker_explored(vsg, explicit):
     import random
 
-    from hapair.model.runtime import InvalidState, Pair
+    from hapair.runtime.pair import InvalidState, Pair
     from hapair.spec import EventNotAllowed
 
     pair, rng = Pair(vsg, explored=explicit.explored()), random.Random(7)

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from hapair.console import Console, main
-from hapair.model.lab import Lab
-from hapair.spec import guide
+from hapair.runtime.lab import Lab
+from hapair.specs.vsg import guide
+from hapair.specs.vsg.console import Console, main
 
 _PROMPT_LINE = re.compile(r"vsg(\([a-z]+\))?#( |$)")
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+import hapair
 from hapair import spec as hspec
 from hapair import specs
 from hapair.checker.explicit import explore
@@ -33,7 +34,7 @@ REGENERATE = ".venv/bin/python -m hapair diagrams --spec {} --png"
 
 @pytest.fixture(scope="module")
 def spec():
-    return hspec.load()
+    return hapair.load()
 
 
 @pytest.fixture(scope="module")

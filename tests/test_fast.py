@@ -6,14 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hapair import spec
+import hapair
 from hapair.checker.explicit import explore
 from hapair.checker.fast import Layout, explore_fast
 from hapair.model import Model
 from hapair.model.slicing import cone_of_influence
 from hapair.spec.lang import names
 
-SPEC = spec.load()
+SPEC = hapair.load()
 
 
 def cone(s, name: str) -> tuple:
@@ -39,7 +39,7 @@ CASES = {
     "state and roles only": (SPEC, (), by_local("state", "role", "admin_role")),
     "stateful service slice": (SPEC, (), by_local("state", "stateful", "stateful_data",
                                                   "pss_checkpoint", "stateful_mts")),
-    "MAX_RESTARTS=3, fixed_pairing": (spec.load(bounds={"MAX_RESTARTS": 3}),
+    "MAX_RESTARTS=3, fixed_pairing": (hapair.load(bounds={"MAX_RESTARTS": 3}),
                                       ("fixed_pairing",),
                                       PROTOCOL | by_local("stateless", "restarts")),
 }

@@ -26,16 +26,17 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+import hapair
 import hapair.checker.explicit
 import hapair.checker.fast
 import hapair.checker.promela
 import hapair.checker.run
 import hapair.diagrams
 import hapair.diagrams.render
-import hapair.spec
 import hapair.specs
-from hapair import cli, console
+from hapair import cli
 from hapair.checker import files
+from hapair.specs.vsg import console
 
 FAST = settings(max_examples=100, derandomize=True, deadline=None, database=None,
                 suppress_health_check=list(HealthCheck))
@@ -72,27 +73,17 @@ def _assert_documented(code, out: str, err: str, allowed=(0, 1, 2)) -> None:
 
 @pytest.fixture
 def quick(monkeypatch):
-    """The built-in spec loaded once (each load is a copy), and no long work.  Both
-    loaders are served: ``hapair.spec.load`` and the CLI's ``hapair.specs.load``."""
-    real, real_named, cache = hapair.spec.load, hapair.specs.load, {}
-
-    def cached(bounds):
-        key = tuple(sorted((bounds or {}).items()))
-        if key not in cache:
-            cache[key] = real_named("vsg", bounds)
-        return cache[key]  # a spec is a value: nothing can change the cached one
-
-    def load(bounds=None, data=None):
-        if data is not None or not isinstance(bounds, (dict, type(None))):
-            return real(bounds, data)
-        return cached(bounds)
+    """The built-in spec loaded once, and no long work."""
+    real, cache = hapair.specs.load, {}
 
     def load_named(source="vsg", bounds=None):
         if source != "vsg" or not isinstance(bounds, (dict, type(None))):
-            return real_named(source, bounds)
-        return cached(bounds)
+            return real(source, bounds)
+        key = tuple(sorted((bounds or {}).items()))
+        if key not in cache:
+            cache[key] = real("vsg", bounds)
+        return cache[key]  # a spec is a value: nothing can change the cached one
 
-    monkeypatch.setattr(hapair.spec, "load", load)
     monkeypatch.setattr(hapair.specs, "load", load_named)
     monkeypatch.setattr(hapair.checker.run, "check", _reached)
     monkeypatch.setattr(hapair.checker.fast, "explore_fast", _reached)
@@ -185,10 +176,10 @@ console_cases = (console_input, st.sampled_from([[], ["--standalone"]]), st.bool
 @pytest.fixture
 def quick_lab(monkeypatch):
     """Labs built on one loaded spec (each one fresh)."""
-    from hapair.model.lab import Lab
-    from hapair.model.runtime import Pair
+    from hapair.runtime.lab import Lab
+    from hapair.runtime.pair import Pair
 
-    sp = hapair.spec.load()
+    sp = hapair.load()
     monkeypatch.setattr(console, "Lab", type("QuickLab", (Lab,), {
         "__init__": lambda self, pair=None, **k: Lab.__init__(self, pair or Pair.settled(sp),
                                                               **k),
@@ -241,8 +232,8 @@ def test_fuzz_properties_file(quick, tmp_path, data):
 # -- files the CLI reads: specs ---------------------------------------------------------------
 
 SPEC_SOURCES = {name: hapair.specs.read(name)[0] for name in ("vrrp", "trio")}
-SPEC_TEXTS = {".toml": (Path(hapair.specs.__file__).parent / "vrrp.toml").read_text(),
-              ".yaml": (Path(hapair.specs.__file__).parent / "trio.yaml").read_text()}
+SPEC_TEXTS = {".toml": (Path(hapair.specs.__file__).parent / "vrrp" / "spec.toml").read_text(),
+              ".yaml": (Path(hapair.specs.__file__).parent / "trio" / "spec.yaml").read_text()}
 
 
 def _places(doc, at=()):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import re
 
-from hapair.console import main
+from hapair.specs.vsg.console import main
 
 # -- the guide's examples, verbatim ------------------------------------------------------
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from hapair import spec
+import hapair
 from hapair.checker import trace
 from hapair.checker.run import check
 from hapair.spec import SpecError
@@ -16,7 +16,7 @@ NEW_KINDS = ("reachable", "enabled", "scenario")
 
 @pytest.fixture(scope="module")
 def vsg():
-    return spec.load()
+    return hapair.load()
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +61,7 @@ def test_witnesses_are_shortest_and_replay(vsg, both):
 
 
 def _with(*decls):
-    sp = spec.load()
+    sp = hapair.load()
     for d in decls:
         sp = sp.with_property(d)
     return sp
@@ -118,4 +118,4 @@ def test_an_enabled_property_whose_when_never_holds_is_vacuous():
 ])
 def test_malformed_new_properties_are_refused_at_load(decl, message):
     with pytest.raises(SpecError, match=message):
-        spec.load().with_property({"name": "Bad", **decl})
+        hapair.load().with_property({"name": "Bad", **decl})

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from hapair import spec
+import hapair
 from hapair.checker import trace
 from hapair.checker.run import check
 
@@ -14,13 +14,13 @@ from mutants import MUTANTS, build
 
 @pytest.fixture(params=MUTANTS, ids=[m.name for m in MUTANTS])
 def mutant(request):
-    return request.param, spec.load(data=build(request.param))
+    return request.param, hapair.load(build(request.param))
 
 
 def test_at_least_twelve_mutants_each_naming_a_distinct_bug():
     assert len(MUTANTS) >= 12
     assert len({m.name for m in MUTANTS}) == len(MUTANTS)
-    assert {m.caught_by for m in MUTANTS} <= set(spec.load().properties)
+    assert {m.caught_by for m in MUTANTS} <= set(hapair.load().properties)
 
 
 def test_the_mutant_is_caught_by_both_engines_and_replays(mutant):
@@ -43,6 +43,6 @@ def test_the_mutant_is_caught_by_both_engines_and_replays(mutant):
 
 
 def test_the_real_spec_passes_where_each_mutant_fails():
-    real = check(spec.load(), only=tuple(sorted({m.caught_by for m in MUTANTS})),
+    real = check(hapair.load(), only=tuple(sorted({m.caught_by for m in MUTANTS})),
                  engines=("explicit",))
     assert real.ok

@@ -13,9 +13,10 @@ import pytest
 from hapair import specs
 from hapair.checker import mutate
 from hapair.cli import main
-from hapair.spec import Spec, SpecError, vsg
+from hapair.spec import Spec, SpecError
+from hapair.specs import vsg
 
-EQUIVALENTS = Path(vsg.__file__).with_name("vsg.equivalents.json")
+EQUIVALENTS = Path(vsg.__file__).with_name("equivalents.json")
 LISTED = mutate.load_equivalents(EQUIVALENTS)
 ALL = mutate.mutants(vsg.SPEC)
 BY_ID = {m.id: m for m in ALL}

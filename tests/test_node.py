@@ -10,7 +10,7 @@ import pytest
 from test_runtime import stress
 
 from hapair.checker.validate import validate
-from hapair.model.node import Node
+from hapair.runtime.node import Node
 from hapair.spec import EventNotAllowed, HapairError, Refused
 
 

@@ -9,18 +9,19 @@ import re
 
 import pytest
 
-from hapair import spec
+import hapair
 from hapair.checker.fast import explore_fast
 from hapair.checker.promela import export, properties_for, run_spin, spin_available
 from hapair.model import Model
 from hapair.model.slicing import cone_of_influence, reads
 from hapair.spec.lang import names
+from hapair.specs import vsg
 
 needs_spin = pytest.mark.skipif(
     not spin_available() and not os.environ.get("CI"),  # in CI it must be there
     reason="spin or gcc is not on PATH (the project setup installs the Debian package spin)")
 
-SPEC = spec.load()
+SPEC = hapair.load()
 
 
 def spin(source: str, workdir, optimize: str = "-O0") -> object:
@@ -44,7 +45,7 @@ def expected_violations(s, assume: tuple) -> list:
 
 def test_export_is_deterministic_and_commented():
     a = export(SPEC, assume=("no_partition",))
-    assert a == export(spec.load(), assume=("no_partition",))
+    assert a == export(hapair.load(), assume=("no_partition",))
     assert "/* bounds: MAX_RESTARTS=1, MORE_DOWN=1 */" in a
     assert "/* assumptions: no_partition */" in a
     assert "byte n1_state = e1_state_off;" in a  # names: tests/test_promela_names.py
@@ -128,7 +129,7 @@ def test_invariants_that_hold_give_no_assertion_violation(fixed_spin):
 
 def takeover_while_syncing() -> dict:
     """Mutant: an unstable standby (still syncing) also takes over."""
-    data = copy.deepcopy(spec.vsg.SPEC)
+    data = copy.deepcopy(vsg.SPEC)
     red = next(m for m in data["machines"] if m["name"] == "redundancy")
     row = next(t for t in red["transitions"] if t["trigger"] == "takeover")
     row["source"] = ["ha_standby", "standby_syncing"]
@@ -136,7 +137,7 @@ def takeover_while_syncing() -> dict:
 
 
 def _spin_finds_the_mutant(tmp_path, bounds=None, keep=None, **options) -> None:
-    broken = spec.load(bounds, data=takeover_while_syncing())
+    broken = hapair.load(takeover_while_syncing(), bounds)
     assume = SPEC.properties["NoDualActive"].assume
     result = run_spin(export(broken, assume=assume, keep=keep), tmp_path,
                       **{"optimize": "-O0", **options})
@@ -191,7 +192,7 @@ def sliced_for(s, name: str) -> tuple:
 def test_spin_catches_every_mutant_with_its_property(caught_by, data, tmp_path):
     """Every mutant whose property is an invariant or an action property (leads_to is
     not exported), on the cone of influence of that property."""
-    broken = spec.load(data=data)
+    broken = hapair.load(data)
     assume, keep = sliced_for(broken, caught_by)
     result = spin(export(broken, assume=assume, keep=keep, properties=(caught_by,)),
                   tmp_path)

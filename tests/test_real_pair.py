@@ -27,8 +27,8 @@ from test_guide_examples import (
 )
 
 from hapair.checker.validate import validate
-from hapair.nodeproc import console_client
-from hapair.spec import guide
+from hapair.runtime.process import console_client
+from hapair.specs.vsg import guide
 
 PERIOD = 0.05
 TIMEOUT_PERIODS = 10

@@ -23,16 +23,17 @@ from pathlib import Path
 
 import pytest
 
+import hapair
 from hapair import spec as hspec
 from hapair.checker.explicit import explore
 from hapair.checker.results import CheckResult, PropertyResult
-from hapair.diagrams.report import step_data, write_html
 from hapair.model.compile import predicate
 from hapair.model.product import Model
-from hapair.model.runtime import Pair
 from hapair.model.slicing import cone_of_influence
+from hapair.reports.html import step_data, write_html
+from hapair.runtime.pair import Pair
 from hapair.spec.lang import names
-from hapair.spec.vsg import SPEC
+from hapair.specs.vsg import SPEC
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "artifacts"
@@ -44,7 +45,7 @@ def takeover_from_syncing() -> hspec.Spec:
     red = next(m for m in data["machines"] if m["name"] == "redundancy")
     row = next(r for r in red["transitions"] if r["trigger"] == "takeover")
     row["source"] = ["ha_standby", "standby_syncing"]
-    return hspec.load(data=data)
+    return hapair.load(data)
 
 
 def first_violation(spec: hspec.Spec, name: str) -> PropertyResult:
@@ -106,8 +107,8 @@ def test_report_without_diagrams_is_quick(mutant, tmp_path):
 
 def test_report_without_the_dot_program_says_how_to_get_pictures(mutant, tmp_path,
                                                                  monkeypatch):
-    from hapair.diagrams import report
     from hapair.diagrams.render import NO_DOT
+    from hapair.reports import html as report
 
     spec, _, res = mutant
     monkeypatch.setattr(report, "have_dot", lambda: False)

@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pytest
 
+import hapair
 from hapair.cli import main
-from hapair.console import main as console_main
+from hapair.specs.vsg.console import main as console_main
 
 
 def _run(args, capsys):
@@ -61,7 +62,7 @@ def _props(tmp_path, *decls, raw: bytes | None = None) -> str:
 
 
 @pytest.mark.parametrize("module", ["hapair.checker.files", "hapair.spec.checks",
-                                    "hapair.validate_args", "hapair.console"])
+                                    "hapair.validate_args", "hapair.specs.vsg.console"])
 def test_docstring_examples_run(module):
     import doctest
     import importlib
@@ -310,12 +311,11 @@ def test_property_reading_no_variable_reports_no_deadlock(tmp_path, capsys):
 
 
 def test_a_real_deadlock_is_still_reported():
-    from hapair import spec
     from hapair.checker.explicit import explore
     from hapair.checker.properties import deadlocks
     from hapair.model import Model
 
-    sp = spec.load(data=_stuck_spec())
+    sp = hapair.load(_stuck_spec())
     assert len(deadlocks(explore(Model(sp)))) == 1
     # A slice that tracks nothing cannot tell 'a' (go is enabled) from 'b': no claim.
     assert deadlocks(explore(Model(sp, keep=frozenset()))) == []
@@ -429,7 +429,7 @@ def test_an_interrupted_write_leaves_the_old_set_whole(tmp_path, capsys, monkeyp
             str(tmp_path / "c.json"), "--junit", str(tmp_path / "j.xml")]
     assert _run(args, capsys)[0] == 0
     old = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
-    from hapair.diagrams import report
+    from hapair.reports import html as report
 
     def interrupted(*a, **k):
         raise KeyboardInterrupt

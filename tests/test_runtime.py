@@ -7,10 +7,11 @@ from collections import Counter
 
 import pytest
 
-from hapair.model.lab import Lab, RefinementError
-from hapair.model.runtime import STATE_ATTRIBUTE, Pair
-from hapair.model.services import MODEL_PROCESS
-from hapair.spec import EventNotAllowed, HapairError, Refused, guide
+from hapair.runtime.lab import Lab, RefinementError
+from hapair.runtime.pair import STATE_ATTRIBUTE, Pair
+from hapair.spec import EventNotAllowed, HapairError, Refused
+from hapair.specs.vsg import guide
+from hapair.specs.vsg.services import MODEL_PROCESS
 
 
 def states(pair: Pair) -> tuple[str, str]:
@@ -459,7 +460,7 @@ def test_retyping_a_lost_line_is_a_new_version_with_the_same_text():
 # -- embedding: observers, save / restore, constants, threads, asyncio ------------------------
 
 def test_a_before_observer_vetoes_and_nothing_changes():
-    from hapair.model.runtime import Vetoed
+    from hapair.runtime.pair import Vetoed
 
     pair, seen = Pair.settled(), []
     pair.after(seen.append)
@@ -514,7 +515,7 @@ def test_an_observer_cannot_step_the_pair_it_observes():
 
 
 def test_trigger_constants_and_argument_order():
-    from hapair.model.runtime import Triggers
+    from hapair.runtime.pair import Triggers
 
     pair = Pair.settled()
     assert Triggers.SYSTEM_SWITCHOVER == "system_switchover"
@@ -535,7 +536,7 @@ VARIABLES = len(Pair().spec.variables)
     ({"spec": "vsg", "state": {"nope": 1}}, "unknown variable 'nope'"),
 ])
 def test_restore_refuses_malformed_states_in_one_line(saved, message):
-    from hapair.model.runtime import InvalidState
+    from hapair.runtime.pair import InvalidState
 
     pair = Pair.settled()
     before = pair.state
@@ -545,7 +546,7 @@ def test_restore_refuses_malformed_states_in_one_line(saved, message):
 
 
 def test_save_and_restore_round_trip_and_invariants():
-    from hapair.model.runtime import InvalidState
+    from hapair.runtime.pair import InvalidState
 
     pair = Pair.settled()
     saved = pair.save()
@@ -569,7 +570,7 @@ def test_every_bad_argument_is_a_hapair_error(call):
 def test_the_asyncio_face():
     import asyncio
 
-    from hapair.model.runtime import AsyncPair
+    from hapair.runtime.pair import AsyncPair
 
     async def main():
         pair = AsyncPair(Pair.settled())

@@ -9,15 +9,16 @@ import random
 
 import pytest
 
+import hapair
 from hapair import spec
 from hapair.checker import symbolic, trace
 from hapair.model.product import Model
-from hapair.model.runtime import Pair
 from hapair.model.slicing import cone_of_influence
-from hapair.spec import vsg
+from hapair.runtime.pair import Pair
 from hapair.spec.lang import names
+from hapair.specs import vsg
 
-SP = spec.load()
+SP = hapair.load()
 SAFETY = [p for p in SP.properties.values() if p.kind in ("always", "action")]
 HOLDS = [p for p in SAFETY if p.expect == "holds"]
 
@@ -61,7 +62,7 @@ def broken_switchover(widen: bool = True):
     ``widen``, also accepted on an active without an HA standby.  (Dropping the guard
     alone is harmless: an ``active_ha_standby`` node always has an HA standby peer, which
     ``StatusConsistent`` proves, so the guard is redundant for the property.)"""
-    from hapair.spec.vsg import SPEC
+    from hapair.specs.vsg import SPEC
 
     data = copy.deepcopy(SPEC)
     red = next(m for m in data["machines"] if m["name"] == "redundancy")
@@ -70,7 +71,7 @@ def broken_switchover(widen: bool = True):
     row["conditions"] = row["conditions"].replace("peer.state == 'ha_standby' and ", "")
     if widen:
         row["source"] = ["active_no_standby", "active_ha_standby"]
-    return spec.load(data=data)
+    return hapair.load(data)
 
 
 # -- the translation ------------------------------------------------------------------
@@ -148,7 +149,7 @@ def test_leads_to_is_searched_for_lassos_not_proved():
     broken = copy.deepcopy(vsg.SPEC)
     row = next(r for r in broken["machines"][0]["transitions"] if r["trigger"] == "takeover")
     row["conditions"] = "False"  # a stable standby never takes over
-    bad = spec.load(data=broken)
+    bad = hapair.load(broken)
     r = symbolic.lasso_bmc(bad, bad.properties["EventuallyActive"], 8)
     assert r.verdict == "violated" and r.trace.loop is not None
     data = trace.to_json(bad, r.trace, r.name)

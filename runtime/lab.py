@@ -28,10 +28,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from hapair.spec import EventNotAllowed, HapairError, guide
-
-from .runtime import Pair, Step
-from .services import LOCAL_MESSAGE, MODEL_PROCESS, Services
+from hapair.runtime.pair import Pair, Step
+from hapair.spec import EventNotAllowed, HapairError
+from hapair.specs.vsg import guide
+from hapair.specs.vsg.services import LOCAL_MESSAGE, MODEL_PROCESS, Services
 
 log = logging.getLogger(__name__)
 

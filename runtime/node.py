@@ -50,11 +50,12 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from hapair.spec import HapairError, Spec, guide, load
-
-from .product import Model
-from .runtime import Observers, Step, check_event, refusal, trigger_names, well_formed
-from .services import Services
+from hapair.model.product import Model
+from hapair.runtime.pair import Observers, Step, check_event, refusal, trigger_names, well_formed
+from hapair.spec import HapairError, Spec
+from hapair.specs import load
+from hapair.specs.vsg import guide
+from hapair.specs.vsg.services import Services
 
 log = logging.getLogger(__name__)
 

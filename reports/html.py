@@ -10,11 +10,11 @@ A URL fragment picks a step: ``report.html#step=3`` (every counterexample) or
 Without the ``dot`` program the diagrams are included as DOT text with a note saying
 how to get pictures.
 
->>> from hapair import spec
+>>> import hapair
 >>> from hapair.checker.results import CheckResult
 >>> import tempfile, pathlib
 >>> out = pathlib.Path(tempfile.mkdtemp()) / "r.html"
->>> write_html(CheckResult("vsg", {}), out, spec=spec.load(), diagrams=False).name
+>>> write_html(CheckResult("vsg", {}), out, spec=hapair.load(), diagrams=False).name
 'r.html'
 """
 
@@ -25,10 +25,8 @@ import json
 import logging
 from pathlib import Path
 
-from hapair.spec import Spec
-
-from . import extract as x
-from .render import (
+from hapair.diagrams import extract as x
+from hapair.diagrams.render import (
     DEFAULT,
     NO_DOT,
     RenderConfig,
@@ -38,6 +36,7 @@ from .render import (
     svgs_inline,
     trace_dot,
 )
+from hapair.spec import Spec
 
 log = logging.getLogger(__name__)
 
@@ -260,7 +259,7 @@ def _counterexamples(results: list, spec: Spec, cfg: RenderConfig, diagrams: boo
 
 def _diagrams(res, spec: Spec, cfg: RenderConfig) -> list:
     """The section's parts: HTML text, and a ``_Figure`` for each picture."""
-    from .build import product_sources
+    from hapair.diagrams.build import product_sources
 
     out: list = ["<h2>Diagrams</h2>"]
     if not have_dot():

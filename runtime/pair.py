@@ -37,11 +37,12 @@ from typing import Any, Callable
 from transitions import Machine as _TMachine
 from transitions import MachineError
 
-from hapair.spec import EventNotAllowed, HapairError, Refused, Spec, guide, load
+from hapair.model.compile import predicate
+from hapair.model.product import Model
+from hapair.spec import EventNotAllowed, HapairError, Refused, Spec
 from hapair.spec.lang import BOOL_T, typed
-
-from .compile import predicate
-from .product import Model
+from hapair.specs import load
+from hapair.specs.vsg import guide
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 The spec has one service of each restart policy per VSG (``stateful``, ``stateless``);
 here every process of the guide's ``show processes`` table has its policy
-(``spec/ha_policies.tsv``), a ``Start_cnt``, the state it holds (a version number), and
+(``specs/vsg/ha_policies.tsv``), a ``Start_cnt``, the state it holds (a version number), and
 for a stateful one a PSS checkpoint with its scope.  The model's service of a policy is
 one process of it, ``MODEL_PROCESS`` (every process of a policy has the same rows, so
 any one stands for each); a failure of any other is one of the model's
@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from hapair.spec import HapairError, guide
+from hapair.spec import HapairError
+from hapair.specs.vsg import guide
 
 POLICIES = ("stateful", "stateless", "failover")
 # The process the model's service of each restarting policy is (any would do).
@@ -50,8 +51,8 @@ class HaPolicy:
 
 @cache
 def policies() -> dict[str, HaPolicy]:
-    """``spec/ha_policies.tsv``: the HA policy of every process of the table."""
-    text = resources.files("hapair.spec").joinpath("ha_policies.tsv").read_text()
+    """``specs/vsg/ha_policies.tsv``: the HA policy of every process of the table."""
+    text = resources.files("hapair.specs.vsg").joinpath("ha_policies.tsv").read_text()
     rows = [line.split("\t") for line in text.splitlines() if line and line[0] != "#"]
     return {r[0]: HaPolicy(*r) for r in rows}
 

@@ -41,9 +41,10 @@ import sys
 import time
 from pathlib import Path
 
-from hapair.model.node import Node
-from hapair.model.runtime import Step, Vetoed
-from hapair.spec import HapairError, guide
+from hapair.runtime.node import Node
+from hapair.runtime.pair import Step, Vetoed
+from hapair.spec import HapairError
+from hapair.specs.vsg import guide
 
 log = logging.getLogger(__name__)
 
@@ -143,8 +144,8 @@ class NodeLab:
 
 
 def make_console(node: Node, out: io.StringIO):
-    """The ``vsg#`` console of ``hapair.console`` on one real VSG."""
-    from hapair.console import Console
+    """The ``vsg#`` console of ``hapair.specs.vsg.console`` on one real VSG."""
+    from hapair.specs.vsg.console import Console
 
     class NodeConsole(Console):
         def run(self, line: str) -> None:

@@ -23,10 +23,9 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from hapair.checker import trace as traces
+from hapair.checker.results import CheckResult, PropertyResult
 from hapair.spec import Spec
-
-from . import trace as traces
-from .results import CheckResult, PropertyResult
 
 SCHEMA = "hapair-check/1"
 

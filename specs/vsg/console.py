@@ -2,7 +2,7 @@
 
 Interactive on a terminal; on any other input (or ``--script FILE``) it prints a
 transcript, ``<prompt><line>`` then the output, as the guide's examples do, and ends with
-the bare prompt.  Device commands print exactly what the guide prints (``spec/guide.py``);
+the bare prompt.  Device commands print exactly what the guide prints (``specs/vsg/guide.py``);
 ``lab ...`` commands drive power, links and faults, and work in every mode.
 
     $ printf 'copy running-config startup-config\\n' | hapair console
@@ -32,8 +32,9 @@ import re
 import sys
 from typing import Callable, Iterable, Iterator, TextIO
 
-from hapair.model.lab import Lab, RefinementError
-from hapair.spec import HapairError, Refused, guide
+from hapair.runtime.lab import Lab, RefinementError
+from hapair.spec import HapairError, Refused
+from hapair.specs.vsg import guide
 
 STANDBY_STATES = ("standby_syncing", "ha_standby")
 ACTIVE_STATES = ("active_no_standby", "active_ha_standby")

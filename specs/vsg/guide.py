@@ -118,7 +118,7 @@ class Process:
 
 def processes() -> tuple[Process, ...]:
     """The guide's process table (without its Start_cnt column, which the lab counts)."""
-    text = resources.files("hapair.spec").joinpath("processes.tsv").read_text()
+    text = resources.files("hapair.specs.vsg").joinpath("processes.tsv").read_text()
     rows = [line.split("\t") for line in text.splitlines() if line and line[0] != "#"]
     return tuple(Process(pid, state, pc, tty, name) for pid, state, pc, _, tty, name in rows)
 
@@ -168,7 +168,7 @@ SEES_PEER = "visible and pairable"
 def status_view(spec, state: tuple, node: int):
     """The VSG spec's node view (``"views": {"node": ...}``): ``show system redundancy
     status`` on module ``node``."""
-    from .views import View
+    from hapair.spec.views import View
 
     return View("vsg# show system redundancy status",
                 status(spec.decode(state), node, sees_peer(spec, node)(state)).render())
@@ -179,8 +179,7 @@ def sees_peer(spec, node: int):
     cache = spec.__dict__.setdefault("_sees_peer", {})
     if node not in cache:
         from hapair.model.compile import predicate
-
-        from .lang import BOOL_T, typed
+        from hapair.spec.lang import BOOL_T, typed
         cache[node] = predicate(typed(SEES_PEER, spec.resolver(node), "status", BOOL_T))
     return cache[node]
 

@@ -215,7 +215,7 @@ ROLE = {
 # The services System Manager restarts: one with a stateful HA policy (it checkpoints its
 # state in PSS, private scope, and reads it back when restarted), one with a stateless
 # policy (it starts from nothing).  Each stands for every process of its policy in
-# spec/ha_policies.tsv; a failure of one touches nothing else (the guide: "A failure in a
+# specs/vsg/ha_policies.tsv; a failure of one touches nothing else (the guide: "A failure in a
 # service instance does not affect any other services").  Restarts count in Start_cnt.
 _RESTARTED = {"self.restarts": "min(self.restarts + 1, MAX_RESTARTS)"}
 
@@ -1624,7 +1624,7 @@ SPEC = {
     "doc": "Cisco VSG HA pair (Configuring High Availability)",
     "nodes": ["module 1", "module 2"],
     # What a person sees of a VSG: its console's ``show system redundancy status``.
-    "views": {"node": "hapair.spec.guide:status_view"},
+    "views": {"node": "hapair.specs.vsg.guide:status_view"},
     "bounds": {"MAX_RESTARTS": 1, "MORE_DOWN": 1},
     "machines": [REDUNDANCY, ROLE, STATEFUL, STATELESS, COMPUTE, LINK],
     "variables": {

@@ -1,0 +1,1 @@
+"""The trio spec folder (its rows are data: ``spec.yaml``)."""

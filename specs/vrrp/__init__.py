@@ -1,0 +1,1 @@
+"""The vrrp spec folder (its rows are data: ``spec.toml``)."""
