@@ -41,7 +41,12 @@ import numpy as np
 
 from hapair.checker.results import Trace, TraceStep
 from hapair.model import Model
+from hapair.spec.errors import HapairError
 from hapair.spec.lang import Node, interval
+
+
+class StateTooWide(HapairError, ValueError):
+    """A product whose packed state does not fit in 63 bits: a one-line error."""
 
 
 class Layout:
@@ -60,8 +65,9 @@ class Layout:
             self.shift[i] = at
             at += self.bits[i]
         if at > 63:
-            raise ValueError(f"the tracked state needs {at} bits; at most 63 fit in an int64 "
-                             "(slice the model with keep=)")
+            raise StateTooWide(f"the tracked state needs {at} bits; the packed engine stores "
+                               "at most 63 (an int64): lower the bounds, assume more, or "
+                               "slice the model (keep=)")
         self.total_bits = at
 
     def mask(self, i: int) -> int:

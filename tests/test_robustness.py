@@ -61,15 +61,10 @@ def _props(tmp_path, *decls, raw: bytes | None = None) -> str:
     return str(path)
 
 
-@pytest.mark.parametrize("module", ["hapair.checker.files", "hapair.spec.checks",
-                                    "hapair.validate_args", "hapair.specs.vsg.console"])
-def test_docstring_examples_run(module):
-    import doctest
-    import importlib
-
-    failed, tried = doctest.testmod(importlib.import_module(module),
-                                    optionflags=doctest.ELLIPSIS)
-    assert tried > 0 and failed == 0
+def test_explore_of_a_product_too_wide_to_pack_is_one_line(capsys):
+    """Issue 22: ``explore --bound MAX_RESTARTS=1000`` ended in a ValueError traceback."""
+    _one_line_error(*_run(["explore", "--bound", "MAX_RESTARTS=1000"], capsys)[::2],
+                    "needs 67 bits", "at most 63")
 
 
 # -- the console -----------------------------------------------------------------------------
