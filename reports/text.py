@@ -94,7 +94,7 @@ def verdict_text(r: PropertyResult) -> str:
 
 def trace_lines(spec: Spec, data: dict) -> list[str]:
     """A counterexample as numbered steps: the event, the node, only what changed; then
-    every node's view of the last state (the VSG's ``show system redundancy status``)."""
+    every node's view of the last state (the spec's node view: ``spec.views``)."""
     from hapair.spec.views import node_view, where
 
     lines, prev = [], None
@@ -115,7 +115,7 @@ def trace_lines(spec: Spec, data: dict) -> list[str]:
     last = traces.replay(data, spec).states[-1]
     for node in spec.nodes:
         view = node_view(spec, last, node)
-        lines.append(f"  {spec.node_names[node]}: {view.caption.removeprefix('vsg# ')}")
+        lines.append(f"  {spec.node_names[node]}: {view.caption}")
         lines += ["    " + x for x in view.text.splitlines()]
     return lines
 

@@ -41,8 +41,8 @@ from hapair.model.compile import predicate
 from hapair.model.product import Model
 from hapair.spec import EventNotAllowed, HapairError, Refused, Spec
 from hapair.spec.lang import BOOL_T, typed
+from hapair.spec.views import View, node_view
 from hapair.specs import load
-from hapair.specs.vsg import guide
 
 log = logging.getLogger(__name__)
 
@@ -332,12 +332,13 @@ class Pair(Observers):
             raise HapairError(f"unknown variable '{name}'")
         return values[name]
 
-    def status(self, node: int) -> guide.Status:
-        """What ``show system redundancy status`` shows on module ``node``."""
+    def status(self, node: int) -> View:
+        """What ``node`` shows: the spec's node view (the VSG's ``show system redundancy
+        status``; a table of the node's variables for a spec that declares none)."""
         if node not in self.spec.nodes:
-            raise HapairError(f"a module is one of {self.spec.nodes}, got {node!r}")
+            raise HapairError(f"a node is one of {self.spec.nodes}, got {node!r}")
         with self._lock:
-            return guide.status(self.values, node, guide.sees_peer(self.spec, node)(self.state))
+            return node_view(self.spec, self.state, node)
 
     def allowed(self, kinds: tuple | None = None) -> list[tuple]:
         """The events the pair can take now, as ``(trigger, node)`` (the order of

@@ -4,7 +4,16 @@ the node's variables.  The printed counterexamples, the HTML report and the trac
 pictures show nodes only through here, so the engines know nothing of any device.
 
 A spec names its view as ``"views": {"node": "package.module:function"}``; the function
-takes ``(spec, state, node)`` and returns a ``View``.
+takes ``(spec, state, node)`` and returns a ``View``, or any value with the same
+``caption``, ``text`` and ``render()`` (the VSG returns its ``Status``, whose fields a
+program can read).
+
+>>> import hapair
+>>> print(node_view(hapair.load("vrrp"), hapair.load("vrrp").initial, 1).render())
+state    down
+prio     2
+preempt  True
+addr     0
 """
 
 from __future__ import annotations
@@ -17,8 +26,11 @@ from hapair.spec.errors import SpecError
 
 @dataclass(frozen=True)
 class View:
-    caption: str  # what the view is: a command line, or "state"
+    caption: str  # what the view is: a command, or "state"
     text: str
+
+    def render(self) -> str:
+        return self.text
 
 
 def node_view(spec, state: tuple, node: int) -> View:

@@ -136,6 +136,12 @@ class Status:
     other_sup: str
     other: tuple  # the same, or ("Not present", None, None)
 
+    caption = "show system redundancy status"  # the VSG's node view (``status_view``)
+
+    @property
+    def text(self) -> str:
+        return self.render()
+
     def render(self) -> str:
         """The guide's layout (its standalone and not-ready examples, line for line)."""
         lines = [
@@ -168,10 +174,7 @@ SEES_PEER = "visible and pairable"
 def status_view(spec, state: tuple, node: int):
     """The VSG spec's node view (``"views": {"node": ...}``): ``show system redundancy
     status`` on module ``node``."""
-    from hapair.spec.views import View
-
-    return View("vsg# show system redundancy status",
-                status(spec.decode(state), node, sees_peer(spec, node)(state)).render())
+    return status(spec.decode(state), node, sees_peer(spec, node)(state))
 
 
 def sees_peer(spec, node: int):
