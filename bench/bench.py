@@ -17,7 +17,7 @@ and the ratios hapair / SPIN.
     python bench/bench.py            # all sizes, a few minutes on 2 cores
     python bench/bench.py --quick    # the two smallest sizes
 
-Not a test: nothing here asserts; the table is for the README.
+Not a test: nothing here asserts; the table is for docs/speed.md.
 """
 
 from __future__ import annotations

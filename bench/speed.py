@@ -1,4 +1,4 @@
-"""The three speed figures of the README, each with its ratio, measured in one run:
+"""The three speed figures of docs/speed.md, each with its ratio, measured in one run:
 
 1. the README's main command (``hapair check`` with ``--diagrams``, ``--html``,
    ``--json``, ``--junit``) end to end, wall and CPU, against its target of 10 s;
@@ -11,7 +11,7 @@
 
 Each hapair figure is the median of ``--runs`` runs (default 3; the test suite runs
 once).  CPU is user + system time of the process and every child it waited for (z3's
-workers included).  Nothing here asserts: the figures are for the README.
+workers included).  Nothing here asserts: the figures are for docs/speed.md.
 
     python bench/speed.py            # about 4 minutes on 2 cores
     python bench/speed.py --no-tests # without the test suite

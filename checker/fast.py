@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from hapair.checker.arrays import first_of_each
 from hapair.checker.results import Trace, TraceStep
 from hapair.model import Model
 from hapair.spec.errors import HapairError
@@ -371,29 +372,6 @@ class _Seen:
                                                      dtype=np.int32))
 
 
-def _first_of_each(codes: np.ndarray, bits: int, inverse: bool = False) -> tuple:
-    """``np.unique(codes, return_index=True[, return_inverse=True])``: the distinct codes,
-    sorted, where each first occurs (and which of them each code is).  When a code
-    (``bits`` wide) and a position fit in one int64 together, one plain sort of
-    ``code << p | position`` gives them, several times faster than the stable argsort
-    ``np.unique`` needs for the first positions."""
-    n = len(codes)
-    p = max(1, (n - 1).bit_length())
-    if n == 0 or bits + p > 63:
-        return np.unique(codes, return_index=True, return_inverse=inverse)
-    key = np.sort((codes << p) | np.arange(n, dtype=np.int64))
-    ordered = key >> p
-    new = np.empty(n, bool)
-    new[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
-    out = ordered[new], key[new] & ((1 << p) - 1)
-    if inverse:
-        which = np.empty(n, np.int64)
-        which[key & ((1 << p) - 1)] = np.cumsum(new) - 1
-        out += (which,)
-    return out
-
-
 def _chunk(step, frontier: np.ndarray, base: int, seen: _Seen, level: _Level,
            edges: list | None, bits: int = 63) -> int:
     """Expand one chunk of the frontier; returns its number of edges.  ``bits``: the
@@ -404,7 +382,7 @@ def _chunk(step, frontier: np.ndarray, base: int, seen: _Seen, level: _Level,
     codes = np.concatenate([f[2] for f in found])
     src = np.concatenate([f[0] for f in found]).astype(np.int32) + base
     rule = np.concatenate([np.full(len(f[0]), f[1], np.int16) for f in found])
-    uniq, first, *which = _first_of_each(codes, bits, inverse=edges is not None)
+    uniq, first, *which = first_of_each(codes, bits, inverse=edges is not None)
     pos, old = _where_seen(seen.codes, uniq)
     fresh = ~old
     if edges is not None:  # each successor's id (a candidate's: -1 - its place)
@@ -433,7 +411,7 @@ def _close(level: _Level, bits: int = 63, first_id: int = 0) -> tuple:
     if not level.codes:
         return np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int16)
     codes = np.concatenate(level.codes)
-    uniq, first, *which = _first_of_each(codes, bits, inverse=bool(level.dst))
+    uniq, first, *which = first_of_each(codes, bits, inverse=bool(level.dst))
     if level.dst:
         ids = first_id + which[0]
         for dst in level.dst:

@@ -226,7 +226,7 @@ def _projection_keys(table, keep: list, sizes: list, *, distinct: bool = False):
     keys.sort()
     if distinct:
         return keys
-    from hapair.checker.symbolic import run_starts  # NumPy only (z3 is imported when first used)
+    from hapair.checker.arrays import run_starts
 
     return keys[run_starts(keys)]  # np.unique of sorted keys (it would hash them first)
 

@@ -46,6 +46,7 @@ import logging
 import time
 from typing import Any
 
+from hapair.checker.arrays import distinct_rows, run_starts
 from hapair.checker.results import PropertyResult, Trace, TraceStep
 from hapair.spec import HapairError, Property, Spec
 from hapair.spec.lang import Node
@@ -951,16 +952,6 @@ def _diagram_levels(columns: list, sizes: list, order: list | None = None) -> li
     return levels
 
 
-def run_starts(ordered):
-    """Where each run of equal values of a sorted array begins (a Boolean mask)."""
-    import numpy as np
-
-    first = np.empty(len(ordered), bool)
-    first[:1] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
-    return first
-
-
 def _diagram_levels_wide(table, sizes: list) -> list:
     """``_diagram_levels`` of rows too wide to be one int64: sorted column by column."""
     import numpy as np
@@ -985,27 +976,6 @@ def _diagram_levels_wide(table, sizes: list) -> list:
         child = base + inverse.reshape(-1)[group]
         base += len(unique)
     return levels
-
-
-def distinct_rows(table, *, inverse: bool = False):
-    """``np.unique(table, axis=0)`` (the distinct rows, sorted; with ``inverse``, also
-    each row's position among them), made quick by reading each row as one number in
-    mixed radix over its columns' ranges when that fits in an int64."""
-    import numpy as np
-
-    table = np.asarray(table, dtype=np.int64)
-    if not table.size:
-        return np.unique(table, axis=0, return_inverse=inverse)
-    low = table.min(axis=0)
-    span = table.max(axis=0) - low + 1
-    if float(np.prod(span.astype(float))) >= 2.0 ** 62:  # too wide for one int64
-        return np.unique(table, axis=0, return_inverse=inverse)
-    # the first column most significant, so numbers sort as rows do
-    weights = np.concatenate((np.cumprod(span[::-1])[::-1][1:], [1])).astype(np.int64)
-    keys, first, where = np.unique((table - low) @ weights, return_index=True,
-                                   return_inverse=True)
-    rows = table[first]
-    return (rows, where.reshape(-1)) if inverse else rows
 
 
 def _greedy_order(columns: list, sizes: list) -> list[int]:

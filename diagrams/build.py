@@ -25,7 +25,6 @@ What each picture explores (slices keep the checks fast, see ``model.cone_of_inf
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from hapair.diagrams import extract as x
@@ -38,27 +37,24 @@ from hapair.diagrams.render import (
     trace_dot,
     write,
 )
+from hapair.model.slicing import Slice, slice_reading
 from hapair.spec import Spec
 
 
-@dataclass(frozen=True)
-class Slice:
-    assume: tuple
-    reads: tuple  # variable names whose cone is explored
-
-
-def picture_slice(spec: Spec, picture: str) -> tuple[Slice, str]:
-    """The slice and title of ``product-quotient`` or ``product-full``, as the spec's
-    ``diagrams`` key declares them (by default: each node's first machine, no
-    assumption)."""
+def picture_slice(spec: Spec, picture: str) -> tuple[Slice, tuple, str]:
+    """The slice of ``product-quotient`` or ``product-full`` (the cone of the variables
+    the spec's ``diagrams`` key names, under its assumptions; by default each node's
+    first machine, no assumption), those variables' names, and the picture's title."""
     d = spec.diagrams[picture]
-    return Slice(d["assume"], d["by"]), f"{spec.name}: {d['title']}"
+    return slice_reading(spec, d["by"], d["assume"]), tuple(d["by"]), \
+        f"{spec.name}: {d['title']}"
 
 
 def explore_slice(spec: Spec, sl: Slice):
     from hapair.checker.explicit import explore
+    from hapair.model.product import Model
 
-    return explore(x.slice_model(spec, sl.assume, sl.reads))
+    return explore(Model(spec, sl.assume, sl.keep))
 
 
 def machine_coverage(spec: Spec, name: str | None = None) -> x.Coverage:
@@ -79,12 +75,12 @@ def _violations(spec: Spec, graph) -> tuple:
 
 def product_sources(spec: Spec, cfg: RenderConfig = DEFAULT) -> dict:
     out = {}
-    sl, title = picture_slice(spec, "quotient")
+    sl, by, title = picture_slice(spec, "quotient")
     g = explore_slice(spec, sl)
     bad, notes = _violations(spec, g)
-    ir = x.quotient_ir(g, sl.reads, violating=bad, title=title)
+    ir = x.quotient_ir(g, by, violating=bad, title=title)
     out["product-quotient"] = product_dot(_with_notes(ir, notes), cfg)
-    sl, title = picture_slice(spec, "full")
+    sl, _, title = picture_slice(spec, "full")
     g = explore_slice(spec, sl)
     if len(g.states) <= cfg.full_limit:
         bad, notes = _violations(spec, g)

@@ -92,15 +92,6 @@ def coverage_of(graph) -> Coverage:
     return Coverage(frozenset(reached), frozenset(fired))
 
 
-def slice_model(spec: Spec, assume: tuple, reads: tuple):
-    """The product under ``assume`` sliced to the cone of the variables named ``reads``."""
-    from hapair.model.product import Model
-    from hapair.model.slicing import cone_of_influence
-
-    keep = cone_of_influence(spec, {spec.by_name[n].index for n in reads}, assume)
-    return Model(spec, assume, keep)
-
-
 def coverage_fast(spec: Spec, machines: Collection[str]) -> Coverage:
     """What the checker reaches of ``machines``: a row fired iff its first-match condition
     (``Rule.fires``) holds on some reachable state, a state is reached iff some reachable

@@ -2,8 +2,8 @@
 diagram | export | explore | node | validate``; ``--spec NAME|FILE`` picks the spec
 (default: the built-in VSG).
 
-Exit codes: 0 every property has its expected verdict; 1 one does not (or a replay
-diverges); 2 bad usage, a malformed spec, property or trace (one line on stderr).
+Exit codes: 0 every property has its expected verdict; 1 one does not; 2 bad usage, a
+malformed spec, property or trace, or a replay that diverges (one line on stderr).
 """
 
 from __future__ import annotations

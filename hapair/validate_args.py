@@ -1,10 +1,11 @@
 """The command line's flags, checked before any work: a one-line parser, bounds and
 depths in their ranges, and every output path writable (``hapair.checker.files``).
 
-Ranges (see README, "Bad input, interrupts and outputs"):
+Ranges (``docs/checker.md``, "Bad input"):
 
 - ``--bound NAME=N``: N is ASCII digits, 0..1000 (``spec.checks.MAX_BOUND``).  At 1000
-  the full product needs 47 of the packed engine's 63 bits, z3's bit-vectors are 12 bits
+  the full product needs 67 bits, more than the packed engine's 63 (``hapair
+  explore`` says so in one line; 49 at the default bounds), z3's bit-vectors are 12 bits
   wide and Promela holds the counters in a ``short``; a bound that large would not
   finish exploring anyway (the states grow with its square).
 - ``--liveness-depth N``: 0..64 steps of z3's lasso search.

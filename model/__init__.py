@@ -1,4 +1,5 @@
-"""Composition: the product automaton and the embeddable runtime over the same rules."""
+"""Composition: the product automaton (``Model``) over the spec's compiled rules, and the
+slices every engine explores (``slicing``)."""
 
 from hapair.model.product import Edge, Model
 

@@ -177,6 +177,19 @@ def changes(spec: Spec, rule: Rule) -> tuple:
     return tuple((i, e) for i, e in rule.effects if i != index)
 
 
+def slice_reading(spec: Spec, names: tuple, assume: tuple = ()) -> Slice:
+    """The slice that tracks the variables ``names`` (and their cone) under ``assume``.
+
+    >>> import hapair
+    >>> vsg = hapair.load()
+    >>> sl = slice_reading(vsg, ("link",))
+    >>> sl.assume, [vsg.variables[i].name for i in sorted(sl.keep)]
+    ((), ['link'])
+    """
+    assume = tuple(assume)  # in the order given: a picture's title names them so
+    return Slice(assume, cone_of_influence(spec, {spec.by_name[n].index for n in names}, assume))
+
+
 def slice_of(spec: Spec, prop: Property) -> Slice:
     assume = tuple(sorted(prop.assume))
     return Slice(assume, cone_of_influence(spec, reads(spec, prop), assume))

@@ -145,7 +145,7 @@ def table(result: CheckResult):
 
 
 def properties_markdown(spec: Spec) -> str:
-    """The README's property table: each property, its kind, assumptions, meaning and
+    """The property table of ``docs/vsg.md``: each property, its kind, assumptions, meaning and
     the guide's sentence it states."""
     kinds = {"leads_to": "leads-to"}
     rows = ["| property | kind | assumes | meaning | the guide says |", "|---|---|---|---|---|"]

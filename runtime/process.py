@@ -1,7 +1,7 @@
 """``hapair node``: one VSG as an operating-system process, and ``hapair console
 --connect``, its ``vsg#`` console over a local socket.
 
-A node runs a ``model.node.Node`` in one asyncio loop:
+A node runs a ``runtime.node.Node`` in one asyncio loop:
 
 - heartbeats: every ``--heartbeat`` seconds (default 0.05) it sends its heartbeat (one
   JSON line) over TCP to ``--peer``, and at once after every step; it listens on

@@ -14,7 +14,7 @@ import re
 
 from hapair.spec.errors import SpecError
 
-MAX_BOUND = 1000  # every bound is 0..1000: see README, "Bad input, interrupts and outputs"
+MAX_BOUND = 1000  # every bound is 0..1000: see docs/checker.md, "Bad input"
 NAME_MAX = 100  # characters in a property name (it names files: NAME.trace.json, ...)
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _TEXT = ("kind", "meaning", "expr", "require", "p", "q", "expect")

@@ -157,7 +157,7 @@ def test_coverage_from_dead_transitions(spec):
 
 
 def test_quotient_counts_every_state_once_and_highlights_violations(spec):
-    sl, _ = picture_slice(spec, "quotient")
+    sl, _, _ = picture_slice(spec, "quotient")
     g = explore_slice(spec, sl)
     bad = x.always_violations(spec, g)
     assert "DualActiveOnPartition" in bad and "NoDualActive" not in bad

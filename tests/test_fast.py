@@ -10,15 +10,14 @@ import hapair
 from hapair.checker.explicit import explore
 from hapair.checker.fast import Layout, explore_fast
 from hapair.model import Model
-from hapair.model.slicing import cone_of_influence
-from hapair.spec.lang import names
+from hapair.model.slicing import slice_of
 
 SPEC = hapair.load()
 
 
 def cone(s, name: str) -> tuple:
-    p = s.properties[name]
-    return p.assume, cone_of_influence(s, names(p.expr), p.assume)
+    sl = slice_of(s, s.properties[name])
+    return sl.assume, sl.keep
 
 
 def by_local(*local: str) -> frozenset:

@@ -3,7 +3,7 @@
 Each ``GUIDE_*`` string is copied verbatim from the guide ("Configuring High
 Availability"); each test runs the console on a lab set up as the example's text says
 and compares.  Where the guide contradicts itself on layout, the comparison goes through
-``normalised`` (one rule, documented there and in the README).
+``normalised`` (one rule, documented there and in docs/vsg.md).
 """
 
 from __future__ import annotations

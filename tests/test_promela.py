@@ -13,8 +13,7 @@ import hapair
 from hapair.checker.fast import explore_fast
 from hapair.checker.promela import export, properties_for, run_spin, spin_available
 from hapair.model import Model
-from hapair.model.slicing import cone_of_influence, reads
-from hapair.spec.lang import names
+from hapair.model.slicing import reads, slice_of
 from hapair.specs import vsg
 
 needs_spin = pytest.mark.skipif(
@@ -32,8 +31,8 @@ def spin(source: str, workdir, optimize: str = "-O0") -> object:
 
 
 def cone(name: str) -> tuple:
-    p = SPEC.properties[name]
-    return p.assume, cone_of_influence(SPEC, names(p.expr), p.assume)
+    sl = slice_of(SPEC, SPEC.properties[name])
+    return sl.assume, sl.keep
 
 
 def expected_violations(s, assume: tuple) -> list:

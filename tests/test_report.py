@@ -29,10 +29,9 @@ from hapair.checker.explicit import explore
 from hapair.checker.results import CheckResult, PropertyResult
 from hapair.model.compile import predicate
 from hapair.model.product import Model
-from hapair.model.slicing import cone_of_influence
+from hapair.model.slicing import slice_of
 from hapair.reports.html import step_data, write_html
 from hapair.runtime.pair import Pair
-from hapair.spec.lang import names
 from hapair.specs.vsg import SPEC
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,7 +51,8 @@ def first_violation(spec: hspec.Spec, name: str) -> PropertyResult:
     """Explore the property's slice and return the BFS-first violation as a result."""
     p = spec.properties[name]
     start = time.perf_counter()
-    g = explore(Model(spec, p.assume, cone_of_influence(spec, names(p.expr), p.assume)))
+    sl = slice_of(spec, p)
+    g = explore(Model(spec, sl.assume, sl.keep))
     holds = predicate(p.expr)
     bad = next(i for i, s in enumerate(g.states) if not holds(s))
     return PropertyResult(p.name, p.kind, p.meaning, p.assume, p.expect, "violated",

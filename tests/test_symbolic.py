@@ -12,10 +12,9 @@ import pytest
 import hapair
 from hapair import spec
 from hapair.checker import symbolic, trace
+from hapair.model import slicing
 from hapair.model.product import Model
-from hapair.model.slicing import cone_of_influence
 from hapair.runtime.pair import Pair
-from hapair.spec.lang import names
 from hapair.specs import vsg
 
 SP = hapair.load()
@@ -25,10 +24,8 @@ HOLDS = [p for p in SAFETY if p.expect == "holds"]
 
 def slice_of(sp, prop):
     """The property's assumptions and cone of influence, as the checker slices it."""
-    n = len(sp.variables)
-    trees = [prop.expr] if prop.kind == "always" else list(prop.require)
-    reads = {i % n for t in trees for i in names(t)}
-    return prop.assume, cone_of_influence(sp, reads, prop.assume)
+    sl = slicing.slice_of(sp, prop)
+    return sl.assume, sl.keep
 
 
 def reachable(model: Model) -> set:

@@ -19,7 +19,7 @@ SEPARATOR = "-----"
 SWITCHOVER_REFUSED = "Failed to switchover (standby not ready to takeover in vdc 1)"
 COPY_PROGRESS = "[#####] 100%"
 INVALID_COMMAND = "% Invalid command at '^' marker."
-# Our choices where the guide gives no text (see the README):
+# Our choices where the guide gives no text (docs/vsg.md, docs/limits.md):
 STANDBY_REFUSED = "% Command not allowed on standby supervisor"
 ATTACH_BANNER = ("Attaching to module {module} ...", "To exit type 'exit', to abort type '$.'")
 ATTACH_SELF = "% Cannot attach to the local module"
@@ -40,7 +40,7 @@ LOG_LINE = "{time} {host} %% VDC-1 %% {text}"
 
 # Redundancy machine state -> (Redundancy state, Supervisor state, Internal state).
 # "HA synchronization in progress" names the not-yet-stable standby, as NX-OS does;
-# "Initializing" a VSG still negotiating at boot.  Both are our choices (README).
+# "Initializing" a VSG still negotiating at boot.  Both are our choices (docs/limits.md).
 DISPLAY = {
     "off": ("Not present", None, None),
     "booting": ("Initializing", "Initializing", "Initializing"),
