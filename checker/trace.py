@@ -231,8 +231,10 @@ def spec_of(data: dict) -> Spec:
     checked against its ``spec_hash``, with its bounds."""
     from hapair import specs
 
-    source = data.get("spec_source") or data.get("spec") or "vsg"
+    source = data.get("spec_source") or data.get("spec")
     bounds = data.get("bounds") or None
+    if not source:
+        raise TraceError("the trace names no spec ('spec_source' or 'spec'): pass --spec")
     if not isinstance(source, str) or (bounds is not None and not isinstance(bounds, dict)):
         raise TraceError("the trace's 'spec_source' must be a name or path, 'bounds' a "
                          "mapping")

@@ -458,29 +458,6 @@ class Pair(Observers):
                                       "steps")
         return steps
 
-    # -- ready-made labs ------------------------------------------------------------
-
-    @classmethod
-    def settled(cls, spec: Spec | None = None) -> "Pair":
-        """Module 1 primary and active, module 2 secondary and HA standby."""
-        pair = cls(spec)
-        for node in pair.spec.nodes:
-            pair.fire("power_on", node)
-            pair.settle()
-        return pair
-
-    @classmethod
-    def standalone(cls, spec: Spec | None = None) -> "Pair":
-        """One VSG with role standalone, active; module 2 is not installed (off).
-        Reached by the guide's own steps: role change, then reload."""
-        pair = cls(spec)
-        pair.fire("power_on", 1)
-        pair.settle()
-        pair.fire("role_standalone", 1)
-        pair.fire("reload", 1)
-        pair.settle()
-        return pair
-
 
 class AsyncPair:
     """The asyncio face of a ``Pair``: the same steps, awaited.

@@ -827,7 +827,7 @@ class Spec:
         items = decl.get("steps")
         if not items or not isinstance(items, list):
             raise SpecError(f"{where}: a scenario needs 'steps', a list of actions such as "
-                            "'n1.power_on' and {'until': condition}")
+                            "'n1.<trigger>' and {'until': condition}")
         steps, pending, excluded = [], [], self.without(common["assume"])
         for item in items:
             if isinstance(item, dict) and set(item) == {"until"}:

@@ -187,8 +187,10 @@ def test_malformed_properties_exit_2_with_one_line(tmp_path, capsys, decl, messa
     ("{not json", "not JSON"),
     ('{"format": "other"}', "not a hapair trace"),
     ('{"format": "hapair-trace/1", "steps": []}', "non-empty list"),
-    ('{"format": "hapair-trace/1", "property": "P", "steps": [{"state": {}}, '
+    ('{"format": "hapair-trace/1", "spec": "vsg", "property": "P", "steps": [{"state": {}}, '
      '{"event": "fly", "node": 1, "state": {}}]}', "does not replay"),
+    ('{"format": "hapair-trace/1", "property": "P", "steps": [{"state": {}}, '
+     '{"event": "fly", "node": 1, "state": {}}]}', "names no spec"),
 ])
 def test_corrupt_trace_files_exit_2(tmp_path, capsys, content, message):
     path = tmp_path / "t.json"

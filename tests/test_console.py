@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from hapair.runtime.lab import Lab
 from hapair.specs.vsg import guide
 from hapair.specs.vsg.console import Console, main
+from hapair.specs.vsg.lab import Lab
 
 _PROMPT_LINE = re.compile(r"vsg(\([a-z]+\))?#( |$)")
 

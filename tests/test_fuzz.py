@@ -176,14 +176,13 @@ console_cases = (console_input, st.sampled_from([[], ["--standalone"]]), st.bool
 @pytest.fixture
 def quick_lab(monkeypatch):
     """Labs built on one loaded spec (each one fresh)."""
-    from hapair.runtime.lab import Lab
-    from hapair.runtime.pair import Pair
+    from hapair.specs.vsg.lab import Lab, settled, standalone
 
     sp = hapair.load()
     monkeypatch.setattr(console, "Lab", type("QuickLab", (Lab,), {
-        "__init__": lambda self, pair=None, **k: Lab.__init__(self, pair or Pair.settled(sp),
+        "__init__": lambda self, pair=None, **k: Lab.__init__(self, pair or settled(sp),
                                                               **k),
-        "standalone": classmethod(lambda cls, **k: cls(Pair.standalone(sp), **k))}))
+        "standalone": classmethod(lambda cls, **k: cls(standalone(sp), **k))}))
 
 
 @FAST

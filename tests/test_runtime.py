@@ -7,10 +7,10 @@ from collections import Counter
 
 import pytest
 
-from hapair.runtime.lab import Lab, RefinementError
 from hapair.runtime.pair import STATE_ATTRIBUTE, Pair
 from hapair.spec import EventNotAllowed, HapairError, Refused
 from hapair.specs.vsg import guide
+from hapair.specs.vsg.lab import Lab, RefinementError, settled, standalone
 from hapair.specs.vsg.services import MODEL_PROCESS
 
 
@@ -50,7 +50,7 @@ def test_a_secondary_alone_becomes_active():
 def test_a_node_that_finds_an_active_peer_becomes_standby():
     # The guide's replacement of the active: the secondary is active, the new primary
     # boots and becomes its standby.
-    pair = Pair.settled()
+    pair = settled()
     pair.fire("power_off", 1)
     pair.settle()
     pair.fire("power_on", 1)
@@ -61,7 +61,7 @@ def test_a_node_that_finds_an_active_peer_becomes_standby():
 # -- pairing ----------------------------------------------------------------------------------
 
 def _second_boots_after(setup) -> tuple[str, str]:
-    pair = Pair.settled()
+    pair = settled()
     pair.fire("power_off", 2)
     setup(pair)
     pair.fire("power_on", 2)
@@ -83,12 +83,12 @@ def test_pairing_needs_opposite_roles():
 
 
 def test_a_standalone_never_pairs():
-    def standalone(pair):
+    def role_standalone(pair):
         pair.fire("role_standalone", 1)
         pair.fire("reload", 1)
         pair.settle()
-    assert _second_boots_after(standalone) == ("active_no_standby", "active_no_standby")
-    assert Pair.standalone().status(1).other == guide.DISPLAY["off"]
+    assert _second_boots_after(role_standalone) == ("active_no_standby", "active_no_standby")
+    assert standalone().status(1).other == guide.DISPLAY["off"]
 
 
 # -- synchronisation -------------------------------------------------------------------------
@@ -107,14 +107,14 @@ def test_the_standby_synchronises_then_is_stable():
 # -- failovers -------------------------------------------------------------------------------
 
 def test_automatic_failover_from_the_ha_standby():
-    pair = Pair.settled()
+    pair = settled()
     pair.fire("power_off", 1)
     assert triggers(pair.settle()) == [(2, "takeover")]
     assert states(pair) == ("off", "active_no_standby")
 
 
 def test_an_unstable_standby_restarts_instead_of_taking_over():
-    pair = Pair.settled()
+    pair = settled()
     pair.fire("power_off", 2)
     pair.fire("power_on", 2)
     pair.fire("boot", 2)
@@ -124,7 +124,7 @@ def test_an_unstable_standby_restarts_instead_of_taking_over():
 
 
 def test_one_failover_at_a_time():
-    pair = Pair.settled()
+    pair = settled()
     pair.fire("system_switchover", 1)
     assert pair["failover_lock"]
     with pytest.raises(Refused):
@@ -135,7 +135,7 @@ def test_one_failover_at_a_time():
 
 
 def test_switchover_only_to_an_ha_standby_with_the_guide_message():
-    pair = Pair.standalone()
+    pair = standalone()
     before = pair.state
     with pytest.raises(Refused, match=r"^Failed to switchover \(standby not ready"):
         pair.fire("system_switchover", 1)
@@ -143,21 +143,21 @@ def test_switchover_only_to_an_ha_standby_with_the_guide_message():
 
 
 def test_the_old_active_comes_back_as_standby_after_a_switchover():
-    pair = Pair.settled()
+    pair = settled()
     pair.fire("system_switchover", 1)
     pair.settle()
     assert states(pair) == ("ha_standby", "active_ha_standby")
 
 
 def test_a_native_process_failure_causes_a_failover():
-    pair = Pair.settled()
+    pair = settled()
     pair.fire("fail_native", 1)
     pair.settle()
     assert states(pair) == ("ha_standby", "active_ha_standby")
 
 
 def test_dual_active_resets_the_primary():
-    pair = Pair.settled()
+    pair = settled()
     pair.fire("link_down")
     pair.settle()
     pair.fire("link_up")
@@ -171,13 +171,13 @@ def test_dual_active_resets_the_primary():
 # -- roles -----------------------------------------------------------------------------------
 
 def test_standalone_to_primary_is_immediate():
-    pair = Pair.standalone()
+    pair = standalone()
     pair.fire("role_primary", 1)
     assert (pair["n1.role"], pair["n1.admin_role"]) == ("primary", "primary")
 
 
 def test_a_change_to_secondary_takes_effect_at_reload():
-    pair = Pair.standalone()
+    pair = standalone()
     pair.fire("role_secondary", 1)
     assert (pair["n1.role"], pair["n1.admin_role"]) == ("standalone", "secondary")
     pair.fire("reload", 1)
@@ -186,7 +186,7 @@ def test_a_change_to_secondary_takes_effect_at_reload():
 
 def test_roles_change_only_on_the_active():
     with pytest.raises(EventNotAllowed):
-        Pair.settled().fire("role_primary", 2)
+        settled().fire("role_primary", 2)
 
 
 # -- configuration (concrete, through the lab) ------------------------------------------------
@@ -371,7 +371,7 @@ def test_callbacks_see_each_step_with_its_row():
 
 
 def test_allowed_lists_what_can_happen_now():
-    pair = Pair.settled()
+    pair = settled()
     allowed = pair.allowed()
     assert ("system_switchover", 1) in allowed and ("system_switchover", 2) not in allowed
     assert all(pair.can(t, n) for t, n in allowed)
@@ -387,7 +387,7 @@ def test_allowed_lists_what_can_happen_now():
                                            ("no_such_event", 1), ("link_down", 1),
                                            ("power_off", None), ("config_edit", 2)])
 def test_typed_errors_change_nothing(trigger, node):
-    pair, seen = Pair.settled(), []
+    pair, seen = settled(), []
     pair.after(seen.append)
     before = pair.state
     with pytest.raises(EventNotAllowed) as info:
@@ -399,7 +399,7 @@ def test_typed_errors_change_nothing(trigger, node):
 # -- the refinement check ---------------------------------------------------------------------
 
 def test_a_lab_over_a_pair_the_defaults_cannot_describe_is_refused():
-    pair = Pair.settled()
+    pair = settled()
     pair.fire("config_edit", 1)
     with pytest.raises(RefinementError, match="internal error"):
         Lab(pair)
@@ -462,7 +462,7 @@ def test_retyping_a_lost_line_is_a_new_version_with_the_same_text():
 def test_a_before_observer_vetoes_and_nothing_changes():
     from hapair.runtime.pair import Vetoed
 
-    pair, seen = Pair.settled(), []
+    pair, seen = settled(), []
     pair.after(seen.append)
     veto = pair.before(lambda step: step.trigger != "system_switchover")
     with pytest.raises(Vetoed, match="vetoed by an observer"):
@@ -480,7 +480,7 @@ def test_a_before_observer_vetoes_and_nothing_changes():
 
 
 def test_a_failing_after_observer_cannot_undo_or_half_apply_a_step(caplog):
-    pair, seen = Pair.settled(), []
+    pair, seen = settled(), []
 
     def broken(step):
         raise RuntimeError("observer bug")
@@ -493,7 +493,7 @@ def test_a_failing_after_observer_cannot_undo_or_half_apply_a_step(caplog):
 
 
 def test_state_hooks_and_unsubscribe():
-    pair, entered = Pair.settled(), []
+    pair, entered = settled(), []
     sub = pair.on_enter("n2.state", "active_no_standby", entered.append)
     pair.fire("power_off", 1)
     pair.settle()
@@ -508,7 +508,7 @@ def test_state_hooks_and_unsubscribe():
 
 
 def test_an_observer_cannot_step_the_pair_it_observes():
-    pair = Pair.settled()
+    pair = settled()
     pair.after(lambda step: pair.fire("reload", 2), trigger="power_off")
     pair.fire("power_off", 1)  # the observer's own error is logged, the step stands
     assert pair["n1.state"] == "off" and pair["n2.state"] == "ha_standby"
@@ -517,7 +517,7 @@ def test_an_observer_cannot_step_the_pair_it_observes():
 def test_trigger_constants_and_argument_order():
     from hapair.runtime.pair import Triggers
 
-    pair = Pair.settled()
+    pair = settled()
     assert Triggers.SYSTEM_SWITCHOVER == "system_switchover"
     assert set(Triggers) == set(pair.spec.triggers)
     trigger, node = (Triggers.SYSTEM_SWITCHOVER, 1)
@@ -538,7 +538,7 @@ VARIABLES = len(Pair().spec.variables)
 def test_restore_refuses_malformed_states_in_one_line(saved, message):
     from hapair.runtime.pair import InvalidState
 
-    pair = Pair.settled()
+    pair = settled()
     before = pair.state
     with pytest.raises(InvalidState, match=message) as info:
         pair.restore(saved)
@@ -548,7 +548,7 @@ def test_restore_refuses_malformed_states_in_one_line(saved, message):
 def test_save_and_restore_round_trip_and_invariants():
     from hapair.runtime.pair import InvalidState
 
-    pair = Pair.settled()
+    pair = settled()
     saved = pair.save()
     pair.fire("power_off", 1)
     pair.restore(saved)
@@ -564,7 +564,7 @@ def test_save_and_restore_round_trip_and_invariants():
                                   lambda p: p.fire(None, 1), lambda p: p.fire("reload", "1")])
 def test_every_bad_argument_is_a_hapair_error(call):
     with pytest.raises(HapairError):
-        call(Pair.settled())
+        call(settled())
 
 
 def test_the_asyncio_face():
@@ -573,7 +573,7 @@ def test_the_asyncio_face():
     from hapair.runtime.pair import AsyncPair
 
     async def main():
-        pair = AsyncPair(Pair.settled())
+        pair = AsyncPair(settled())
         await pair.fire("power_off", 1)
         waiting = asyncio.ensure_future(pair.wait_for("n2.state", "active_no_standby", 5))
         await asyncio.sleep(0)

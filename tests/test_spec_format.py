@@ -324,14 +324,21 @@ def test_z3_and_check_slice_a_property_the_same_way():
         assert reads(sp, prop) <= set(enc.keep)
 
 
-def test_engine_code_knows_nothing_of_the_vsg():
+# The VSG's own node process, not yet a face of any spec (issue 22 goes on there).
+VSG_ONLY = {"runtime/node.py", "runtime/process.py"}
+
+
+def test_code_outside_the_specs_knows_nothing_of_the_vsg():
+    """Everything but ``specs/`` (each spec's own folder) and the CLI is generic: the
+    format, the model, the runtime, the engines, the reports and the diagrams."""
     vocabulary = ("active_ha_standby", "show system redundancy", "module 1", "sup-",
-                  "fixed_pairing", "admin_role", "'link'")
-    engine = [*(ROOT / "checker").glob("*.py"), *(ROOT / "diagrams").glob("*.py"),
-              ROOT / "model" / "product.py", ROOT / "model" / "slicing.py",
-              ROOT / "model" / "compile.py"]
-    found = [(p.name, w) for p in engine for w in vocabulary
-             if w in _code(p.read_text())]
+                  "fixed_pairing", "admin_role", "'link'", "power_on", "takeover",
+                  "switchover", "standby", "primary", "secondary", "specs.vsg", "vsg",
+                  "VSG", "running-config", "redundancy")
+    code = [p for top in ("spec", "model", "runtime", "checker", "reports", "diagrams")
+            for p in sorted((ROOT / top).glob("*.py"))] + [ROOT / "hapair" / "__init__.py"]
+    found = [(str(p.relative_to(ROOT)), w) for p in code for w in vocabulary
+             if str(p.relative_to(ROOT)) not in VSG_ONLY and w in _code(p.read_text())]
     assert not found
 
 

@@ -32,9 +32,9 @@ import re
 import sys
 from typing import Callable, Iterable, Iterator, TextIO
 
-from hapair.runtime.lab import Lab, RefinementError
 from hapair.spec import HapairError, Refused
 from hapair.specs.vsg import guide
+from hapair.specs.vsg.lab import Lab, RefinementError
 
 STANDBY_STATES = ("standby_syncing", "ha_standby")
 ACTIVE_STATES = ("active_no_standby", "active_ha_standby")

@@ -29,7 +29,7 @@ import logging
 from datetime import datetime, timedelta
 
 from hapair.runtime.pair import Pair, Step
-from hapair.spec import EventNotAllowed, HapairError
+from hapair.spec import EventNotAllowed, HapairError, Spec
 from hapair.specs.vsg import guide
 from hapair.specs.vsg.services import LOCAL_MESSAGE, MODEL_PROCESS, Services
 
@@ -41,6 +41,32 @@ _TIME = "%Y %b %d %H:%M:%S"
 SERVICES_ROW = "{:<17}{:<11}{:<15}{:<11}{}"  # lab services N (not a device command)
 
 
+def settled(spec: Spec | None = None) -> Pair:
+    """Module 1 primary and active, module 2 secondary and HA standby: each powered on in
+    turn, settled.
+
+    >>> settled().status(2).this[2]
+    'HA standby'
+    """
+    pair = Pair(spec)
+    for node in pair.spec.nodes:
+        pair.fire("power_on", node)
+        pair.settle()
+    return pair
+
+
+def standalone(spec: Spec | None = None) -> Pair:
+    """One VSG with role standalone, active; module 2 is not installed (off).  Reached by
+    the guide's own steps: role change, then reload."""
+    pair = Pair(spec)
+    pair.fire("power_on", 1)
+    pair.settle()
+    pair.fire("role_standalone", 1)
+    pair.fire("reload", 1)
+    pair.settle()
+    return pair
+
+
 class RefinementError(HapairError):
     """The model's abstract facts no longer describe the lab's data: a hapair bug, or
     one of the limits in this module's docstring."""
@@ -50,9 +76,9 @@ class Lab:
     """A pair of VSGs with their configurations, counters and logs."""
 
     def __init__(self, pair: Pair | None = None, *, settling: bool = True):
-        """``pair`` (default: ``Pair.settled()``) must be in a state where both modules
+        """``pair`` (default: ``settled()``) must be in a state where both modules
         hold the same saved configuration, as every ready-made pair does."""
-        self.pair = pair if pair is not None else Pair.settled()
+        self.pair = pair if pair is not None else settled()
         self.spec = self.pair.spec
         self.settling = settling
         self.services = {n: Services() for n in MODULES}
@@ -81,7 +107,7 @@ class Lab:
     @classmethod
     def standalone(cls, *, settling: bool = True) -> "Lab":
         """One VSG, role standalone and active; module 2 is not installed (off)."""
-        return cls(Pair.standalone(), settling=settling)
+        return cls(standalone(), settling=settling)
 
     # -- driving --------------------------------------------------------------------
 
