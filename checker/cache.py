@@ -46,8 +46,9 @@ def engine_version() -> str:
 
     digest = hashlib.sha256()
     for package in (hapair.spec, hapair.model, hapair.checker):
-        for path in sorted(Path(package.__file__).parent.glob("*.py")):
-            digest.update(path.name.encode() + path.read_bytes())
+        root = Path(package.__file__).parent
+        for path in sorted(root.rglob("*.py")):  # subpackages too (checker/symbolic/)
+            digest.update(str(path.relative_to(root)).encode() + path.read_bytes())
     try:
         import z3
         z3_version = z3.get_version_string()

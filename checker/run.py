@@ -9,11 +9,13 @@ A disagreement between the engines fails the run.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import multiprocessing as mp
 import os
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -39,61 +41,113 @@ def select(spec: Spec, only: tuple | None) -> list[Property]:
     return [spec.properties[n] for n in only]
 
 
-def check(spec: Spec, *, only: tuple | None = None, engines: tuple = ENGINES,
-          strict: bool = False, bmc_depth: int = 30, liveness_depth: int = 6,
-          jobs: int | None = None, reference: bool = False, progress=None,
-          use_cache: bool = True) -> CheckResult:
-    """Check ``spec``'s properties (or ``only`` these) and return every verdict.
+@dataclass(frozen=True)
+class Options:
+    """How a run checks: one value, every field with its default.
 
-    Each slice is one task (explore it, decide its properties, and with z3 certify its
-    state set and search its reachable and scenario properties), run with z3's other
-    proofs in ``jobs`` worker processes (default: up to two), the longest queued first;
-    ``jobs=1`` keeps everything in this process, and only then are the state graphs kept
-    in the result (``result.graphs``, ``result.explored()``), as in a run without z3.
-    The explicit engine explores with the packed NumPy search, or with the plain BFS
-    (``reference=True``); both give the same graph.  ``progress(message)`` is called as
-    slices are explored and proofs run.  z3's answers come from the proof cache
-    (``checker.cache``) when nothing they depend on changed, unless ``use_cache=False``.
+    ``only``: these properties (default: all); ``engines``: ``explicit`` and/or ``z3``;
+    ``strict``: an unexpected verdict of either engine fails the run; ``bmc_depth`` and
+    ``liveness_depth``: z3's search depths; ``jobs``: worker processes (default: up to
+    two; ``1`` keeps everything in this process, and only then are the state graphs kept
+    in the result: ``result.graphs``, ``result.explored()``); ``reference``: explore
+    with the plain BFS instead of the packed NumPy search (the same graph);
+    ``progress(message)``: called as slices are explored and proofs run; ``use_cache``:
+    z3's answers from the proof cache (``checker.cache``) when nothing they depend on
+    changed.
+
+    >>> Options(jobs=1).replace(engines=("explicit",)).engines
+    ('explicit',)
     """
-    for e in engines:
-        if e not in ENGINES:
-            raise SpecError(f"unknown engine '{e}' (available: {', '.join(ENGINES)})")
-    start = time.perf_counter()
-    chosen = select(spec, only)
-    result = CheckResult(spec.name, dict(spec.bounds), strict=strict)
-    groups: dict[Slice, list[Property]] = {}
-    for p in chosen:
-        groups.setdefault(slice_of(spec, p), []).append(p)
-    with _Z3Work(spec, jobs if "z3" in engines else 0, use_cache) as z3work:
-        inside = {sl: _widest_above(sl, groups) for sl in groups}
-        nested = {sl: [] for sl in groups}
-        for sl in groups:
-            if inside[sl] is not None:
-                nested[_root(sl, inside)].append(sorted(sl.keep))
-        explicit_on = "explicit" in engines
-        # One task a slice (explore, decide, and for a widest slice its z3 certificate),
-        # in the worker processes when there are some, so that the slices are explored
-        # side by side and z3's proofs run beside them.
-        tasks = _queue(z3work, groups, inside, nested, (explicit_on, reference, progress),
-                       (bmc_depth, liveness_depth))
-        done = {sl: tasks[sl].get() for sl in groups}
-        result.graphs = [done[sl].graph for sl in groups if done[sl].graph is not None]
-        result.slices = [done[sl].stats for sl in groups] + _whole_products(spec, groups)
-        result.results = [r for sl in groups for r in done[sl].results]
-        if not only:
-            result.dead_transitions = dead_transitions(
-                spec, {r for d in done.values() for r in d.fired},
-                {r for d in done.values() for r in d.considered})
-        if progress and z3work.active:
-            progress("z3: proofs and certificates")
-        z3work.certificates = [done[sl].certificate for sl in groups
-                               if done[sl].certificate is not None]
-        z3work.in_slices = {n: r for sl in groups for n, r in done[sl].z3.items()}
-        z3work.collect(result)
-        if z3work.active:
-            result.certificate += _projections(inside, done)
-    result.seconds = time.perf_counter() - start
-    return result
+
+    only: tuple | None = None
+    engines: tuple = ENGINES
+    strict: bool = False
+    bmc_depth: int = 30
+    liveness_depth: int = 6
+    jobs: int | None = None
+    reference: bool = False
+    progress: Callable[[str], None] | None = None
+    use_cache: bool = True
+
+    def replace(self, **changes) -> "Options":
+        return dataclasses.replace(self, **changes)
+
+
+class Checker:
+    """A run of every property of ``spec`` under ``options``; nothing runs until ``run``.
+
+    >>> import hapair
+    >>> run = Checker(hapair.load("vrrp"), Options(engines=("explicit",), jobs=1)).run()
+    >>> run.ok, len(run.results) == len(hapair.load("vrrp").properties)
+    (True, True)
+    """
+
+    def __init__(self, spec: Spec, options: Options = Options()):
+        for e in options.engines:
+            if e not in ENGINES:
+                raise SpecError(f"unknown engine '{e}' (available: {', '.join(ENGINES)})")
+        self.spec, self.options = spec, options
+
+    def run(self) -> CheckResult:
+        """Each slice is one task (explore it, decide its properties, and with z3 certify
+        its state set and search its reachable and scenario properties), run with z3's
+        other proofs in the worker processes, the longest queued first."""
+        spec, o = self.spec, self.options
+        start = time.perf_counter()
+        chosen = select(spec, o.only)
+        result = CheckResult(spec.name, dict(spec.bounds), strict=o.strict)
+        groups: dict[Slice, list[Property]] = {}
+        for p in chosen:
+            groups.setdefault(slice_of(spec, p), []).append(p)
+        with _Z3Work(spec, o.jobs if "z3" in o.engines else 0, o.use_cache) as z3work:
+            done = _run_slices(spec, z3work, groups, o, result)
+            if not o.only:
+                result.dead_transitions = dead_transitions(
+                    spec, {r for d in done.values() for r in d.fired},
+                    {r for d in done.values() for r in d.considered})
+            if o.progress and z3work.active:
+                o.progress("z3: proofs and certificates")
+            z3work.certificates = [done[sl].certificate for sl in groups
+                                   if done[sl].certificate is not None]
+            z3work.in_slices = {n: r for sl in groups for n, r in done[sl].z3.items()}
+            z3work.collect(result)
+            if z3work.active:
+                result.certificate += _projections(_nesting(groups)[0], done)
+        result.seconds = time.perf_counter() - start
+        return result
+
+
+def check(spec: Spec, **options) -> CheckResult:
+    """Check ``spec``'s properties and return every verdict: ``Checker(spec,
+    Options(**options)).run()`` (the keywords are ``Options``'s fields)."""
+    return Checker(spec, Options(**options)).run()
+
+
+def _nesting(groups: dict) -> tuple[dict, dict]:
+    """Each slice's widest wider slice under the same assumptions (or None), and each
+    root slice's nested slices' kept variables."""
+    inside = {sl: _widest_above(sl, groups) for sl in groups}
+    nested: dict = {sl: [] for sl in groups}
+    for sl in groups:
+        if inside[sl] is not None:
+            nested[_root(sl, inside)].append(sorted(sl.keep))
+    return inside, nested
+
+
+def _run_slices(spec: Spec, z3work, groups: dict, o: Options, result: CheckResult) -> dict:
+    """One task a slice (explore, decide, and for a widest slice its z3 certificate), in
+    the worker processes when there are some, so that the slices are explored side by
+    side and z3's proofs run beside them; the results, the graphs and the slices' figures
+    into ``result``."""
+    inside, nested = _nesting(groups)
+    tasks = _queue(z3work, groups, inside, nested,
+                   ("explicit" in o.engines, o.reference, o.progress),
+                   (o.bmc_depth, o.liveness_depth))
+    done = {sl: tasks[sl].get() for sl in groups}
+    result.graphs = [done[sl].graph for sl in groups if done[sl].graph is not None]
+    result.slices = [done[sl].stats for sl in groups] + _whole_products(spec, groups)
+    result.results = [r for sl in groups for r in done[sl].results]
+    return done
 
 
 WHOLE_PRODUCT = 1 << 20  # at most this many potential states (the domains' product)

@@ -31,6 +31,8 @@ _EXPORTS = {
     "TraceError": "hapair.spec.errors",
     "Model": "hapair.model.product",
     "check": "hapair.checker.run",
+    "Checker": "hapair.checker.run",
+    "Options": "hapair.checker.run",
     "CheckResult": "hapair.checker.results",
     "PropertyResult": "hapair.checker.results",
     "Trace": "hapair.checker.results",

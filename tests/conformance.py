@@ -128,7 +128,7 @@ def check_verdicts(s: Subject, engines: tuple = ("explicit",)) -> dict:
     from hapair.checker import symbolic
     from hapair.checker.run import check
 
-    symbolic.SPACER_RLIMIT = SPACER_RLIMIT  # jobs=1: read in this process
+    symbolic.spacer.SPACER_RLIMIT = SPACER_RLIMIT  # jobs=1: read in this process
     want = s.ref.verdicts()
     got = {}
     for engine in engines:

@@ -101,7 +101,7 @@ def test_a_run_that_fails_on_deadlocks_says_so():
 
 # -- generated specs ----------------------------------------------------------------------
 # (Seed 1111 ran z3's unbudgeted Spacer witness search for more than 25 minutes: every
-# Spacer query now has a resource budget, ``symbolic.SPACER_RLIMIT``.)
+# Spacer query now has a resource budget, ``symbolic.spacer.SPACER_RLIMIT``.)
 # Seeds, not Hypothesis's own search, in the quick and slow runs: each test id names the
 # spec (``tests/specgen.py``: ``spec_from_seed``), and a failure reproduces as it is.
 

@@ -184,7 +184,7 @@ def test_docs_name_the_limits_the_code_has():
     assert f"more than {lang.MAX_DEPTH} levels deep" in checker
     assert f"other than 1 to {schema.MAX_NODES}" in checker
     assert f"{mutate.EQUIVALENCE_LIMIT:,} states" in checker
-    assert f"{symbolic.SPACER_RLIMIT:,} units" in checker
+    assert f"{symbolic.spacer.SPACER_RLIMIT:,} units" in checker
     assert f"{STUTTER_CHECK:,} of them" in checker
     assert WHOLE_PRODUCT == 1 << 20 and "at most 2^20 potential states" in checker
     limits = _flat(DOCS / "limits.md")

@@ -319,7 +319,7 @@ def test_z3_and_check_slice_a_property_the_same_way():
     for prop in sp.properties.values():
         if prop.kind == "leads_to":
             continue
-        enc = symbolic._setup(sp, prop, None, None)
+        enc = symbolic.relation._setup(sp, prop, None, None)
         assert frozenset(enc.keep) == slice_of(sp, prop).keep, prop.name
         assert reads(sp, prop) <= set(enc.keep)
 

@@ -251,9 +251,9 @@ def test_a_scenario_avoids_its_hazard_by_the_pairs_the_explicit_search_reached()
     g = explore_packed(Model(SP, sl.assume, sl.keep))
     sid, k = properties.decide(g, prop).reached
     enc = symbolic.encoding(SP, tuple(sl.assume), frozenset(sl.keep), True)
-    assert symbolic._Reached.closed(enc, prop, (g.table[sid], k)).excludes(hazard=True)
+    assert symbolic.safety._Reached.closed(enc, prop, (g.table[sid], k)).excludes(hazard=True)
     for drop in (0, len(k) // 2, len(k) - 1):
-        assert symbolic._Reached.closed(enc, prop, (g.table[np.delete(sid, drop)],
+        assert symbolic.safety._Reached.closed(enc, prop, (g.table[np.delete(sid, drop)],
                                                     np.delete(k, drop))) is None
     r = symbolic.witness(SP, prop, 30, assume=sl.assume, keep=sl.keep,
                          reached=(g.table[sid], k))
@@ -306,7 +306,7 @@ def test_the_decision_diagram_of_a_set_holds_exactly_its_rows(wide):
         rows = np.unique(np.column_stack([rng.integers(0, s, 12) for s in sizes]), axis=0)
         if wide:  # the same values, declared in domains whose product passes 2 ** 62
             sizes = [2 ** 16] * m
-        dd = symbolic._SetFormula(enc, list(rows.T), sizes)
+        dd = symbolic.certificate._SetFormula(enc, list(rows.T), sizes)
         xs = [z3.BitVec(f"x{i}", 20) for i in range(m)]
         member = dd.member(None, xs)
         inside = {tuple(r) for r in rows.tolist()}
@@ -314,8 +314,8 @@ def test_the_decision_diagram_of_a_set_holds_exactly_its_rows(wide):
             got = z3.simplify(z3.substitute(member, *[(x, z3.BitVecVal(v, 20))
                                                       for x, v in zip(xs, point)]))
             assert z3.is_true(got) == (point in inside), (sizes, point)
-        keyed = symbolic._diagram_levels(list(rows.T), sizes, dd.order)
-        by_columns = symbolic._diagram_levels_wide(rows[:, dd.order],
+        keyed = symbolic.certificate._diagram_levels(list(rows.T), sizes, dd.order)
+        by_columns = symbolic.certificate._diagram_levels_wide(rows[:, dd.order],
                                                    [sizes[c] for c in dd.order])
         assert [(lv, u.tolist()) for lv, u in keyed] == \
             [(lv, u.tolist()) for lv, u in by_columns]
