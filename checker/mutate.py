@@ -510,15 +510,11 @@ class Reference:
     def _step(self, model, only: set, layout):
         """The generated NumPy successor function of ``model`` restricted to the actions
         in ``only``, and the action id of each rule."""
-        import copy as copying
-
         import numpy as np
 
         from hapair.checker.fast import compile_step
 
-        model = copying.copy(model)
-        model.action_rules = {a: rs for a, rs in model.action_rules.items() if a in only}
-        fn, _ = compile_step(model, layout)
+        fn, _ = compile_step(model.taking(only), layout)
         for r in model.spec.rules:  # one numbering of actions for every spec compared
             self.actions.setdefault(r.action, len(self.actions))
         return fn, np.array([self.actions[r.action] for r in model.spec.rules], np.int64)

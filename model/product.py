@@ -1,4 +1,5 @@
-"""The product automaton of two VSGs and their environment: hapair's one core abstraction.
+"""The product automaton of a spec's nodes and their environment: hapair's one core
+abstraction.
 
 A ``Model`` is three methods, as in Stateright: ``init_states()``, ``actions(state)`` and
 ``next_state(state, action)``.  A state is a tuple of small ints (the spec's variables in
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from hapair.model.compile import effect_source, predicate, py
 from hapair.model.slicing import cone_of_influence  # noqa: F401 - the public name, kept here too
@@ -35,26 +37,40 @@ class Edge:
 
 class Model:
     """The product under ``assume``, tracking the variables ``keep`` (a cone of
-    influence; None keeps all).  Everything a backend needs is here, decided once:
-    the actions in order with their rows (grouped and first-match-compiled by the spec:
-    ``Rule.fires``), each row's effects on the kept variables (``effects``), and which
-    rows are steps at all (``rows``: those that write a kept variable)."""
+    influence; None keeps all), taking the actions ``only`` (None: all).  Everything a
+    backend needs is here, decided once: the actions in order with their rows (grouped
+    and first-match-compiled by the spec: ``Rule.fires``), each row's effects on the kept
+    variables (``effects``), and which rows are steps at all (``rows``: those that write
+    a kept variable).  A value: nothing changes it after it is made (derive another)."""
 
-    def __init__(self, spec: Spec, assume: tuple = (), keep: frozenset | None = None):
+    def __init__(self, spec: Spec, assume: tuple = (), keep: frozenset | None = None,
+                 only: frozenset | None = None):
         self.spec = spec
         self.assume = tuple(assume)
         excluded = spec.without(self.assume)
         self.width = len(spec.variables)
         self.keep = frozenset(range(self.width)) if keep is None else frozenset(keep)
-        self.effects = [tuple((i, e) for i, e in r.effects if i in self.keep)
-                        for r in spec.rules]
+        self.effects = tuple(tuple((i, e) for i, e in r.effects if i in self.keep)
+                             for r in spec.rules)
         # An action none of whose rows writes a kept variable is a stutter: drop it.
-        self.action_rules = {a: rs for a, rs in spec.actions.items()
-                             if a[1] not in excluded and any(self.effects[i] for i in rs)}
-        self.action_list = list(self.action_rules)
+        self.action_rules = MappingProxyType({
+            a: rs for a, rs in spec.actions.items()
+            if a[1] not in excluded and any(self.effects[i] for i in rs)
+            and (only is None or a in only)})
+        self.action_list = tuple(self.action_rules)
         self.rows = tuple(i for rs in self.action_rules.values() for i in rs if self.effects[i])
         self.internal = frozenset(a for a in self.action_rules
                                   if spec.triggers[a[1]].kind == "internal")
+        self._made = True
+
+    def __setattr__(self, name: str, value) -> None:
+        if "_made" in self.__dict__:
+            raise AttributeError(f"a Model is a value: '{name}' cannot change (make another)")
+        object.__setattr__(self, name, value)
+
+    def taking(self, actions) -> "Model":
+        """The same product taking only ``actions`` (each ``(node, trigger)``)."""
+        return Model(self.spec, self.assume, self.keep, frozenset(actions))
 
     # Compiled when first used (the packed engine and z3 need none of them).
 
@@ -105,9 +121,8 @@ class Model:
     def apply(self, rule: int, state: tuple) -> tuple:
         return self._effects[rule](state)
 
-    @property
+    @functools.cached_property
     def _effects(self):
-        if not hasattr(self, "_effect_fns"):
-            from hapair.model.compile import effect
-            self._effect_fns = [effect(e, self.width) for e in self.effects]
-        return self._effect_fns
+        from hapair.model.compile import effect
+
+        return [effect(e, self.width) for e in self.effects]

@@ -122,10 +122,11 @@ class Transition:
 class Rule:
     """A guarded command of the product: ``guard`` then all ``effects`` at once.
 
-    ``fires`` is the one place first-match is decided: the guard, no earlier row of the
-    same action enabled, and every effect inside its variable's domain (``domain``; a
-    step that would leave it is no step, and the built-in ``EffectsInDomain`` property
-    reports it as an error of the spec)."""
+    ``selected`` is the one place first-match is decided: the guard, and no earlier row of
+    the same action enabled.  ``fires``: selected, and every effect inside its variable's
+    domain (``domain``; a step that would leave it is no step, and the built-in
+    ``EffectsInDomain`` property reports it as an error of the spec: selected, not in
+    its domain)."""
 
     transition: Transition
     node: int | None
@@ -133,6 +134,7 @@ class Rule:
     effects: tuple  # ((var index, Node), ...)
     domain: Node | None = None  # None: every effect is in its domain by its type
     fires: Node | None = None  # set when the rules of its action are compiled
+    selected: Node | None = None  # the same
 
     @property
     def action(self) -> tuple[int | None, str]:
@@ -678,23 +680,17 @@ class Spec:
             for i in rules:
                 r = self.rules[i]
                 parts = [r.guard, *(Node("not", BOOL_T, (g,)) for g in earlier)]
-                if r.domain is not None:
-                    parts.append(r.domain)
-                fires = parts[0] if len(parts) == 1 else Node("and", BOOL_T, tuple(parts))
-                self.rules[i] = dataclasses.replace(r, fires=fires)
+                selected = parts[0] if len(parts) == 1 else Node("and", BOOL_T, tuple(parts))
+                fires = selected if r.domain is None else \
+                    Node("and", BOOL_T, (*parts, r.domain))
+                self.rules[i] = dataclasses.replace(r, fires=fires, selected=selected)
                 earlier.append(r.guard)
 
     def _add_domain_property(self) -> None:
         """An effect that can leave its variable's domain (``x + 1`` at the top of its
         range) is an error of the spec: a built-in invariant that both engines check."""
-        bad = []
-        for i, r in enumerate(self.rules):
-            if r.domain is None:
-                continue
-            first = Node("and", BOOL_T, (r.guard, *(Node("not", BOOL_T, (self.rules[j].guard,))
-                                                   for j in self.actions[r.action]
-                                                   if j < i)))
-            bad.append(Node("and", BOOL_T, (first, Node("not", BOOL_T, (r.domain,)))))
+        bad = [Node("and", BOOL_T, (r.selected, Node("not", BOOL_T, (r.domain,))))
+               for r in self.rules if r.domain is not None]
         if not bad:
             return
         expr = Node("not", BOOL_T, (bad[0] if len(bad) == 1 else Node("or", BOOL_T,
