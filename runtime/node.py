@@ -47,11 +47,19 @@ import logging
 import threading
 import time
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Callable
 
 from hapair.model.product import Model
-from hapair.runtime.pair import Observers, Step, check_event, refusal, trigger_names, well_formed
+from hapair.runtime.pair import (
+    Observers,
+    Step,
+    check_event,
+    refusal,
+    settle,
+    trigger_names,
+    well_formed,
+)
 from hapair.spec import HapairError, Spec
 from hapair.specs import load
 from hapair.specs.vsg import guide
@@ -61,7 +69,6 @@ log = logging.getLogger(__name__)
 
 KEEP_STEPS = 64
 DEFAULT_PAIR_ID = 1
-_TIME = "%Y %b %d %H:%M:%S"
 _MUTABLE = ("own", "peer_vars", "failover_lock", "running", "startup", "peer_running",
             "peer_startup", "pair_id", "peer_pair_id", "services", "peer_services",
             "syslog", "seq",
@@ -106,7 +113,7 @@ class Node(Observers):
         self.sent: list[dict] = []  # my steps not yet acknowledged
         self.last_heard: float | None = None
         self.powered_at = self.clock()
-        self._clock = datetime.strptime(guide.CLOCK_START, _TIME)
+        self._clock = datetime.strptime(guide.CLOCK_START, guide.LOG_TIME)
         self._sees_peer = guide.sees_peer(self.spec, module)
         self._ops = {"reboot": self._reboot, "load_startup": self._load_startup,
                      "sync_from_peer": self._sync_from_peer, "edit": self._edit,
@@ -216,14 +223,8 @@ class Node(Observers):
         return None
 
     def settle(self, limit: int = 50) -> list[Step]:
-        steps = []
         with self._lock:
-            while (step := self.internal_step()) is not None:
-                steps.append(step)
-                if len(steps) >= limit:
-                    raise HapairError(f"module {self.module} did not settle within {limit} "
-                                      "internal steps")
-        return steps
+            return settle(self.internal_step, limit, f"module {self.module}")
 
     def _no_reentry(self) -> None:
         if self._stepping:
@@ -543,11 +544,8 @@ class Node(Observers):
         self.pair_id = max(self.pair_id, self.peer_pair_id) + 1  # its own, not the pair's
 
     def _write(self, module: int, entries: tuple) -> None:
-        start = self._clock
-        for offset, text in entries:
-            self._clock = start + timedelta(seconds=offset)
-            self.syslog[module].append(guide.LOG_LINE.format(
-                time=self._clock.strftime(_TIME), host=guide.HOSTNAME, text=text))
+        lines, self._clock = guide.log_lines(self._clock, entries)
+        self.syslog[module] += lines
 
 
 def _config(raw: Any) -> tuple:

@@ -449,14 +449,18 @@ class Pair(Observers):
         """Take internal steps until none is enabled (boot, sync, takeover, ...)."""
         if type(limit) is not int or limit < 1:
             raise HapairError(f"settle(limit=...) takes a whole number >= 1, got {limit!r}")
-        steps = []
         with self._lock:
-            while (step := self.internal_step()) is not None:
-                steps.append(step)
-                if len(steps) >= limit:
-                    raise HapairError(f"the pair did not settle within {limit} internal "
-                                      "steps")
-        return steps
+            return settle(self.internal_step, limit, "the pair")
+
+
+def settle(internal_step, limit: int, who: str) -> list[Step]:
+    """``internal_step()`` until it takes none; more than ``limit`` steps is an error."""
+    steps = []
+    while (step := internal_step()) is not None:
+        steps.append(step)
+        if len(steps) >= limit:
+            raise HapairError(f"{who} did not settle within {limit} internal steps")
+    return steps
 
 
 class AsyncPair:

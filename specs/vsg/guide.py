@@ -37,6 +37,25 @@ SWITCHOVER_LOG = (
 )
 MODULE_REMOVED = (7, "%PLATFORM-2-MOD_REMOVE: Module {module} removed (Serial\nnumber )")
 LOG_LINE = "{time} {host} %% VDC-1 %% {text}"
+LOG_TIME = "%Y %b %d %H:%M:%S"
+
+
+def log_lines(start, entries: tuple) -> tuple[list[str], object]:
+    """The syslog lines of ``entries`` (``(seconds after start, text)`` each) from the
+    clock ``start`` (a ``datetime``), and the clock after the last.
+
+    >>> from datetime import datetime
+    >>> lines, _ = log_lines(datetime(2011, 1, 1), ((1, "%SYSMGR-2-SWITCHOVER_OVER: x"),))
+    >>> lines
+    ['2011 Jan 01 00:00:01 n1000v %% VDC-1 %% %SYSMGR-2-SWITCHOVER_OVER: x']
+    """
+    from datetime import timedelta
+
+    lines, clock = [], start
+    for offset, text in entries:
+        clock = start + timedelta(seconds=offset)
+        lines.append(LOG_LINE.format(time=clock.strftime(LOG_TIME), host=HOSTNAME, text=text))
+    return lines, clock
 
 # Redundancy machine state -> (Redundancy state, Supervisor state, Internal state).
 # "HA synchronization in progress" names the not-yet-stable standby, as NX-OS does;

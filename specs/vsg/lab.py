@@ -26,7 +26,7 @@ False
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from hapair.runtime.pair import Pair, Step
 from hapair.spec import EventNotAllowed, HapairError, Spec
@@ -37,7 +37,6 @@ log = logging.getLogger(__name__)
 
 MODULES = (1, 2)
 DEFAULT_PAIR_ID = 1  # both modules of a new lab share it (the guide: same ID, paired)
-_TIME = "%Y %b %d %H:%M:%S"
 SERVICES_ROW = "{:<17}{:<11}{:<15}{:<11}{}"  # lab services N (not a device command)
 
 
@@ -90,7 +89,7 @@ class Lab:
         self.pair_id = {n: DEFAULT_PAIR_ID for n in MODULES}
         self.flows: dict[int, int | None] = {n: None for n in MODULES}  # a table's version
         self._flows: int | None = None  # the version of the newest flow table
-        self.clock = datetime.strptime(guide.CLOCK_START, _TIME)
+        self.clock = datetime.strptime(guide.CLOCK_START, guide.LOG_TIME)
         self.log: dict[int, list[str]] = {n: [] for n in MODULES}
         self._line: str | None = None  # the configuration line of the next edit
         self._serial = 0  # for fresh lines and fresh VSGs
@@ -422,9 +421,6 @@ class Lab:
         self.log[node] = []
 
     def _write(self, node: int, entries: tuple) -> None:
-        start = self.clock
-        for offset, text in entries:
-            self.clock = start + timedelta(seconds=offset)
-            self.log[node].append(guide.LOG_LINE.format(
-                time=self.clock.strftime(_TIME), host=guide.HOSTNAME, text=text))
+        lines, self.clock = guide.log_lines(self.clock, entries)
+        self.log[node] += lines
         log.debug("module %s logged %d lines", node, len(entries))
