@@ -198,10 +198,11 @@ def cmd_specs(args) -> int:
     from hapair import specs
 
     for name in specs.BUILTIN:
-        sp = specs.load(name)
+        data, _ = specs.read(name)
+        sp = specs.load(data)
         print(f"{name:6} {len(sp.nodes)} nodes, {len(sp.variables):2} variables, "
               f"{len(sp.rules):3} rules, {len(sp.properties):2} properties  "
-              f"{specs.doc(name)}")
+              f"{data.get('doc', '')}")
     return 0
 
 

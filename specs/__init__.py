@@ -71,11 +71,6 @@ def equivalents_file(source: str) -> Path:
     return path.with_name(f"{path.name.split('.')[0]}.equivalents.json")
 
 
-def doc(name: str) -> str:
-    """A built-in spec's one line (its ``doc``)."""
-    return str(read(name)[0].get("doc", ""))
-
-
 def read_file(path: Path) -> dict:
     """A spec file's data; every problem is one ``SpecError`` line naming the file."""
     suffix = path.suffix.lower()
