@@ -256,7 +256,7 @@ def _action(model: Model, action: tuple, rows: list, w: _Writer, parts: _Parts) 
 def _invariants(spec: Spec, props: list, w: _Writer, parts: _Parts) -> None:
     for name in props:
         p = spec.properties[name]
-        if p.kind != "always":
+        if not p.is_state_invariant:
             continue
         e = w.expr(p.expr)
         parts.options.append(f"    /* invariant {name}: {_comment(p.meaning)} */")
@@ -278,10 +278,15 @@ def _unread(model: Model, w: _Writer, parts: _Parts) -> None:
 
 
 def properties_for(spec: Spec, assume: tuple) -> list[str]:
-    """The ``always`` and ``action`` properties whose assumptions are all among
-    ``assume``: the ones an export checks."""
+    """The properties of the invariant form without a premise (``always``) and of the
+    step form (``action``) whose assumptions are all among ``assume``: the ones an
+    export asserts."""
     return [n for n, p in spec.properties.items()
-            if p.kind in ("always", "action") and set(p.assume) <= set(assume)]
+            if _asserted(p) and set(p.assume) <= set(assume)]
+
+
+def _asserted(p) -> bool:
+    return p.is_state_invariant or p.form == "step"
 
 
 def export(spec: Spec, *, assume: tuple = (), keep: frozenset | None = None,
@@ -301,12 +306,12 @@ def export(spec: Spec, *, assume: tuple = (), keep: frozenset | None = None,
         props = [n for n in properties_for(spec, model.assume)
                  if property_reads(spec, spec.properties[n]) <= model.keep]
     for name in props:
-        if name not in spec.properties or spec.properties[name].kind == "leads_to":
+        if name not in spec.properties or not _asserted(spec.properties[name]):
             known = ", ".join(properties_for(spec, tuple(spec.assumptions)))
             raise ValueError(f"'{name}' is not an always or action property (known: "
                              f"{known})")
     w, parts = _Writer(spec), _Parts()
-    parts.steps = [n for n in props if spec.properties[n].kind == "action"]
+    parts.steps = [n for n in props if spec.properties[n].form == "step"]
     _declarations(model, w, parts)
     for name in props:
         parts.decls.append(f"hidden byte {property_ident(name)};  /* always 0: names {name} "

@@ -1,22 +1,18 @@
-"""Deciding the spec's named properties on an explicit state graph.
+"""Deciding the spec's named properties on an explicit state graph, one function per
+decision form (``hapair.spec.kinds.FORMS``; ``FORMS`` at the end of this module).
 
-``always``: every reachable state satisfies the condition (the first violation in BFS
-order is a shortest counterexample).  ``action``: every step of a watched trigger
-satisfies the condition over (pre, post); a property whose trigger never fires is
-vacuous.  ``leads_to`` P ~> Q: from every P-state, every fair run reaches Q.  Fairness is
-weak fairness of each node's internal steps in an environment that eventually stops
-acting (faults, power, link and operator commands may happen any finite number of
-times): a violation is a P-state from which the run can reach, without Q, a cycle of
-internal steps that is weakly fair, or a state where no internal step is enabled.
-
-The properties of what must be possible (TLC's ``ENABLED`` and reachability):
-``reachable``: some reachable state satisfies the condition (the witness is a shortest run
-to one); ``enabled``: in every reachable state where ``when`` holds for a node, each
-trigger in ``on`` is enabled for it (an invariant over the triggers' guards; vacuous when
-``when`` never holds); ``scenario``: the model admits the listed steps in order, with
-internal steps in between, ending in a state that satisfies ``expr`` (the witness is a
-shortest such run).  A ``reachable`` or ``scenario`` property that fails has no trace:
-the whole explored graph is the evidence.
+``invariant``: every reachable state satisfies the condition (the first violation in
+BFS order is a shortest counterexample); with a premise, vacuous when no state has it.
+``step``: every step of a watched trigger satisfies the condition over (pre, post);
+vacuous when no watched step fires.  ``response`` P ~> Q: from every P-state, every fair
+run reaches Q.  Fairness is weak fairness of each node's internal steps in an
+environment that eventually stops acting (faults, power, link and operator commands may
+happen any finite number of times): a violation is a P-state from which the run can
+reach, without Q, a cycle of internal steps that is weakly fair, or a state where no
+internal step is enabled.  ``witness``: the model admits the listed steps in order, with
+internal steps in between, ending in a state that satisfies the condition (the witness
+is a shortest such run; with no steps, a shortest run to such a state).  A witness
+property that fails has no trace: the whole explored graph is the evidence.
 """
 
 from __future__ import annotations
@@ -48,11 +44,9 @@ class Evaluator:
 
     def __init__(self, spec: Spec, prop: Property):
         self.spec, self.prop = spec, prop
-        if prop.kind in ("always", "reachable", "enabled", "scenario"):
+        if prop.form in ("invariant", "witness"):
             self.holds = predicate(prop.expr)
-            if prop.kind == "enabled":
-                self.when = predicate(prop.p)
-        elif prop.kind == "action":
+        elif prop.form == "step":
             self.require = [predicate(r) for r in prop.require]
             self.watched = {t for t in spec.triggers if spec.watches(prop, t)}
         else:
@@ -67,18 +61,27 @@ class Evaluator:
 
 
 def decide(g: StateGraph, prop: Property) -> Finding:
-    ev = Evaluator(g.model.spec, prop)
-    if prop.kind == "always":
+    """The property's verdict on ``g``, by its form (``hapair.spec.kinds.FORMS``)."""
+    return FORMS[prop.form](g, Evaluator(g.model.spec, prop))
+
+
+def _invariant(g: StateGraph, ev: Evaluator) -> Finding:
+    """Every state satisfies ``expr``; with a premise ``p``, vacuous when none has it."""
+    if ev.prop.p is None:
         return _always(g, ev)
-    if prop.kind == "action":
-        return _action(g, ev)
-    if prop.kind == "reachable":
-        return _reachable(g, ev)
-    if prop.kind == "enabled":
-        return _enabled(g, ev)
-    if prop.kind == "scenario":
-        return _scenario(g, ev)
-    return _leads_to(g, ev)
+    seen = int(np.count_nonzero(on_states(g, ev.prop.p)))
+    if not seen:
+        return Finding("vacuous", note="'when' never holds in the explored graph")
+    found = _always(g, ev)
+    found.witnesses = seen
+    return found
+
+
+def _witness(g: StateGraph, ev: Evaluator) -> Finding:
+    """A shortest run that takes the listed steps and ends in ``expr`` (with none
+    listed, a shortest run to an ``expr``-state); with ``avoids``, the hazard searched."""
+    return _scenario(g, ev) if ev.prop.steps or ev.prop.avoids is not None \
+        else _reachable(g, ev)
 
 
 def _reachable(g: StateGraph, ev: Evaluator) -> Finding:
@@ -87,15 +90,6 @@ def _reachable(g: StateGraph, ev: Evaluator) -> Finding:
         return Finding("proved", witnesses=1, witness=g.trace_to(int(found[0])))
     return Finding("violated", note="no reachable state satisfies it",
                    reached=(np.arange(len(g)), np.zeros(len(g), np.int64)))
-
-
-def _enabled(g: StateGraph, ev: Evaluator) -> Finding:
-    seen = int(np.count_nonzero(on_states(g, ev.prop.p)))
-    if not seen:
-        return Finding("vacuous", note="'when' never holds in the explored graph")
-    found = _always(g, ev)
-    found.witnesses = seen
-    return found
 
 
 def _scenario(g: StateGraph, ev: Evaluator) -> Finding:
@@ -485,3 +479,7 @@ def _dropped_guards(model) -> list | None:
             return None
         out.append(model.fires[i])  # first match and domain: the row really fires
     return out
+
+
+FORMS = {"invariant": _invariant, "step": _action, "witness": _witness,
+         "response": _leads_to}  # the explicit engine's decision of each form

@@ -192,14 +192,14 @@ def _queue(z3work, groups: dict, inside: dict, nested: dict, how: tuple,
 
 
 def _costly(p: Property) -> bool:
-    return p.kind == "scenario" and p.avoids is not None
+    return p.form == "witness" and p.avoids is not None
 
 
 def _after_search(p: Property) -> bool:
     """z3 checks it in its slice's task, after the explicit search, which hands it the
     pairs (state, steps taken) it reached: when they hold no witness (or no hazard), z3
     tries them as an inductive invariant before any BMC or Spacer (``symbolic.witness``)."""
-    return p.kind in ("reachable", "scenario")
+    return p.form == "witness"
 
 
 def _submit_slice(z3work, sl: Slice, groups: dict, inside: dict, nested: list,
@@ -230,7 +230,7 @@ def _by_invariant(root: Slice, groups: dict, inside: dict) -> tuple:
     nested cone's variables are all tracked in ``root``, and ``root``'s steps include
     every step of the nested slice, so a proof there is a proof of the property)."""
     return tuple(p.name for sl, ps in groups.items() if _root(sl, inside) == root
-                 for p in ps if p.kind in ("always", "action", "enabled")
+                 for p in ps if p.form in ("invariant", "step")
                  and p.expect == "holds")
 
 
@@ -420,9 +420,9 @@ def _prove(name: str, assume: tuple, keep: frozenset, depth: int,
 
     spec = _SPEC[0]
     prop = spec.properties[name]
-    if prop.kind in ("reachable", "scenario"):  # BMC: the shortest witness
+    if prop.form == "witness":  # BMC: the shortest witness
         return symbolic.witness(spec, prop, depth, assume=assume, keep=keep)
-    if prop.kind == "leads_to":  # a short fair lasso, else liveness to safety (Spacer)
+    if prop.form == "response":  # a short fair lasso, else liveness to safety (Spacer)
         return symbolic.decide_leads_to(spec, prop, liveness_depth, assume=assume, keep=keep,
                                         trace_depth=depth)
     if prop.expect == "violated" or refuted:  # BMC finds the shortest run directly
@@ -431,7 +431,7 @@ def _prove(name: str, assume: tuple, keep: frozenset, depth: int,
             return r
     # k-induction settles the action properties at k=1; the invariants are not
     # k-inductive for small k, so they go (almost) straight to Spacer.
-    k_max = 1 if prop.kind == "action" else 0
+    k_max = 1 if prop.form == "step" else 0
     r = symbolic.prove(spec, prop, assume=assume, keep=keep, k_max=k_max)
     if r.verdict not in ("proved", "violated"):
         r = symbolic.bmc(spec, prop, depth, assume=assume, keep=keep)
@@ -496,9 +496,9 @@ class _Z3Work:
         if not self.active:
             return
         # Invariants (Spacer) and leads-to (lasso search) take longest: queue them first.
-        cost = {"always": 0, "enabled": 0, "leads_to": 1}
+        cost = {"invariant": 0, "response": 1}
         tasks = sorted(((sl, p) for sl, ps in groups.items() for p in ps),
-                       key=lambda t: cost.get(t[1].kind, 2))
+                       key=lambda t: cost.get(t[1].form, 2))
         self.depths = (depth, liveness_depth)
         self.own_slice = {p.name: sl for sl, p in tasks}
         self.proofs += [self._proof(sl, p) for sl, p in tasks if p.name not in self.handed

@@ -206,12 +206,12 @@ class Replay:
 
         prop = self.spec.properties[name or self.data["property"]]
         ev = Evaluator(self.spec, prop)
-        if prop.kind in ("always", "enabled"):
+        if prop.form == "invariant":
             return not ev.holds(self.states[-1])
-        if prop.kind == "action":
+        if prop.form == "step":
             last = self.data["steps"][-1]
             return not ev.step_ok(last["node"], self.states[-2], self.states[-1])
-        if prop.kind == "scenario" and prop.avoids is not None:  # the run meets the hazard
+        if prop.form == "witness" and prop.avoids is not None:  # the run meets the hazard
             from hapair.model.compile import predicate
 
             return predicate(prop.avoids)(self.states[-1])
@@ -257,7 +257,7 @@ def replay(data: dict, spec: Spec | None = None) -> Replay:
     if name and name not in spec.properties and isinstance(definition, dict):
         spec = spec.with_property(definition)
     prop = spec.properties.get(name) if isinstance(name, str) else None
-    if prop is not None and prop.kind == "action" and len(data["steps"]) < 2:
+    if prop is not None and prop.form == "step" and len(data["steps"]) < 2:
         raise TraceError(f"a trace of the action property '{name}' needs at least 2 steps "
                          "(a step to judge)")
     pair = Pair(spec)

@@ -102,7 +102,7 @@ def expected_counterexamples(spec: Spec) -> dict:
 
     out = {}
     for name, p in spec.properties.items():
-        if p.kind != "always" or p.expect != "violated":
+        if not p.is_state_invariant or p.expect != "violated":
             continue
         found = check(spec, only=(name,), engines=("explicit",)).results[0]
         if found.trace is not None:

@@ -312,7 +312,7 @@ def always_violations(spec: Spec, graph, names: Iterable[str] | None = None) -> 
 
     out = {}
     for name, p in spec.properties.items():
-        if p.kind != "always" or (names is not None and name not in names):
+        if not p.is_state_invariant or (names is not None and name not in names):
             continue
         if set(p.assume) <= set(graph.model.assume) and read(p.expr) <= graph.model.keep:
             holds = predicate(p.expr)

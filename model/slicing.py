@@ -41,11 +41,11 @@ def reads(spec: Spec, prop: Property) -> set[int]:
     for node in (prop.expr, prop.p, prop.q, prop.avoids, *prop.require):
         if node is not None:
             out |= {i % n for i in names(node)}
-    if prop.kind == "action" and not stutters_satisfy(spec, prop):
+    if prop.form == "step" and not stutters_satisfy(spec, prop):
         for r in spec.rules:
             if spec.watches(prop, r.transition.trigger):
                 out |= _written(spec, r) | names(r.fires)
-    if prop.kind == "scenario":
+    if prop.form == "witness":
         out |= scenario_reads(spec, prop)
     return out
 

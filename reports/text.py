@@ -147,10 +147,11 @@ def table(result: CheckResult):
 def properties_markdown(spec: Spec) -> str:
     """The property table of ``docs/vsg.md``: each property, its kind, assumptions, meaning and
     the guide's sentence it states."""
-    kinds = {"leads_to": "leads-to"}
+    from hapair.spec.kinds import KINDS
+
     rows = ["| property | kind | assumes | meaning | the guide says |", "|---|---|---|---|---|"]
     for p in spec.properties.values():
-        kind = kinds.get(p.kind, p.kind) + (", expected violated" if p.expect == "violated"
+        kind = (KINDS[p.kind].title or p.kind) + (", expected violated" if p.expect == "violated"
                                             else "")
         rows.append(f"| {p.name} | {kind} | {', '.join(p.assume)} | {p.meaning} | "
                     f"{p.guide.replace('|', '&#124;')} |")

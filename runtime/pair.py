@@ -99,10 +99,10 @@ class Subscription:
 
 
 def invariants(spec: Spec) -> list[tuple[str, Callable]]:
-    """The spec's ``always`` properties that hold in every reachable state (no
+    """The spec's state invariants (``always``) that hold in every reachable state (no
     assumption, expected to hold), compiled: ``[(name, f(state) -> bool), ...]``."""
     return [(p.name, predicate(p.expr)) for p in spec.properties.values()
-            if p.kind == "always" and not p.assume and p.expect == "holds"]
+            if p.is_state_invariant and not p.assume and p.expect == "holds"]
 
 
 def well_formed(spec: Spec, state: Any) -> tuple:

@@ -23,16 +23,9 @@ Decisions the docs' tables leave open, made here once:
 * A global row has no ``self``: it may name nodes only as ``n1.x`` ... or by quantifying
   over ``nodes``.
 * A deadlock is a reachable state (under the assumptions checked) where no action fires.
-* ``leads_to`` P ~> Q holds when from every reachable P-state every fair run reaches Q;
-  a fair run is one where the environment eventually stops acting and each node's
-  internal actions are weakly fair.  So it fails when, from a P-state, a path through
-  non-Q states reaches a state where no internal action fires, or a cycle of internal
-  steps through non-Q states on which every internal action enabled in all of its
-  states is taken.  It is ``vacuous`` when no reachable state satisfies P.
-* ``action`` and ``enabled`` properties are ``vacuous`` when their trigger never fires,
-  or ``when`` never holds, in a reachable state.
-* ``scenario``: a listed action that is internal may be taken as the listed step or as
-  one of the internal steps in between.
+* Each property kind's meaning is its ``reference`` method, beside its compiled form in
+  ``hapair.spec.kinds`` (one module a kind): ``leads_to``'s fairness, the vacuity of
+  ``action`` and ``enabled``, how a ``scenario`` takes its listed steps are written there.
 
 >>> ref = Reference({"name": "d", "nodes": 1, "machines": [{"name": "m", "scope": "node",
 ...     "variable": "m", "initial": "a", "states": ["a", "b"],
@@ -50,6 +43,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from hapair.spec.kinds import KINDS
 from hapair.spec.schema import DOMAIN_PROPERTY, Spec
 
 Row = tuple  # (transition ordinal, node): the same numbering as the loader's Transition.id
@@ -247,128 +241,20 @@ class Reference:
     # -- properties -----------------------------------------------------------------
 
     def verdict(self, name: str) -> str:
-        """``proved``, ``violated`` or ``vacuous``, decided on the whole product."""
+        """``proved``, ``violated`` or ``vacuous``, decided on the whole product by the
+        property's kind: each kind's ``reference`` in ``hapair.spec.kinds`` is its
+        meaning."""
         if name == DOMAIN_PROPERTY:
             return "violated" if self.graph(()).blocked else "proved"
         decl = next(p for p in self.data.get("properties", []) if p["name"] == name)
         g = self.graph(tuple(decl.get("assume", ())))
-        return getattr(self, "_" + decl["kind"])(g, decl)
+        return KINDS[decl["kind"]].reference(self, g, decl)
 
     def verdicts(self) -> dict:
         names = [p["name"] for p in self.data.get("properties", [])]
         if DOMAIN_PROPERTY in self.spec.properties:
             names.append(DOMAIN_PROPERTY)
         return {n: self.verdict(n) for n in names}
-
-    def _always(self, g: Graph, decl: dict) -> str:
-        ok = all(self.eval(decl["expr"], s) for s in g.states)
-        return "proved" if ok else "violated"
-
-    def _reachable(self, g: Graph, decl: dict) -> str:
-        return "proved" if any(self.eval(decl["expr"], s) for s in g.states) else "violated"
-
-    def _action(self, g: Graph, decl: dict) -> str:
-        on = _list(decl["on"])
-        watched = [e for e in g.edges if "*" in on or e[1][1] in on
-                   or set(self.triggers[e[1][1]].get("tags", [])) & set(on)]
-        if not watched:
-            return "vacuous"
-        for src, (node, _), _, dst in watched:
-            pair = (g.states[src], g.states[dst])
-            for me in ([node] if node is not None else self.nodes):
-                if not self.eval(decl["require"], pair[0], me, steps=pair):
-                    return "violated"
-        return "proved"
-
-    def _enabled(self, g: Graph, decl: dict) -> str:
-        scope = {row["trigger"]: m["scope"] for _, m, row, _ in self.rows}
-        on = [t for name in _list(decl["on"]) for t in self.triggers
-              if t == name or name in self.triggers[t].get("tags", [])]
-        nodes = self.nodes if scope[on[0]] == "node" else [None]
-        seen = False
-        for s in g.states:
-            for me in nodes:
-                if not self.eval(decl["when"], s, me):
-                    continue
-                seen = True
-                for t in on:
-                    found = self.step(s, (me, t))
-                    if found is None or found[1] is None:
-                        return "violated"
-        return "proved" if seen else "vacuous"
-
-    @staticmethod
-    def _steps(decl: dict) -> tuple[list, list]:
-        """A scenario's listed actions, each with the ``until`` conditions before it, and
-        the conditions its last state must meet."""
-        steps, pending = [], []
-        for item in decl["steps"]:
-            if isinstance(item, dict):
-                pending.append(item["until"])
-                continue
-            head, _, rest = item.partition(".")
-            steps.append(((int(head[1:]), rest) if rest else (None, head), pending))
-            pending = []
-        return steps, [*pending, decl["expr"]]
-
-    def _scenario(self, g: Graph, decl: dict) -> str:
-        """Search the pairs (state, listed steps taken)."""
-        steps, final = self._steps(decl)
-        internal = {t for t, d in self.triggers.items() if d["kind"] == "internal"}
-        out = {}
-        for src, action, _, dst in g.edges:
-            out.setdefault(src, []).append((action, dst))
-        seen, queue, shown = {(0, 0)}, deque([(0, 0)]), False
-        while queue:
-            i, k = queue.popleft()
-            if "avoids" in decl and self.eval(decl["avoids"], g.states[i]):
-                return "violated"
-            if k == len(steps) and all(self.eval(c, g.states[i]) for c in final):
-                shown = True
-            for action, j in out.get(i, []):
-                nexts = [k] if action[1] in internal else []
-                if k < len(steps) and action == steps[k][0] and \
-                        all(self.eval(c, g.states[i]) for c in steps[k][1]):
-                    nexts.append(k + 1)
-                for n in nexts:
-                    if (j, n) not in seen:
-                        seen.add((j, n))
-                        queue.append((j, n))
-        return "proved" if shown else "violated"
-
-    def _leads_to(self, g: Graph, decl: dict) -> str:
-        import networkx as nx
-
-        p = [self.eval(decl["p"], s) for s in g.states]
-        q = [self.eval(decl["q"], s) for s in g.states]
-        if not any(p):
-            return "vacuous"
-        internal = {t for t, d in self.triggers.items() if d["kind"] == "internal"}
-        out: dict = {i: [] for i in range(len(g.states))}
-        for src, action, _, dst in g.edges:
-            out[src].append((action, dst))
-        region = {i for i in range(len(g.states)) if p[i] and not q[i]}
-        todo = list(region)
-        while todo:  # every non-Q state reachable from a P-state through non-Q states
-            for _, j in out[todo.pop()]:
-                if not q[j] and j not in region:
-                    region.add(j)
-                    todo.append(j)
-        enabled = {i: {a for a, _ in out[i] if a[1] in internal} for i in region}
-        if any(not enabled[i] for i in region):
-            return "violated"  # no internal step: the run may stay here forever
-        inner = nx.MultiDiGraph()
-        inner.add_nodes_from(region)
-        inner.add_edges_from((i, j, a) for i in region for a, j in out[i]
-                             if a[1] in internal and j in region)
-        for comp in nx.strongly_connected_components(inner):
-            sub = inner.subgraph(comp)
-            if sub.number_of_edges() == 0:
-                continue
-            taken = {a for _, _, a in sub.edges(keys=True)}
-            if set.intersection(*(enabled[i] for i in comp)) <= taken:
-                return "violated"  # a weakly fair cycle that never reaches Q
-        return "proved"
 
 
 def _list(value: Any) -> list:

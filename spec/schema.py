@@ -154,14 +154,17 @@ class Trigger:
 
 @dataclass(frozen=True)
 class Property:
+    """A compiled property: the fields its kind (``hapair.spec.kinds``) fills in.  The
+    engines read its ``form``, never its kind's name."""
+
     name: str
-    kind: str  # always | action | leads_to | reachable | enabled | scenario
+    kind: str  # a name in hapair.spec.kinds.KINDS
     meaning: str
-    expr: Node | None = None  # always
+    expr: Node | None = None  # invariant, witness: the state condition
     on: tuple = ()  # action: triggers or tags it watches
     require: tuple = ()  # action: one Node per node binding (index 0 = node 1)
-    p: Node | None = None  # leads_to
-    q: Node | None = None
+    p: Node | None = None  # response: the premise; invariant: a premise for vacuity
+    q: Node | None = None  # response: what every fair run reaches
     assume: tuple = ()
     expect: str = "holds"  # holds | violated
     guide: str = ""  # the guide's sentence the property states
@@ -169,6 +172,20 @@ class Property:
     avoids: Node | None = None  # scenario: a state no run that follows the steps may reach
     text: dict = field(default_factory=dict, compare=False)
     decl: dict = field(default_factory=dict, compare=False)  # as declared (JSON-able)
+
+    @property
+    def form(self) -> str:
+        """How the engines decide it: ``invariant``, ``step``, ``witness`` or
+        ``response`` (``hapair.spec.kinds.FORMS``)."""
+        from hapair.spec.kinds import KINDS
+
+        return KINDS[self.kind].form
+
+    @property
+    def is_state_invariant(self) -> bool:
+        """Of the invariant form with no premise (``always``): every reachable state
+        satisfies ``expr``, and nothing else is asked."""
+        return self.form == "invariant" and self.p is None
 
 
 @dataclass
@@ -182,13 +199,7 @@ class Machine:
 
 
 _UPPER = re.compile(r"^[A-Z][A-Z0-9_]*$")
-PROPERTY_KEYS = {"name", "kind", "meaning", "expr", "on", "require", "p", "q", "assume",
-                 "expect", "guide", "when", "steps", "avoids"}
-PROPERTY_KINDS = ("always", "action", "leads_to", "reachable", "enabled", "scenario")
-# The fields each kind reads: any other is refused, never ignored.
-KIND_FIELDS = {"always": {"expr"}, "reachable": {"expr"}, "leads_to": {"p", "q"},
-               "action": {"on", "require"}, "enabled": {"when", "on"},
-               "scenario": {"steps", "expr", "avoids"}}
+PROPERTY_KEYS = {"name", "kind", "meaning", "assume", "expect", "guide"}  # and its kind's
 
 
 DOMAIN_PROPERTY = "EffectsInDomain"
@@ -703,32 +714,25 @@ class Spec:
     # -- properties -----------------------------------------------------------------
 
     def _add_property(self, decl: dict) -> Property:
-        """Check and add one property while the spec is built (``with_property`` after)."""
+        """Check and add one property while the spec is built (``with_property`` after):
+        its kind (``hapair.spec.kinds``) builds it."""
+        from hapair.spec.kinds import KINDS
+
         name, where = self._check_header(decl)
-        kind = decl.get("kind")
-        fields = set().union(*KIND_FIELDS.values())
+        kind = KINDS.get(decl.get("kind"))
+        if kind is None:
+            raise SpecError(f"{where}: kind must be one of {', '.join(KINDS)}")
+        fields = set().union(*(k.fields for k in KINDS.values()))
         for key in decl:
-            if kind in KIND_FIELDS and key in fields and key not in KIND_FIELDS[kind]:
-                raise SpecError(f"{where}: '{key}' is not a field of a {kind} property (its "
-                                f"fields: {', '.join(sorted(KIND_FIELDS[kind]))})")
-        common = dict(name=name, kind=kind, meaning=decl.get("meaning", ""), decl=dict(decl),
-                      assume=tuple(decl.get("assume", ())), expect=decl.get("expect", "holds"),
-                      guide=decl.get("guide", ""),
+            if key in fields and key not in kind.fields:
+                raise SpecError(f"{where}: '{key}' is not a field of a {kind.name} property "
+                                f"(its fields: {', '.join(sorted(kind.fields))})")
+        common = dict(name=name, kind=kind.name, meaning=decl.get("meaning", ""),
+                      decl=dict(decl), assume=tuple(decl.get("assume", ())),
+                      expect=decl.get("expect", "holds"), guide=decl.get("guide", ""),
                       text={k: decl[k] for k in ("expr", "require", "p", "q", "when")
                             if k in decl})
-        if kind in ("always", "reachable"):
-            prop = Property(expr=self._expr(decl, "expr", where), **common)
-        elif kind == "leads_to":
-            prop = Property(p=self._expr(decl, "p", where), q=self._expr(decl, "q", where),
-                            **common)
-        elif kind == "action":
-            prop = self._action_property(decl, where, common)
-        elif kind == "enabled":
-            prop = self._enabled_property(decl, where, common)
-        elif kind == "scenario":
-            prop = self._scenario_property(decl, where, common)
-        else:
-            raise SpecError(f"{where}: kind must be one of {', '.join(PROPERTY_KINDS)}")
+        prop = kind.build(self, decl, where, common)
         self._properties[name] = prop
         return prop
 
@@ -738,7 +742,10 @@ class Spec:
             raise SpecError(f"a property needs a 'name' (got {decl!r:.60})")
         check_property_decl(decl)
         name = decl["name"]
-        known_keys(f"property {name!r}", decl, PROPERTY_KEYS)
+        from hapair.spec.kinds import KINDS
+
+        known_keys(f"property {name!r}", decl,
+                   PROPERTY_KEYS.union(*(k.fields for k in KINDS.values())))
         if not name or not re.match(r"^[A-Za-z][A-Za-z0-9_]*$", str(name)):
             raise SpecError(f"property name {name!r} must be a plain identifier")
         if name in self.properties:
@@ -755,24 +762,11 @@ class Spec:
                             "property states)")
         return name, where
 
-    def _expr(self, decl: dict, key: str, where: str) -> Node:
+    def condition(self, decl: dict, key: str, where: str) -> Node:
+        """The declaration's ``key``, a condition over the state (a property's field)."""
         if key not in decl:
             raise SpecError(f"{where}: missing '{key}'")
         return typed(str(decl[key]), self.resolver(None), f"{where} ({key})", BOOL_T)
-
-    def _action_property(self, decl: dict, where: str, common: dict) -> Property:
-        on = decl.get("on", ())
-        on = (on,) if isinstance(on, str) else tuple(on)  # "*" as the docs' table writes it
-        known = {"*"} | set(self.triggers) | {tag for t in self.triggers.values() for tag in t.tags}
-        for o in on:
-            if o not in known:
-                raise SpecError(f"{where}: 'on' names '{o}', which is neither a trigger nor a "
-                                "tag")
-        if not on or "require" not in decl:
-            raise SpecError(f"{where}: an action property needs 'on' and 'require'")
-        req = tuple(typed(str(decl["require"]), self.action_resolver(n), f"{where} (require)",
-                          BOOL_T) for n in self.nodes)
-        return Property(on=on, require=req, **common)
 
     @property
     def node_noun(self) -> str:
@@ -781,77 +775,6 @@ class Spec:
         words = {n.split()[0] for n in self.node_names.values() if len(n.split()) == 2}
         return words.pop() if len(words) == 1 and len(self.node_names) == len(
             [n for n in self.node_names.values() if len(n.split()) == 2]) else "node"
-    def _enabled_property(self, decl: dict, where: str, common: dict) -> Property:
-        """``when`` (bound to each node as ``self``) implies that every trigger in ``on``
-        is enabled for that node: an invariant over the triggers' guards."""
-        on = decl.get("on")
-        on = [on] if isinstance(on, str) else on
-        if not on or not isinstance(on, list) or "when" not in decl:
-            raise SpecError(f"{where}: an enabled property needs 'when' and 'on' (a list of "
-                            "triggers)")
-        tagged = {name: [t for t, d in self.triggers.items() if name in d.tags]
-                  for name in on if name not in self.triggers}
-        on = list(dict.fromkeys(t for name in on for t in tagged.get(name) or [name]))
-        scopes = set()
-        for t in on:
-            if t not in self.triggers:
-                raise SpecError(f"{where}: 'on' names '{t}', which is neither a trigger nor a "
-                                f"tag (triggers: {', '.join(self.triggers)})")
-            if t in self.without(common["assume"]):
-                raise SpecError(f"{where}: its assumptions rule out '{t}'")
-            scopes.add(self.triggers[t].scope)
-        if len(scopes) > 1:
-            raise SpecError(f"{where}: 'on' mixes node and global triggers")
-        nodes = self.nodes if scopes == {"node"} else (None,)
-        whens, claims = [], []
-        for n in nodes:
-            when = typed(str(decl["when"]), self.resolver(n), f"{where} (when)", BOOL_T)
-            able = [Node("or", BOOL_T, tuple(r.fires for r in self.rules
-                                             if r.action == (n, t)) or (const(0, BOOL_T),))
-                    for t in on]
-            whens.append(when)
-            claims.append(Node("or", BOOL_T, (Node("not", BOOL_T, (when,)),
-                                              Node("and", BOOL_T, tuple(able)))))
-        return Property(on=tuple(on), p=Node("or", BOOL_T, tuple(whens)),
-                        expr=Node("and", BOOL_T, tuple(claims)), **common)
-
-    def _scenario_property(self, decl: dict, where: str, common: dict) -> Property:
-        """Steps ``"n1.power_on"`` (an action) or ``{"until": expr}`` (the next action is
-        taken from a state where expr holds), internal steps in between; ``expr``: the
-        state the scenario ends in; ``avoids``: a hazard that no run taking only the listed
-        and internal steps meets, at any point (the procedure is safe)."""
-        items = decl.get("steps")
-        if not items or not isinstance(items, list):
-            raise SpecError(f"{where}: a scenario needs 'steps', a list of actions such as "
-                            "'n1.<trigger>' and {'until': condition}")
-        steps, pending, excluded = [], [], self.without(common["assume"])
-        for item in items:
-            if isinstance(item, dict) and set(item) == {"until"}:
-                pending.append(typed(str(item["until"]), self.resolver(None),
-                                     f"{where} (until)", BOOL_T))
-                continue
-            node, trig = self._scenario_action(item, where)
-            if trig in excluded:
-                raise SpecError(f"{where}: its assumptions rule out '{trig}'")
-            cond = Node("and", BOOL_T, tuple(pending)) if pending else None
-            steps.append((node, trig, cond))
-            pending = []
-        final = self._expr(decl, "expr", where)
-        if pending:
-            final = Node("and", BOOL_T, (*pending, final))
-        avoids = self._expr(decl, "avoids", where) if "avoids" in decl else None
-        return Property(steps=tuple(steps), expr=final, avoids=avoids, **common)
-
-    def _scenario_action(self, item, where: str) -> tuple:
-        head, _, rest = str(item).partition(".")
-        node, trig = ({f"n{k}": k for k in self.nodes}.get(head), rest) if rest else \
-            (None, head)
-        t = self.triggers.get(trig)
-        if t is None or (t.scope == "node") != (node is not None):
-            raise SpecError(f"{where}: step {item!r} is not 'nK.<trigger>' (a node trigger), "
-                            "'<trigger>' (a global one) or {'until': expr}")
-        return node, trig
-
     def watches(self, prop: Property, trigger: str) -> bool:
         t = self.triggers[trigger]
         return "*" in prop.on or trigger in prop.on or any(tag in prop.on for tag in t.tags)

@@ -224,7 +224,7 @@ def certify_and_prove(spec: Spec, states, *, assume=(), keep=None, bits: bool = 
     note = f"inductive invariant: the certified reachable set ({count} states) holds it"
     for prop in props:  # the steps' properties, with the step
         t = time.perf_counter()
-        if prop.kind == "action" and \
+        if prop.form == "step" and \
                 solver.check(enc.bad_step(prop, pre, sel, post)) == z3.unsat:
             proved[prop.name] = _result(prop, enc, "proved", t, note=note)
     solver.pop()

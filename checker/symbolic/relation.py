@@ -111,9 +111,9 @@ class Translator:
 
 
 def is_state_property(prop: Property) -> bool:
-    """Checked state by state: an invariant, or an ``enabled`` property (an invariant
-    over the guards of its triggers)."""
-    return prop.kind in ("always", "enabled")
+    """Checked state by state: the invariant form (``always``, and ``enabled``: an
+    invariant over the guards of its triggers)."""
+    return prop.form == "invariant"
 
 
 class Encoding:
@@ -341,10 +341,6 @@ def z3_true(value) -> bool:
 def _setup(spec: Spec, prop: Property, assume, keep, bits: bool = True) -> Encoding:
     from hapair.model.slicing import cone_of_influence, reads
 
-    if prop.kind not in ("always", "action", "leads_to", "reachable", "enabled", "scenario"):
-        raise HapairError(f"property '{prop.name}' is {prop.kind}; the z3 engine checks "
-                          "'always', 'action', 'enabled', 'reachable', 'scenario' and "
-                          "(bounded) 'leads_to' properties")
     assume = prop.assume if assume is None else tuple(assume)
     if keep is None:
         keep = cone_of_influence(spec, reads(spec, prop), assume)

@@ -30,10 +30,10 @@ SPACER_BMC_LIMIT = 200  # steps BMC may take to replay a violation Spacer found
 
 
 def _safety(prop: Property) -> None:
-    if prop.kind in ("leads_to", "reachable", "scenario"):
-        raise HapairError(f"property '{prop.name}' is {prop.kind}: prove and bmc check "
-                          "'always', 'enabled' and 'action' properties; lasso_bmc searches "
-                          "leads_to ones, witness reachable and scenario ones")
+    if prop.form not in ("invariant", "step"):
+        raise HapairError(f"property '{prop.name}' is {prop.kind} (form {prop.form}): prove "
+                          "and bmc check the invariant and step forms; lasso_bmc searches "
+                          "the response form, witness the witness form")
 
 
 def bmc(spec: Spec, prop: Property, depth: int, *, assume=None, keep=None,
