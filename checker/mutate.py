@@ -447,7 +447,7 @@ class Checker:
         """What would make ``hapair check --engine explicit`` fail on ``spec``: property
         names, or ``deadlock (assuming ...)``."""
         from hapair.checker import properties as props
-        from hapair.checker.run import _explicit, _explore, slice_of
+        from hapair.checker.run import _explore, explicit_result, slice_of
 
         groups: dict = {}
         for p in spec.properties.values():
@@ -459,7 +459,7 @@ class Checker:
             g = _explore(spec, sl, None, False)
             if props.deadlocks(g):
                 out.append(f"deadlock (assuming {', '.join(sl.assume) or 'nothing'})")
-            out += [p.name for p in groups[sl] if not _explicit(g, p).ok]
+            out += [p.name for p in groups[sl] if not explicit_result(g, p).ok]
             if out and first:
                 return out[:1]
         return out

@@ -346,7 +346,7 @@ def _assemble(model: Model, props: list, parts: _Parts) -> str:
         "active proctype product() {",
         "end:",
         "    do",
-        *parts.options,
+        *(parts.options or ["    :: (false) -> skip  /* no action in this slice */"]),
         "    od",
         "}",
         "",

@@ -1,10 +1,11 @@
-"""A checker run: every property, both engines, coverage, the certificate.
+"""A checker run: every property, the chosen engines, coverage, the certificate.
 
 Each property is checked on the product sliced to its cone of influence under its
 assumptions; properties that share a slice share one exploration.  The explicit engine
 decides every property; z3 proves (or refutes) every safety property on its own, and
 certifies that each explored state set is closed under the symbolic transition relation.
-A disagreement between the engines fails the run.
+A disagreement between the engines fails the run.  Any other engine registered in
+``checker/engines`` decides the properties it can, one at a time, after them.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from hapair.model.slicing import Slice, slice_of
 from hapair.spec import Property, Spec, SpecError
 
 log = logging.getLogger(__name__)
-ENGINES = ("explicit", "z3")
+ENGINES = ("explicit", "z3")  # the default engines of a run (every one: checker.engines)
 
 
 def select(spec: Spec, only: tuple | None) -> list[Property]:
@@ -83,9 +84,12 @@ class Checker:
     """
 
     def __init__(self, spec: Spec, options: Options = Options()):
+        from hapair.checker.engines import ENGINES as REGISTERED
+
         for e in options.engines:
-            if e not in ENGINES:
-                raise SpecError(f"unknown engine '{e}' (available: {', '.join(ENGINES)})")
+            if e not in REGISTERED:
+                raise SpecError(f"unknown engine '{e}' (available: "
+                                f"{', '.join(REGISTERED)})")
         self.spec, self.options = spec, options
 
     def run(self) -> CheckResult:
@@ -113,8 +117,36 @@ class Checker:
             z3work.collect(result)
             if z3work.active:
                 result.certificate += _projections(_nesting(groups)[0], done)
+        _other_engines(spec, groups, o, result)
         result.seconds = time.perf_counter() - start
         return result
+
+
+def _other_engines(spec: Spec, groups: dict, o: Options, result: CheckResult) -> None:
+    """The registered engines besides explicit and z3, property by property on its
+    slice, here (SPIN's own work runs in its own processes); a property that no engine
+    of the run decides gets "unknown" from the first that cannot."""
+    from hapair.checker.engines import ENGINES as REGISTERED
+
+    others = [REGISTERED[e] for e in o.engines if e not in ENGINES]
+    decided_here = {r.name for r in result.results}
+    explicit = {r.name: r for r in result.results if r.engine == "explicit"}
+    for engine in others:
+        for sl, ps in groups.items():
+            for p in ps:
+                if engine.decides(p):
+                    r = engine.decide(spec, p, sl, o)
+                elif p.name in decided_here:
+                    continue
+                else:
+                    r = PropertyResult(p.name, p.kind, p.meaning, p.assume, p.expect,
+                                       "unknown", engine.name,
+                                       note=f"{engine.name} does not decide {p.kind} "
+                                            "properties")
+                decided_here.add(p.name)
+                result.results.append(r)
+                if p.name in explicit and _disagree(explicit[p.name], r):
+                    result.disagreements.append(p.name)
 
 
 def check(spec: Spec, **options) -> CheckResult:
@@ -383,7 +415,8 @@ def _stats(spec: Spec, sl: Slice, g: StateGraph) -> SliceStats:
                       len(props.deadlocks(g)))
 
 
-def _explicit(g: StateGraph, p: Property) -> PropertyResult:
+def explicit_result(g: StateGraph, p: Property) -> PropertyResult:
+    """The explicit engine's result on ``p``, decided on the explored slice ``g``."""
     return _explicit_found(g, p)[0]
 
 
@@ -414,12 +447,19 @@ _SPEC: list = []  # the spec a forked worker checks (inherited, never pickled)
 
 def _prove(name: str, assume: tuple, keep: frozenset, depth: int,
            liveness_depth: int, refuted: bool = False) -> PropertyResult:
-    """z3 on one property.  ``refuted``: a certified reachable set held a state or step
-    that breaks it, so a counterexample is likely: BMC looks for the shortest first."""
+    """``z3_result`` in a worker, on the spec it inherited."""
+    spec = _SPEC[0]
+    return z3_result(spec, spec.properties[name], assume, keep, depth, liveness_depth,
+                     refuted)
+
+
+def z3_result(spec: Spec, prop: Property, assume: tuple, keep: frozenset, depth: int,
+              liveness_depth: int, refuted: bool = False) -> PropertyResult:
+    """z3 on one property, by its form.  ``refuted``: a certified reachable set held a
+    state or step that breaks it, so a counterexample is likely: BMC looks for the
+    shortest first."""
     from hapair.checker import symbolic
 
-    spec = _SPEC[0]
-    prop = spec.properties[name]
     if prop.form == "witness":  # BMC: the shortest witness
         return symbolic.witness(spec, prop, depth, assume=assume, keep=keep)
     if prop.form == "response":  # a short fair lasso, else liveness to safety (Spacer)

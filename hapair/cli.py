@@ -373,7 +373,9 @@ def parser() -> argparse.ArgumentParser:
     _spec_arg(c)
     c.add_argument("--properties", action="append", metavar="FILE",
                    help="add properties from a JSON file")
-    c.add_argument("--engine", action="append", choices=("explicit", "z3"))
+    c.add_argument("--engine", action="append", choices=("explicit", "z3", "spin"),
+                   help="an engine to run (repeat for more; default: explicit and z3; spin "
+                   "decides always and action properties)")
     c.add_argument("--strict", action="store_true", help="a dead transition fails the run")
     given = c.add_mutually_exclusive_group()
     given.add_argument("--assume", action="append", metavar="NAME",

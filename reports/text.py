@@ -121,12 +121,13 @@ def trace_lines(spec: Spec, data: dict) -> list[str]:
 
 
 def table(result: CheckResult):
-    """The property table as a rich Table: one row per property, a verdict per engine."""
+    """The property table as a rich Table: one row per property, a verdict per engine
+    (a column for each engine that answered, explicit and z3 always)."""
     from rich.table import Table
 
+    engines = list(dict.fromkeys(("explicit", "z3", *(r.engine for r in result.results))))
     t = Table(title=f"hapair check: {result.spec} {result.bounds}")
-    for col in ("property", "kind", "assume", "explicit", "z3", "expected", "states",
-                "time"):
+    for col in ("property", "kind", "assume", *engines, "expected", "states", "time"):
         t.add_column(col, justify="right" if col in ("states", "time") else "left")
     rows: dict[str, dict] = {}
     for r in result.results:
@@ -134,13 +135,12 @@ def table(result: CheckResult):
     for name, by_engine in rows.items():
         first = next(iter(by_engine.values()))
         ok = all(r.ok for r in by_engine.values()) and name not in result.disagreements
-        cells = {e: verdict_text(by_engine[e]) if e in by_engine else "-"
-                 for e in ("explicit", "z3")}
+        cells = [verdict_text(by_engine[e]) if e in by_engine else "-" for e in engines]
         states = by_engine["explicit"].states if "explicit" in by_engine else 0
         seconds = sum(r.seconds for r in by_engine.values())
-        t.add_row(name, first.kind, ", ".join(first.assume) or "-", cells["explicit"],
-                  cells["z3"], first.expect, f"{states:,}" if states else "-",
-                  f"{seconds:.2f}s", style="green" if ok else "bold red")
+        t.add_row(name, first.kind, ", ".join(first.assume) or "-", *cells, first.expect,
+                  f"{states:,}" if states else "-", f"{seconds:.2f}s",
+                  style="green" if ok else "bold red")
     return t
 
 

@@ -129,6 +129,19 @@ def test_spin_stores_the_reference_states_of_a_generated_spec(seed, tmp_path):
     check_spin(Subject(specgen.spec_from_seed(seed)), tmp_path)
 
 
+@needs_spin
+@pytest.mark.parametrize("seed", [4, 13])  # a slice with no action: pan's source was empty
+def test_the_spin_engine_alone_gives_the_reference_verdicts(seed):
+    check_verdicts(Subject(specgen.spec_from_seed(seed)), ("spin",))
+
+
+@pytest.mark.slow
+@needs_spin
+@pytest.mark.parametrize("seed", [s for s in range(62) if s not in (4, 13)])
+def test_the_spin_engine_alone_gives_the_reference_verdicts_slow(seed):
+    check_verdicts(Subject(specgen.spec_from_seed(seed)), ("spin",))
+
+
 @pytest.mark.slow
 @needs_spin
 @pytest.mark.parametrize("seed", range(3, 103))

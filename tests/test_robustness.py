@@ -333,7 +333,7 @@ def test_a_newline_in_an_argument_keeps_the_error_on_one_line(capsys):
 
 
 def test_an_unknown_engine_or_bad_flag_is_one_line(capsys):
-    _one_line_error(*_run(["check", "--engine", "spin"], capsys)[::2], "--engine")
+    _one_line_error(*_run(["check", "--engine", "tlc"], capsys)[::2], "--engine")
     _one_line_error(*_run(["check", "--frobnicate"], capsys)[::2], "--frobnicate")
     _one_line_error(*_run([], capsys)[::2])
 
