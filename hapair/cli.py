@@ -273,7 +273,7 @@ def cmd_mutate(args) -> int:
     at least --min-score and every committed equivalent still is one."""
     from rich.console import Console
 
-    from hapair.checker import mutate
+    from hapair import mutate
 
     if args.sample is not None and args.sample < 1 or args.jobs < 1 or args.z3_sample < 0 \
             or not 0 <= args.min_score <= 1:
@@ -313,7 +313,7 @@ def _mutation_table(report, every: bool):
 
 
 def _print_mutation_summary(out, report, min_score: float) -> None:
-    from hapair.checker import mutate
+    from hapair import mutate
 
     counts = ", ".join(f"{report.count(s)} {s}" for s in mutate.STATUSES)
     out.print(f"{len(report.outcomes)} of {report.total} mutants run: {counts} "
@@ -373,7 +373,9 @@ def parser() -> argparse.ArgumentParser:
     _spec_arg(c)
     c.add_argument("--properties", action="append", metavar="FILE",
                    help="add properties from a JSON file")
-    c.add_argument("--engine", action="append", choices=("explicit", "z3", "spin"),
+    from hapair.checker.engines import ENGINES
+
+    c.add_argument("--engine", action="append", choices=sorted(ENGINES),
                    help="an engine to run (repeat for more; default: explicit and z3; spin "
                    "decides always and action properties)")
     c.add_argument("--strict", action="store_true", help="a dead transition fails the run")

@@ -169,8 +169,8 @@ def _flat(path: Path) -> str:
 
 def test_docs_name_the_limits_the_code_has():
     """The figures of the reference that are constants of the code."""
-    from hapair import specs
-    from hapair.checker import files, mutate, symbolic
+    from hapair import mutate, specs
+    from hapair.checker import files, symbolic
     from hapair.checker.run import WHOLE_PRODUCT
     from hapair.model.slicing import STUTTER_CHECK
     from hapair.spec import checks, lang, schema

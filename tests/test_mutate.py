@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from hapair import specs
-from hapair.checker import mutate
+from hapair import mutate, specs
 from hapair.cli import main
 from hapair.spec import Spec, SpecError
 from hapair.specs import vsg
@@ -86,7 +85,7 @@ def test_any_spec_can_be_mutated_and_its_mutants_judged():
 
 def test_a_survivor_whose_cone_is_beyond_the_budget_is_undecided(monkeypatch):
     # (The VSG's system_switchover mutants grew past it when the MTS queues became two.)
-    monkeypatch.setattr(mutate, "EQUIVALENCE_LIMIT", 1)
+    monkeypatch.setattr(mutate.kill, "EQUIVALENCE_LIMIT", 1)
     report = mutate.run(TOY, name="toy")
     statuses = {o.id: o.status for o in report.outcomes}
     assert statuses["lamp/switch_on#0:effect-self.uses"] == "undecided"
@@ -98,7 +97,7 @@ def test_the_unmutated_spec_must_pass():
     broken = json.loads(json.dumps(TOY))
     broken["properties"][1]["expr"] = "n1.lamp == 'broken' and not n1.fused"
     with pytest.raises(SpecError, match="unmutated spec fails"):
-        mutate.Checker(broken)
+        mutate.Killer(broken)
 
 
 def _fixed_sample(size: int) -> None:
@@ -182,7 +181,7 @@ def test_every_listed_equivalent_is_equivalent_and_no_silent_one_is():
 @pytest.mark.slow
 def test_a_sample_of_the_silent_mutants_still_survives():
     """(The slow run checks them all: a silent mutant that is killed is stale.)"""
-    checker = mutate.Checker(vsg.SPEC)
+    checker = mutate.Killer(vsg.SPEC)
     silent = sorted(m for m, r in LISTED.items() if r.startswith(mutate.SILENT))
     for mid in silent[::19]:
         assert checker.classify(BY_ID[mid]).status == "survived", f"{mid} is now killed"

@@ -330,13 +330,16 @@ VSG_ONLY = {"runtime/node.py", "runtime/process.py"}
 
 def test_code_outside_the_specs_knows_nothing_of_the_vsg():
     """Everything but ``specs/`` (each spec's own folder) and the CLI is generic: the
-    format, the model, the runtime, the engines, the reports and the diagrams."""
+    format, the model, the runtime, the engines, mutation testing, the reports and the
+    diagrams, every subpackage included."""
     vocabulary = ("active_ha_standby", "show system redundancy", "module 1", "sup-",
                   "fixed_pairing", "admin_role", "'link'", "power_on", "takeover",
                   "switchover", "standby", "primary", "secondary", "specs.vsg", "vsg",
                   "VSG", "running-config", "redundancy")
-    code = [p for top in ("spec", "model", "runtime", "checker", "reports", "diagrams")
-            for p in sorted((ROOT / top).glob("*.py"))] + [ROOT / "hapair" / "__init__.py"]
+    code = [p for top in ("spec", "model", "runtime", "checker", "reports", "diagrams",
+                          "mutate")
+            for p in sorted((ROOT / top).rglob("*.py"))] + [ROOT / "hapair" / "__init__.py"]
+    assert ROOT / "checker" / "symbolic" / "relation.py" in code  # subpackages too
     found = [(str(p.relative_to(ROOT)), w) for p in code for w in vocabulary
              if str(p.relative_to(ROOT)) not in VSG_ONLY and w in _code(p.read_text())]
     assert not found
