@@ -228,7 +228,8 @@ class Replay:
 
 def spec_of(data: dict) -> Spec:
     """The spec a trace was found on: its ``spec_source`` (a built-in name or a path),
-    checked against its ``spec_hash``, with its bounds."""
+    checked against its ``spec_hash``, with its bounds.  A trace is data: a ``.py`` spec
+    it names is never run (the user names it with ``--spec``)."""
     from hapair import specs
 
     source = data.get("spec_source") or data.get("spec")
@@ -238,7 +239,7 @@ def spec_of(data: dict) -> Spec:
     if not isinstance(source, str) or (bounds is not None and not isinstance(bounds, dict)):
         raise TraceError("the trace's 'spec_source' must be a name or path, 'bounds' a "
                          "mapping")
-    spec = specs.load(source, bounds)
+    spec = specs.load(source, bounds, code=False)
     want = data.get("spec_hash")
     if want is not None and want != spec.digest:
         raise TraceError(f"the trace was found on another version of spec '{source}' "

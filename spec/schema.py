@@ -328,7 +328,13 @@ class Spec:
     def _declare_nodes(self, decl: Any) -> None:
         """``"nodes": 3`` (named node 1..3) or ``["module 1", "module 2"]``."""
         if isinstance(decl, int) and not isinstance(decl, bool):
+            if not 1 <= decl <= MAX_NODES:  # checked before a name is made
+                raise SpecError(f"spec: 'nodes' must name 1 to {MAX_NODES} distinct nodes, "
+                                f"got {str(decl)[:40]}")
             names = [f"node {k}" for k in range(1, decl + 1)]
+        elif isinstance(decl, list) and len(decl) > MAX_NODES:
+            raise SpecError(f"spec: 'nodes' must name 1 to {MAX_NODES} distinct nodes, got "
+                            f"{len(decl)}")
         elif isinstance(decl, list) and all(isinstance(n, str) and n.strip() for n in decl):
             names = list(decl)
         else:

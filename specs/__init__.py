@@ -34,6 +34,7 @@ HERE = Path(__file__).resolve().parent
 BUILTIN = {folder.name: folder for folder in sorted(HERE.iterdir())
            if any((folder / name).is_file() for name in SPEC_FILES)}
 MAX_SPEC_BYTES = 4 << 20
+MAX_YAML_NODES = 200_000  # a YAML spec's values once its aliases are expanded
 
 
 def spec_file(folder: Path) -> Path:
@@ -45,8 +46,10 @@ def spec_file(folder: Path) -> Path:
     return found[0]
 
 
-def read(source: str) -> tuple[dict, str]:
-    """``(spec data, source)``: ``source`` is the built-in name or the resolved path."""
+def read(source: str, *, code: bool = True) -> tuple[dict, str]:
+    """``(spec data, source)``: ``source`` is the built-in name or the resolved path.
+    ``code=False``: a ``.py`` spec that is not built in is refused, not run (the source
+    came from a file, such as a trace, not from the user)."""
     if source in BUILTIN:
         path = spec_file(BUILTIN[source])
         if path.suffix == ".py":  # a built-in module: imported, as the package's own code
@@ -54,11 +57,23 @@ def read(source: str) -> tuple[dict, str]:
         return read_file(path), source
     path = Path(source)
     if path.is_dir():
-        return read_file(spec_file(path)), str(path.resolve())
+        path = spec_file(path)
+        if not code:
+            _no_code(path, source)
+        return read_file(path), str(path.parent.resolve())
+    if not code:
+        _no_code(path, source)
     if not path.suffix:
         raise SpecError(f"unknown spec '{source}' (built-in: {', '.join(BUILTIN)}; or a "
                         "spec folder, or a .py, .toml, .yaml or .json file)")
     return read_file(path), str(path.resolve())
+
+
+def _no_code(path: Path, source: str) -> None:
+    if path.suffix.lower() == ".py":
+        raise SpecError(f"{source}: a Python spec runs as code when it is opened; it is not "
+                        f"opened for a file that names it: pass --spec {source} to run it "
+                        "yourself")
 
 
 def equivalents_file(source: str) -> Path:
@@ -108,11 +123,36 @@ def _parse(path: Path, suffix: str, text: str) -> Any:
             raise SpecError(f"{path}: not JSON (line {exc.lineno}: {exc.msg})") from None
     import yaml
     try:
-        return yaml.safe_load(text)
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is not None and _expanded(node, {}) > MAX_YAML_NODES:
+                raise SpecError(f"{path}: more than {MAX_YAML_NODES:,} values once its "
+                                "aliases are expanded (an alias bomb?)")
+            return None if node is None else loader.construct_document(node)
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f"line {where.line + 1}: " if where else ""
         raise SpecError(f"{path}: not YAML ({line}{getattr(exc, 'problem', exc)})") from None
+
+
+def _expanded(node, memo: dict) -> int:
+    """How many values a composed YAML node stands for with every alias expanded (an
+    alias is the anchored node itself: counted once per use, computed once)."""
+    key = id(node)
+    if key not in memo:
+        memo[key] = MAX_YAML_NODES + 1  # a cycle counts as too many
+        children = node.value if isinstance(node.value, list) else []
+        flat = [c for item in children for c in (item if isinstance(item, tuple) else (item,))]
+        total = 1
+        for child in flat:
+            total += _expanded(child, memo)
+            if total > MAX_YAML_NODES:
+                break
+        memo[key] = total
+    return memo[key]
 
 
 def _python(path: Path) -> Any:
@@ -133,9 +173,10 @@ def _python(path: Path) -> Any:
     return module.SPEC
 
 
-def load(source: str | dict = "vsg", bounds: dict | None = None):
+def load(source: str | dict = "vsg", bounds: dict | None = None, *, code: bool = True):
     """The checked ``Spec`` of a built-in name, a spec folder or file, or spec data (a
-    dict in the format of ``docs/spec-format.md``); ``bounds`` override the defaults.
+    dict in the format of ``docs/spec-format.md``); ``bounds`` override the defaults;
+    ``code=False`` refuses a ``.py`` spec that is not built in (``read``).
 
     >>> load(bounds={"MAX_RESTARTS": 2}).bounds
     {'MAX_RESTARTS': 2, 'MORE_DOWN': 1}
@@ -144,7 +185,7 @@ def load(source: str | dict = "vsg", bounds: dict | None = None):
 
     if isinstance(source, dict):
         return Spec.load(source, bounds)
-    data, origin = read(source)
+    data, origin = read(source, code=code)
     try:
         sp = Spec.load(data, bounds)
     except SpecError as exc:  # a file's problem says which file, as its syntax errors do
