@@ -337,14 +337,16 @@ def _print_mutation_summary(out, report, min_score: float) -> None:
 
 
 def cmd_console(args, rest) -> int:
-    if rest[:1] == ["--connect"] or any(r.startswith("--connect=") for r in rest):
+    if any(r == "--connect" or r.startswith("--connect=") for r in rest):
         from hapair.runtime.process import console_client
 
-        target = rest[1] if rest[:1] == ["--connect"] and len(rest) == 2 else \
-            rest[0].partition("=")[2] if len(rest) == 1 else None
-        if not target:
-            raise HapairError("usage: hapair console --connect HOST:PORT")
-        return console_client(target)
+        p = argparse.ArgumentParser(prog="hapair console", add_help=False)
+        p.add_argument("--connect", metavar="HOST:PORT")
+        p.add_argument("--key", metavar="FILE")
+        given, extra = p.parse_known_args(rest)
+        if extra or not given.connect or not given.key:
+            raise HapairError("usage: hapair console --connect HOST:PORT --key FILE")
+        return console_client(given.connect, given.key)
     from hapair.specs.vsg.console import main as console_main
 
     return console_main(rest)

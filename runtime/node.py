@@ -68,6 +68,8 @@ from hapair.specs.vsg.services import Services
 log = logging.getLogger(__name__)
 
 KEEP_STEPS = 64
+MAX_CONFIG_BYTES = 1 << 20  # a running configuration's text at most (a heartbeat carries it)
+MAX_LINE = 1024  # characters in one configuration line
 DEFAULT_PAIR_ID = 1
 _MUTABLE = ("own", "peer_vars", "failover_lock", "running", "startup", "peer_running",
             "peer_startup", "pair_id", "peer_pair_id", "services", "peer_services",
@@ -107,10 +109,13 @@ class Node(Observers):
         self.syslog: dict[int, list[str]] = {1: [], 2: []}
         self.seq = 0  # my steps so far
         self.ack = 0  # the peer's steps I have taken in
+        self.peer_ack = 0  # my steps the peer has taken in (and saved: it acks after)
         self.pending = 0  # my last step that predicted the peer's variables
         self.peer_incarnation: str | None = None
         self.incarnation = uuid.uuid4().hex[:8]
         self.sent: list[dict] = []  # my steps not yet acknowledged
+        self.partitions = 0  # the links lost as this node saw them
+        self.peer_partitions: int | None = None  # the same count, as the peer last said
         self.last_heard: float | None = None
         self.powered_at = self.clock()
         self._clock = datetime.strptime(guide.CLOCK_START, guide.LOG_TIME)
@@ -325,7 +330,7 @@ class Node(Observers):
                     "own": {k: values[f"n{self.module}.{k}"] for k in self.own},
                     "pair_id": self.pair_id, "running": list(self.running),
                     "startup": list(self.startup), "services": self.services.save(),
-                    "steps": list(self.sent)}
+                    "steps": list(self.sent), "partitions": self.partitions}
 
     def receive(self, message: Any) -> None:
         """Take in a message from the peer (``HapairError`` when it is malformed)."""
@@ -336,6 +341,12 @@ class Node(Observers):
             if msg["incarnation"] != self.peer_incarnation:
                 self._peer_restarted()
                 self.peer_incarnation = msg["incarnation"]
+            elif msg["partitions"] > self.peer_partitions and self.link == "up":
+                # The peer lost the link and this node never saw it (it was paused, or
+                # its clock stood still): for the model the link went down for both,
+                # so it does here too, before the steps the peer took alone.
+                self._observe("link_down", None)
+            self.peer_partitions = msg["partitions"]
             if self.link == "down":
                 self._observe("link_up", None)
             for sent in msg["steps"]:
@@ -343,6 +354,7 @@ class Node(Observers):
                     self._adopt(sent, msg)
                     self.ack = sent["seq"]
             self.ack = max(self.ack, msg["seq"])
+            self.peer_ack = msg["ack"]
             self.sent = [s for s in self.sent if s["seq"] > msg["ack"]]
             if msg["ack"] >= self.pending:
                 self.peer_vars = dict(msg["own"])
@@ -353,7 +365,7 @@ class Node(Observers):
 
     def _checked(self, msg: Any) -> dict:
         keys = {"module", "incarnation", "seq", "ack", "own", "pair_id", "running",
-                "startup", "services", "steps"}
+                "startup", "services", "steps", "partitions"}
         if not isinstance(msg, dict) or set(msg) != keys or msg["module"] != self.peer:
             raise HapairError(f"module {self.module}: not a heartbeat of module "
                               f"{self.peer}: {str(msg)[:60]!r}")
@@ -364,8 +376,8 @@ class Node(Observers):
             self.spec.encode({**self._values(), **values})
             _config(msg["running"]), _config(msg["startup"])
             Services().restore(msg["services"])
-            if not all(type(msg[k]) is int for k in ("seq", "ack", "pair_id")):
-                raise TypeError("seq, ack and pair_id are whole numbers")
+            if not all(type(msg[k]) is int for k in ("seq", "ack", "pair_id", "partitions")):
+                raise TypeError("seq, ack, pair_id and partitions are whole numbers")
             for s in msg["steps"]:
                 well_formed(self.spec, s["pre"]), well_formed(self.spec, s["post"])
                 rule = s["rule"]
@@ -383,6 +395,7 @@ class Node(Observers):
             heard = self.last_heard if self.last_heard is not None else self.powered_at
             if self.link == "up" and self.clock() - heard > self.timeout:
                 self._observe("link_down", None)
+                self.partitions += 1
 
     def _observe(self, trigger: str, node: int | None) -> None:
         """What an observation (the link, the peer's restart) does to this node: the
@@ -399,7 +412,8 @@ class Node(Observers):
     def _peer_restarted(self) -> None:
         if self.peer_incarnation is not None and self.link == "up":
             self._observe("power_off", self.peer)  # it went away unseen, and came back
-        self.ack = self.pending = 0  # its steps start afresh; mine are lost to it
+        self.ack = self.pending = self.peer_ack = 0  # its steps start afresh; mine are
+        # lost to it
         self.sent = []
 
     def _adopt(self, sent: dict, msg: dict) -> None:
@@ -505,6 +519,12 @@ class Node(Observers):
 
     def _edit(self, line: str | None, mirrored: bool) -> None:
         line = line if line is not None else f"! edit {self.seq + 1}"
+        if len(line) > MAX_LINE or not line.isprintable():
+            raise HapairError(f"a configuration line is printable text of at most "
+                              f"{MAX_LINE} characters")
+        if sum(len(x) + 1 for x in self.running[1]) + len(line) > MAX_CONFIG_BYTES:
+            raise HapairError(f"the running configuration is at its limit "
+                              f"({MAX_CONFIG_BYTES >> 20} MiB)")
         self.running = (uuid.uuid4().hex[:12], (*self.running[1], line))
         if mirrored:
             self.peer_running = self.running

@@ -1,22 +1,31 @@
 """``hapair node``: one VSG as an operating-system process, and ``hapair console
 --connect``, its ``vsg#`` console over a local socket.
 
-A node runs a ``runtime.node.Node`` in one asyncio loop:
+A node runs a ``runtime.node.Node``:
 
-- heartbeats: every ``--heartbeat`` seconds (default 0.05) it sends its heartbeat (one
-  JSON line) over TCP to ``--peer``, and at once after every step; it listens on
-  ``--listen`` for the peer's.  No message for ``--timeout`` seconds (default 10
-  heartbeats) is a lost link.
+- heartbeats, in a thread of their own: every ``--heartbeat`` seconds (default 0.05),
+  and at once after every step, it sends its heartbeat over TCP to ``--peer`` as one
+  frame (a 4-byte length, at most ``MAX_FRAME`` bytes, then the body sealed with
+  HMAC-SHA256 under the pair key, numbered and stamped against replay: ``PairKey``,
+  ``Replays``); it listens on ``--listen`` for the peer's.  No message for
+  ``--timeout`` seconds (default 10 heartbeats) is a lost link.  A frame without the
+  key's seal, replayed or stale is dropped.
 - persistence: after every change the node's checkpoint (its PSS: state, role, HA pair
   ID, running and startup configuration, what it knows of its peer, Start_cnt) goes to
-  ``DIR/vsg.sqlite`` in one transaction, so it survives ``kill -9``; a node started on
-  a directory that holds a checkpoint resumes from it, powered off, then powers on.
+  ``DIR/vsg.sqlite`` in one durable transaction with its digest, before the peer hears
+  of the change; a node started on a directory that holds a checkpoint resumes from it,
+  powered off, then powers on; a damaged checkpoint is refused with one line.  One node
+  a directory (a lock); no symbolic links in it.  A node that cannot write its data
+  (a full or read-only disk) steps down: it stops and exits 1, and its peer takes over.
 - the step log: ``DIR/steps.jsonl``, one JSON object per step: ``time`` (Unix seconds),
   ``node``, ``seq``, ``trigger``, ``rule``, ``before`` and ``after`` (the product state
   the node decided on, and the model's successor).  ``hapair validate`` reads it.
 - the console (``--console HOST:PORT``): the ``vsg#`` console of ``hapair console``
-  (the same commands and the guide's outputs), on this VSG; ``lab ...`` commands are
-  the simulated lab's and are refused here.
+  (the same commands and the guide's outputs), on this VSG, for a client that proves it
+  holds the pair key; ``lab ...`` commands are the simulated lab's and are refused
+  here.  A command the standby must mirror (an edit, ``copy running-config
+  startup-config``) is answered once the standby has taken it in and saved it, or once
+  it is out of view.
 
 Only loopback addresses are accepted.  Test hooks (environment): ``HAPAIR_HOLD_SYNC=1``
 keeps a standby from finishing its synchronisation (a slow standby: still the model's
@@ -30,14 +39,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
+import hmac
 import io
 import json
 import logging
 import os
+import secrets
 import signal
 import socket
 import sqlite3
+import stat
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -51,6 +65,10 @@ log = logging.getLogger(__name__)
 LOOPBACK = ("127.0.0.1", "localhost")
 PROMPT_MARK = "\x00"  # console protocol: a line "\0<prompt>" ends each answer
 LAB_REFUSED = "% lab commands drive the simulated lab (hapair console), not a real VSG"
+MAX_FRAME = 16 << 20  # bytes in one heartbeat frame (a running configuration is <= 1 MiB)
+CLOCK_WINDOW = 30.0  # seconds a sealed frame stays fresh (both nodes on one host's clock)
+MAX_CONSOLES = 8  # console sessions at once
+CONSOLE_LINE = 64 << 10  # bytes in one console line
 
 
 def address(text: str, what: str) -> tuple[str, int]:
@@ -64,20 +82,45 @@ def address(text: str, what: str) -> tuple[str, int]:
 
 
 class Store:
-    """The node's SQLite file: its checkpoint (PSS) and queued MTS messages."""
+    """The node's SQLite file: its checkpoint (PSS) with its SHA-256, and queued MTS
+    messages, written in one transaction, durable when it commits (WAL,
+    ``synchronous=FULL``: fsync before the commit returns).  A checkpoint that does not
+    match its digest, or a file that is not this store, is refused with one line: the
+    node never starts fresh over damaged data."""
 
     def __init__(self, path: Path):
-        self.db = sqlite3.connect(path, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.execute("CREATE TABLE IF NOT EXISTS pss (key TEXT PRIMARY KEY, value TEXT)")
-        self.db.execute("CREATE TABLE IF NOT EXISTS mts (id INTEGER PRIMARY KEY, "
-                        "message TEXT)")
+        self.path = path
+        try:
+            self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.execute("CREATE TABLE IF NOT EXISTS pss (key TEXT PRIMARY KEY, "
+                            "value TEXT)")
+            self.db.execute("CREATE TABLE IF NOT EXISTS mts (id INTEGER PRIMARY KEY, "
+                            "message TEXT)")
+        except sqlite3.Error as exc:
+            raise self.damaged(str(exc)) from None
         self.last: str | None = None
 
+    def damaged(self, why: str) -> HapairError:
+        return HapairError(f"{self.path}: the checkpoint is damaged ({why}): move it away "
+                           "to start this VSG afresh (it then synchronises from its peer)")
+
     def load(self) -> dict | None:
-        row = self.db.execute("SELECT value FROM pss WHERE key = 'node'").fetchone()
-        return json.loads(row[0]) if row else None
+        try:
+            rows = dict(self.db.execute("SELECT key, value FROM pss").fetchall())
+        except sqlite3.Error as exc:
+            raise self.damaged(str(exc)) from None
+        if not rows:
+            return None
+        text, digest = rows.get("node"), rows.get("sha256")
+        if not isinstance(text, str) or \
+                digest != hashlib.sha256(text.encode()).hexdigest():
+            raise self.damaged("its digest does not match")
+        try:
+            return json.loads(text)
+        except ValueError as exc:
+            raise self.damaged(str(exc)) from None
 
     def save(self, checkpoint: dict) -> None:
         text = json.dumps(checkpoint, sort_keys=True)
@@ -86,6 +129,8 @@ class Store:
         with self.db:  # one transaction: the checkpoint and the MTS queue together
             self.db.execute("BEGIN")
             self.db.execute("INSERT OR REPLACE INTO pss VALUES ('node', ?)", (text,))
+            self.db.execute("INSERT OR REPLACE INTO pss VALUES ('sha256', ?)",
+                            (hashlib.sha256(text.encode()).hexdigest(),))
             self.db.execute("DELETE FROM mts")
             self.db.executemany("INSERT INTO mts (message) VALUES (?)",
                                 [(m,) for m in checkpoint["mts"]])
@@ -169,23 +214,110 @@ def make_console(node: Node, out: io.StringIO):
     return console
 
 
+class PairKey:
+    """The pair's shared secret (``hapair pair-key FILE`` makes one; both nodes and
+    their console clients read the same file, which only its owner may read).  Every
+    heartbeat frame is sealed with HMAC-SHA256 under it, and a console session starts
+    with a proof of it over a fresh challenge."""
+
+    def __init__(self, path: str | Path):
+        path = Path(path)
+        try:
+            info = path.lstat()
+            if stat.S_ISLNK(info.st_mode) or not stat.S_ISREG(info.st_mode):
+                raise HapairError(f"pair key {path}: not a regular file")
+            if info.st_mode & 0o077:
+                raise HapairError(f"pair key {path}: readable by others (chmod 600 {path})")
+            text = path.read_text(encoding="ascii").strip()
+        except OSError as exc:
+            raise HapairError(f"pair key {path}: {exc.strerror} (make one with hapair "
+                              f"pair-key {path})") from None
+        except UnicodeDecodeError:
+            raise HapairError(f"pair key {path}: not a key made by hapair pair-key") from None
+        if len(text) < 64 or any(c not in "0123456789abcdef" for c in text):
+            raise HapairError(f"pair key {path}: not a key made by hapair pair-key")
+        self._key = bytes.fromhex(text)
+
+    @staticmethod
+    def make(path: str | Path) -> None:
+        """Write a new key to ``path`` (mode 600; an existing file is never replaced)."""
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        except OSError as exc:
+            raise HapairError(f"pair key {path}: {exc.strerror}") from None
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32) + "\n")
+
+    def seal(self, body: bytes) -> bytes:
+        return hmac.new(self._key, body, hashlib.sha256).digest() + body
+
+    def open(self, frame: bytes) -> bytes | None:
+        """The body of a sealed frame, or None when the seal is wrong."""
+        mac, body = frame[:32], frame[32:]
+        good = hmac.new(self._key, body, hashlib.sha256).digest()
+        return body if hmac.compare_digest(mac, good) else None
+
+    def proof(self, challenge: str) -> str:
+        return hmac.new(self._key, b"console:" + challenge.encode(), hashlib.sha256).hexdigest()
+
+
+class Replays:
+    """Which sealed frames to take: each sender numbers its frames from 1 within its
+    incarnation and stamps them with its clock; a frame is taken once, in order, from
+    the newest incarnation, and only within ``CLOCK_WINDOW`` seconds of this clock."""
+
+    def __init__(self):
+        self.incarnation: str | None = None
+        self.frame = 0
+        self.started = 0.0  # the current incarnation's first frame, by its clock
+
+    def take(self, envelope: dict, now: float) -> bool:
+        inc, frame, sent = envelope["incarnation"], envelope["frame"], envelope["sent"]
+        if abs(now - sent) > CLOCK_WINDOW:
+            return False
+        if inc == self.incarnation:
+            if frame <= self.frame:
+                return False
+        elif sent < self.started:
+            return False  # an older incarnation's frame, replayed
+        else:
+            self.incarnation, self.started = inc, sent
+        self.frame = frame
+        return True
+
+
+class Fatal(HapairError):
+    """The node cannot keep its promises (its disk failed): it steps down."""
+
+
 class NodeProcess:
-    """The asyncio side of one VSG: sockets, timers, the store and the step log."""
+    """The sockets, timers, the store and the step log of one VSG.  The heartbeats (the
+    peer's listener, the sender, the ticker) run in a thread of their own with their own
+    event loop, so that no console session can delay them; the console's loop runs in
+    the main thread."""
 
     def __init__(self, args: argparse.Namespace):
         self.args = args
         self.period = args.heartbeat
-        data = Path(args.data)
-        data.mkdir(parents=True, exist_ok=True)
+        self.key = PairKey(args.key)
+        data = _data_dir(Path(args.data))
+        self.lock = _lock(data)
         self.node = Node(args.module, timeout=args.timeout)
         self.store = Store(data / "vsg.sqlite")
-        self.steps = open(data / "steps.jsonl", "a", encoding="utf-8")  # noqa: SIM115
+        self.steps = _append_only(data / "steps.jsonl")
         self.writer: asyncio.StreamWriter | None = None
         self.hold_sync = os.environ.get("HAPAIR_HOLD_SYNC") == "1"
         self.broken = os.environ.get("HAPAIR_BROKEN_TAKEOVER") == "1"
         self.parent = os.getppid() if os.environ.get("HAPAIR_EXIT_WITH_PARENT") == "1" \
             else None
         self.stop: asyncio.Future | None = None
+        self.main_loop: asyncio.AbstractEventLoop | None = None
+        self.peer_loop: asyncio.AbstractEventLoop | None = None
+        self.persisting = threading.Lock()
+        self.failure: str | None = None
+        self.frame = 0
+        self.replays = Replays()
+        self.consoles = 0
         checkpoint = self.store.load()
         if checkpoint is not None:
             self.node.restore(checkpoint)  # powered off, as it was killed
@@ -200,31 +332,69 @@ class NodeProcess:
             "before": step.before, "after": step.after}) + "\n")
         self.steps.flush()
 
-    # -- the loop -------------------------------------------------------------------
+    # -- the loops ------------------------------------------------------------------
 
-    async def run(self) -> None:
+    async def run(self) -> int:
+        """Serve until SIGTERM or SIGINT (0), or until the node cannot persist (1)."""
+        self.main_loop = asyncio.get_running_loop()
+        self.stop = self.main_loop.create_future()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            self.main_loop.add_signal_handler(sig, self._quit)
         listen = address(self.args.listen, "--listen")
-        servers = [await asyncio.start_server(self._peer_conn, *listen)]
-        if self.args.console:
-            servers.append(await asyncio.start_server(
-                self._console_conn, *address(self.args.console, "--console")))
+        self.peer_loop = asyncio.new_event_loop()
+        peer_thread = threading.Thread(target=self.peer_loop.run_forever, name="heartbeats",
+                                       daemon=True)
+        peer_thread.start()
+        try:
+            peer_server = await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(
+                asyncio.start_server(self._peer_conn, *listen), self.peer_loop))
+            console = None
+            if self.args.console:
+                console = await asyncio.start_server(
+                    self._console_conn, *address(self.args.console, "--console"),
+                    limit=CONSOLE_LINE)
+        except OSError as exc:
+            self.peer_loop.call_soon_threadsafe(self.peer_loop.stop)
+            raise HapairError(f"cannot listen: {exc.strerror or exc}") from None
         self.node.fire("power_on")
         self._changed()
-        stop = self.stop = asyncio.get_running_loop().create_future()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            asyncio.get_running_loop().add_signal_handler(sig, self._quit)
-        tasks = [asyncio.ensure_future(self._ticker()), asyncio.ensure_future(self._sender())]
+        jobs = await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(
+            self._start_heartbeats(), self.peer_loop))
         log.info("module %s up on %s, peer %s", self.node.module, self.args.listen,
                  self.args.peer)
-        await stop
-        for t in tasks:
-            t.cancel()
-        for s in servers:
-            s.close()
+        await self.stop
+        await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(
+            self._stop_heartbeats(jobs, peer_server), self.peer_loop))
+        self.peer_loop.call_soon_threadsafe(self.peer_loop.stop)
+        peer_thread.join(timeout=5)
+        if console is not None:
+            console.close()
+        if self.failure:
+            log.error("%s", self.failure)
+            return 1
+        return 0
+
+    async def _start_heartbeats(self) -> list:
+        return [asyncio.ensure_future(self._ticker()), asyncio.ensure_future(self._sender())]
+
+    @staticmethod
+    async def _stop_heartbeats(jobs: list, server) -> None:
+        for job in jobs:
+            job.cancel()
+        await asyncio.gather(*jobs, return_exceptions=True)
+        server.close()
 
     def _quit(self) -> None:
         if self.stop is not None and not self.stop.done():
             self.stop.set_result(None)
+
+    def _fail(self, why: str) -> None:
+        """Step down: stop sending heartbeats (the peer takes over) and exit."""
+        if self.failure is None:
+            self.failure = f"module {self.node.module}: {why}; stepping down"
+            self.writer = None
+            if self.main_loop is not None:
+                self.main_loop.call_soon_threadsafe(self._quit)
 
     def _settle(self) -> None:
         if self.broken and self.node.state == "standby_syncing" and \
@@ -244,27 +414,47 @@ class NodeProcess:
         self._record(Step("takeover", self.node.module, -1, before, after, changed))
 
     def _changed(self) -> None:
-        """After anything happened: internal steps, persist, tell the peer now."""
-        self._settle()
-        self.store.save(self.node.save())
-        self._send()
+        """After anything happened (in either thread): internal steps, persist, then
+        tell the peer.  A node that cannot persist steps down."""
+        if self.failure:
+            return
+        with self.persisting:
+            try:
+                self._settle()
+                self.store.save(self.node.save())
+            except (OSError, sqlite3.Error) as exc:
+                self._fail(f"cannot write its data ({exc})")
+                return
+        if self.peer_loop is not None:
+            try:
+                self.peer_loop.call_soon_threadsafe(self._send)
+            except RuntimeError:  # the loop has stopped
+                pass
 
     async def _ticker(self) -> None:
-        while True:
+        while not self.failure:
             if self.parent is not None and os.getppid() != self.parent:
-                self._quit()  # HAPAIR_EXIT_WITH_PARENT: no orphan outlives its starter
-            self.node.tick()
+                self.main_loop.call_soon_threadsafe(self._quit)  # no orphan outlives
+            self.node.tick()  # its starter (HAPAIR_EXIT_WITH_PARENT)
             self._changed()
             await asyncio.sleep(self.period)
 
     def _send(self) -> None:
-        if self.writer is not None and not self.writer.is_closing():
-            self.writer.write((json.dumps(self.node.heartbeat()) + "\n").encode())
+        if self.failure or self.writer is None or self.writer.is_closing():
+            return
+        self.frame += 1
+        body = json.dumps({"incarnation": self.node.incarnation, "frame": self.frame,
+                           "sent": time.time(), "heartbeat": self.node.heartbeat()})
+        frame = self.key.seal(body.encode())
+        if len(frame) > MAX_FRAME:
+            self._fail(f"a heartbeat of {len(frame)} bytes is over the limit")
+            return
+        self.writer.write(len(frame).to_bytes(4, "big") + frame)
 
     async def _sender(self) -> None:
         """Keep a connection to the peer open (reconnect every heartbeat period)."""
         peer = address(self.args.peer, "--peer")
-        while True:
+        while not self.failure:
             try:
                 _, writer = await asyncio.wait_for(asyncio.open_connection(*peer),
                                                    self.period * 4)
@@ -284,36 +474,131 @@ class NodeProcess:
 
     async def _peer_conn(self, reader: asyncio.StreamReader,
                          writer: asyncio.StreamWriter) -> None:
+        """Frames from the peer: a 4-byte length, then a sealed JSON body.  A frame over
+        ``MAX_FRAME`` ends the connection; a frame with a wrong seal, replayed or
+        malformed is dropped (a warning, at most one a second)."""
         try:
-            while line := await reader.readline():
-                try:
-                    self.node.receive(json.loads(line))
-                except (HapairError, ValueError) as exc:
-                    log.warning("module %s: dropped a message: %s", self.node.module, exc)
-                    continue
-                self._changed()
-        except OSError:
+            while not self.failure:
+                size = int.from_bytes(await reader.readexactly(4), "big")
+                if size > MAX_FRAME:
+                    self._warn(f"a frame of {size} bytes (at most {MAX_FRAME}): connection "
+                               "closed")
+                    return
+                self._frame(await reader.readexactly(size))
+        except (OSError, asyncio.IncompleteReadError):
             pass
         finally:
             writer.close()
 
+    def _frame(self, frame: bytes) -> None:
+        body = self.key.open(frame)
+        if body is None:
+            self._warn("dropped a frame not sealed with the pair key")
+            return
+        try:
+            envelope = json.loads(body)
+            if not isinstance(envelope, dict) or set(envelope) != {
+                    "incarnation", "frame", "sent", "heartbeat"} or \
+                    type(envelope["frame"]) is not int or \
+                    not isinstance(envelope["sent"], (int, float)):
+                raise ValueError("not a heartbeat envelope")
+            if not self.replays.take(envelope, time.time()):
+                self._warn("dropped a replayed or stale frame")
+                return
+            self.node.receive(envelope["heartbeat"])
+        except (HapairError, ValueError, RecursionError) as exc:
+            self._warn(f"dropped a message: {str(exc)[:200]}")
+            return
+        self._changed()
+
+    _warned = 0.0
+
+    def _warn(self, text: str) -> None:
+        if time.monotonic() - self._warned >= 1:
+            self._warned = time.monotonic()
+            log.warning("module %s: %s", self.node.module, text)
+
     async def _console_conn(self, reader: asyncio.StreamReader,
                             writer: asyncio.StreamWriter) -> None:
+        """A console session: a challenge the client answers with the pair key, then
+        one command a line.  At most ``MAX_CONSOLES`` at once; a line over
+        ``CONSOLE_LINE`` bytes ends the session."""
+        if self.consoles >= MAX_CONSOLES:
+            writer.write(f"% at most {MAX_CONSOLES} console sessions at once\n".encode())
+            writer.close()
+            return
+        self.consoles += 1
         out = io.StringIO()
         console = make_console(self.node, out)
         try:
+            challenge = secrets.token_hex(16)
+            writer.write(f"{PROMPT_MARK}challenge {challenge}\n".encode())
+            answer = await asyncio.wait_for(reader.readline(), 10)
+            if not hmac.compare_digest(answer.strip(), self.key.proof(challenge).encode()):
+                writer.write(b"% not authenticated: the pair key is needed\n")
+                return
             writer.write(f"{PROMPT_MARK}{console.prompt}\n".encode())
             while not console.done and (line := await reader.readline()):
+                if self.failure:
+                    return
+                target = self.node.pending
                 console.run(line.decode("utf-8", "replace").rstrip("\r\n"))
                 self._changed()
+                if self.node.pending > target:  # the standby must hold it first
+                    await self._acknowledged(self.node.pending)
                 text, _ = out.getvalue(), out.truncate(0)
                 out.seek(0)
+                text = text.replace(PROMPT_MARK, "^@")  # a prompt only where it is one
                 writer.write(f"{text}{PROMPT_MARK}{console.prompt}\n".encode())
                 await writer.drain()
-        except OSError:
+        except ValueError:  # a line over the limit
+            writer.write(f"% a line is at most {CONSOLE_LINE} bytes\n".encode())
+        except (OSError, asyncio.TimeoutError):
             pass
         finally:
+            self.consoles -= 1
             writer.close()
+
+    async def _acknowledged(self, seq: int) -> None:
+        """Wait until the peer has taken (and saved) step ``seq``, or is no longer in
+        view: only then does the console answer (an acknowledged save is on both)."""
+        incarnation = self.node.peer_incarnation
+        while self.node.peer_ack < seq and self.node.link == "up" and \
+                self.node.peer_incarnation == incarnation and not self.failure:
+            await asyncio.sleep(self.period / 2)
+
+
+def _data_dir(path: Path) -> Path:
+    """``--data``: a directory of its own (never a symlink, nor one holding symlinks
+    where the node writes)."""
+    if path.is_symlink():
+        raise HapairError(f"--data {path}: a symbolic link (give the directory itself)")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise HapairError(f"--data {path}: {exc.strerror}") from None
+    for name in ("vsg.sqlite", "vsg.sqlite-wal", "vsg.sqlite-shm", "steps.jsonl", "lock"):
+        if (path / name).is_symlink():
+            raise HapairError(f"--data {path}: {name} is a symbolic link")
+    return path
+
+
+def _lock(path: Path):
+    """One node per data directory: an exclusive lock held while the node runs."""
+    import fcntl
+
+    fd = os.open(path / "lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise HapairError(f"--data {path}: another node uses it") from None
+    return fd
+
+
+def _append_only(path: Path):
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    return os.fdopen(fd, "a", encoding="utf-8")
 
 
 def node_main(args: argparse.Namespace) -> int:
@@ -327,8 +612,7 @@ def node_main(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format=f"module {args.module}: %(message)s")
     process = NodeProcess(args)
-    asyncio.run(process.run())
-    return 0
+    return asyncio.run(process.run())
 
 
 def add_node_parser(sub) -> None:
@@ -339,14 +623,21 @@ def add_node_parser(sub) -> None:
     n.add_argument("--peer", required=True, metavar="HOST:PORT",
                    help="where the peer listens (loopback)")
     n.add_argument("--data", required=True, metavar="DIR",
-                   help="SQLite checkpoint and step log (steps.jsonl) go here")
+                   help="SQLite checkpoint and step log (steps.jsonl) go here; one node a "
+                   "directory")
+    n.add_argument("--key", required=True, metavar="FILE",
+                   help="the pair key (hapair pair-key FILE): heartbeats and console "
+                   "sessions without it are refused")
     n.add_argument("--console", metavar="HOST:PORT",
-                   help="serve the vsg# console here (hapair console --connect)")
+                   help="serve the vsg# console here (hapair console --connect ... --key)")
     n.add_argument("--heartbeat", type=float, default=0.05, metavar="SECONDS",
                    help="heartbeat period (default 0.05)")
     n.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                    help="no heartbeat for this long is a lost link (default 10 periods)")
     n.set_defaults(func=_node_cmd)
+    k = sub.add_parser("pair-key", help="make a pair key for hapair node (mode 600)")
+    k.add_argument("file", metavar="FILE")
+    k.set_defaults(func=lambda args: PairKey.make(args.file) or 0)
 
 
 def _node_cmd(args: argparse.Namespace) -> int:
@@ -367,18 +658,27 @@ def _answer(sock_file) -> tuple[str, str | None]:
     return "".join(out), None
 
 
-def console_client(target: str, stdin=None, stdout=None, timeout: float = 30) -> int:
-    """``hapair console --connect HOST:PORT``: a transcript for piped input, a prompt on
-    a terminal."""
+def console_client(target: str, key: str, stdin=None, stdout=None,
+                   timeout: float = 30) -> int:
+    """``hapair console --connect HOST:PORT --key FILE``: a transcript for piped input, a
+    prompt on a terminal."""
     stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
     host, port = address(target, "--connect")
+    pair_key = PairKey(key)
     try:
         sock = socket.create_connection((host, port), timeout=timeout)
     except OSError as exc:
         raise HapairError(f"cannot connect to the console at {target}: "
                           f"{exc.strerror or exc}") from None
     with sock, sock.makefile("rw", encoding="utf-8", newline="\n") as f:
-        _, prompt = _answer(f)
+        said, challenge = _answer(f)
+        if challenge is None or not challenge.startswith("challenge "):
+            raise HapairError(f"the console at {target} said {said.strip()[:80]!r}")
+        f.write(pair_key.proof(challenge.split()[1]) + "\n")
+        f.flush()
+        said, prompt = _answer(f)
+        if prompt is None:
+            raise HapairError(f"the console at {target}: {said.strip()[:120]}")
         interactive = stdin.isatty()
         while prompt is not None:
             if interactive:

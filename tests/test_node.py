@@ -320,3 +320,51 @@ def test_events_not_allowed_change_nothing():
     with pytest.raises(EventNotAllowed):
         a.fire("reload")
     assert a.state == "off" and a.seq == 0
+
+
+# -- faults the OS makes (issue 23) ----------------------------------------------------
+
+ACTIVES = ("active_ha_standby", "active_no_standby")
+
+
+def _heartbeats(a: Node, b: Node, clock: Clock, rounds: int, period: float = 0.05) -> int:
+    """``rounds`` heartbeat periods both ways; the first round after which one node is
+    active and the other is not, or -1."""
+    converged = -1
+    for k in range(rounds):
+        clock.now += period
+        for n in (a, b):
+            n.tick()
+        exchange(a, b, 1)
+        if converged < 0 and (a.state in ACTIVES) != (b.state in ACTIVES):
+            converged = k
+    return converged
+
+
+def test_a_paused_active_gives_way_when_it_resumes():
+    """SIGSTOP the active past the timeout, then SIGCONT: the standby took over; the
+    two see each other active and the guide's dual-active rule resets the primary."""
+    clock = Clock()
+    a, b = paired(clock)  # module 1: the primary, active
+    clock.now += 1.0  # a is frozen for 1 s (timeout 0.5 s): it neither sends nor ticks
+    b.tick()
+    assert [s.trigger for s in b.settle()] == ["takeover"]
+    assert b.state == "active_no_standby"
+    a.receive(b.heartbeat())  # on SIGCONT the peer's buffered heartbeat comes first
+    a.settle()
+    when = _heartbeats(a, b, clock, 200)  # 10 s of heartbeats both ways
+    assert 0 <= when <= 4, (a.state, b.state)
+    assert b.state in ACTIVES and a.state not in ACTIVES  # the primary was reset
+    assert a.state == "ha_standby" and b.state == "active_ha_standby"
+
+
+def test_a_partition_that_heals_resolves_the_dual_active_on_both_sides():
+    clock = Clock()
+    a, b = paired(clock)
+    clock.now += 1.0  # the link is cut both ways: each ticks alone
+    for n in (a, b):
+        n.tick()
+        n.settle()
+    assert a.state in ACTIVES and b.state in ACTIVES
+    assert 0 <= _heartbeats(a, b, clock, 200) <= 4
+    assert (a.state, b.state) == ("ha_standby", "active_ha_standby")

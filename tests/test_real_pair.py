@@ -27,7 +27,7 @@ from test_guide_examples import (
 )
 
 from hapair.checker.validate import validate
-from hapair.runtime.process import console_client
+from hapair.runtime.process import PairKey, console_client
 from hapair.specs.vsg import guide
 
 PERIOD = 0.05
@@ -111,13 +111,16 @@ class RealPair:
         self.link = Link({self.via[n]: self.port[n] for n in (1, 2)})
         self.procs: dict[int, subprocess.Popen] = {}
         self.typed: list[str] = []  # lines typed on a synchronised pair
+        self.key = tmp / "pair.key"
+        if not self.key.exists():
+            PairKey.make(self.key)
 
     def start(self, module: int, **env: str) -> None:
         data = self.tmp / f"n{module}"
         cmd = [sys.executable, "-m", "hapair", "node", "--module", str(module),
                "--listen", f"{HOST}:{self.port[module]}",
                "--peer", f"{HOST}:{self.via[3 - module]}", "--data", str(data),
-               "--console", f"{HOST}:{self.console_port[module]}",
+               "--console", f"{HOST}:{self.console_port[module]}", "--key", str(self.key),
                "--heartbeat", str(PERIOD), "--timeout", str(PERIOD * TIMEOUT_PERIODS)]
         err = open(self.tmp / f"n{module}.err", "a")  # noqa: SIM115 - closed with the process
         self.procs[module] = subprocess.Popen(cmd, stderr=err, stdout=subprocess.DEVNULL,
@@ -143,7 +146,7 @@ class RealPair:
 
     def console(self, module: int, *lines: str) -> str:
         out = io.StringIO()
-        console_client(f"{HOST}:{self.console_port[module]}",
+        console_client(f"{HOST}:{self.console_port[module]}", str(self.key),
                        stdin=io.StringIO("".join(line + "\n" for line in lines)),
                        stdout=out, timeout=10)
         return out.getvalue()
@@ -254,7 +257,8 @@ def test_switchover_refused_while_the_standby_synchronises(pair):
     text = pair.console(1, "system switchover")
     assert text == f"vsg# system switchover\n{GUIDE_SWITCHOVER_REFUSED}vsg#\n"
     cli = [sys.executable, "-m", "hapair"]
-    shown = subprocess.run(cli + ["console", "--connect", f"{HOST}:{pair.console_port[2]}"],
+    shown = subprocess.run(cli + ["console", "--connect", f"{HOST}:{pair.console_port[2]}",
+                                  "--key", str(pair.key)],
                            input="show system redundancy status\n", capture_output=True,
                            text=True, timeout=30)
     assert shown.returncode == 0 and shown.stdout.endswith("vsg(standby)#\n")
