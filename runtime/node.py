@@ -77,6 +77,10 @@ _MUTABLE = ("own", "peer_vars", "failover_lock", "running", "startup", "peer_run
             "pending", "sent", "powered_at", "_clock")
 
 
+_IMMUTABLE = (tuple, str, int, float, bool, type(None), datetime)  # held as they are: a
+# configuration is a (version, lines) tuple of strings, copied by reference
+
+
 class Node(Observers):
     """One VSG: its own machines, its data, and its view of the peer."""
 
@@ -120,6 +124,7 @@ class Node(Observers):
         self.powered_at = self.clock()
         self._clock = datetime.strptime(guide.CLOCK_START, guide.LOG_TIME)
         self._sees_peer = guide.sees_peer(self.spec, module)
+        self._derived_names = frozenset(self._derived())  # the same names in every state
         self._ops = {"reboot": self._reboot, "load_startup": self._load_startup,
                      "sync_from_peer": self._sync_from_peer, "edit": self._edit,
                      "copy": self._copy, "log_switchover": self._log_switchover,
@@ -244,7 +249,8 @@ class Node(Observers):
         self._stepping = True
         try:
             self._veto(step)
-            snapshot = {k: copy.deepcopy(v) for k, v in vars(self).items() if k in _MUTABLE}
+            snapshot = {k: v if isinstance(v, _IMMUTABLE) else copy.deepcopy(v)
+                        for k, v in vars(self).items() if k in _MUTABLE}
             try:
                 self._commit(step, **args)
             except HapairError:  # the refinement check failed: undo, then report
@@ -309,14 +315,15 @@ class Node(Observers):
 
     def _take_values(self, values: dict, *, own: bool, peer: bool) -> None:
         """Take the stored (not derived) variables from a decoded product state."""
+        derived = self._derived_names
         if own:
             for k in self.own:
-                if f"n{self.module}.{k}" not in self._derived():
+                if f"n{self.module}.{k}" not in derived:
                     self.own[k] = values[f"n{self.module}.{k}"]
             self.failover_lock = values["failover_lock"]
         if peer:
             for k in self.peer_vars:
-                if f"n{self.peer}.{k}" not in self._derived():
+                if f"n{self.peer}.{k}" not in derived:
                     self.peer_vars[k] = values[f"n{self.peer}.{k}"]
 
     # -- messages -------------------------------------------------------------------
@@ -422,7 +429,7 @@ class Node(Observers):
         pre = self.spec.decode(tuple(sent["pre"]))
         mine = f"n{self.module}."
         if any(pre[mine + k] != v for k, v in self.own.items()
-               if mine + k not in self._derived()):
+               if mine + k not in self._derived_names):
             log.info("module %s ignores the peer's '%s' (taken on a stale view)",
                      self.module, sent["trigger"])
             return

@@ -316,6 +316,8 @@ class NodeProcess:
         self.persisting = threading.Lock()
         self.failure: str | None = None
         self.frame = 0
+        self.unsent = False  # a heartbeat was skipped while the socket's buffer drained
+        self.last_sent: str | None = None
         self.replays = Replays()
         self.consoles = 0
         checkpoint = self.store.load()
@@ -413,9 +415,10 @@ class NodeProcess:
         changed = {k: (before[k], after[k]) for k in after if before[k] != after[k]}
         self._record(Step("takeover", self.node.module, -1, before, after, changed))
 
-    def _changed(self) -> None:
+    def _changed(self, periodic: bool = False) -> None:
         """After anything happened (in either thread): internal steps, persist, then
-        tell the peer.  A node that cannot persist steps down."""
+        tell the peer what changed (``periodic``: the heartbeat, changed or not).  A
+        node that cannot persist steps down."""
         if self.failure:
             return
         with self.persisting:
@@ -427,7 +430,7 @@ class NodeProcess:
                 return
         if self.peer_loop is not None:
             try:
-                self.peer_loop.call_soon_threadsafe(self._send)
+                self.peer_loop.call_soon_threadsafe(self._send, periodic)
             except RuntimeError:  # the loop has stopped
                 pass
 
@@ -436,15 +439,28 @@ class NodeProcess:
             if self.parent is not None and os.getppid() != self.parent:
                 self.main_loop.call_soon_threadsafe(self._quit)  # no orphan outlives
             self.node.tick()  # its starter (HAPAIR_EXIT_WITH_PARENT)
-            self._changed()
+            self._changed(periodic=True)
             await asyncio.sleep(self.period)
 
-    def _send(self) -> None:
+    def _send(self, periodic: bool = True) -> None:
+        """Send the current heartbeat: every period, and at once when it says something
+        new (an answer that changes nothing is not answered again, so two nodes never
+        echo each other); never while the last one is still in the socket's buffer: a
+        heartbeat is the whole state (and every step not yet acknowledged), so the next
+        one, sent when the buffer drains, says all a skipped one would have, and a slow
+        peer never meets a growing backlog."""
         if self.failure or self.writer is None or self.writer.is_closing():
             return
+        if self.writer.transport.get_write_buffer_size():
+            self.unsent = True
+            return
+        heartbeat = json.dumps(self.node.heartbeat())
+        if heartbeat == self.last_sent and not (periodic or self.unsent):
+            return
+        self.unsent, self.last_sent = False, heartbeat
         self.frame += 1
         body = json.dumps({"incarnation": self.node.incarnation, "frame": self.frame,
-                           "sent": time.time(), "heartbeat": self.node.heartbeat()})
+                           "sent": time.time()})[:-1] + f', "heartbeat": {heartbeat}}}'
         frame = self.key.seal(body.encode())
         if len(frame) > MAX_FRAME:
             self._fail(f"a heartbeat of {len(frame)} bytes is over the limit")
@@ -465,7 +481,9 @@ class NodeProcess:
             try:
                 while not writer.is_closing():
                     await asyncio.wait_for(writer.drain(), self.args.timeout)
-                    await asyncio.sleep(self.period)
+                    if self.unsent:
+                        self._send()
+                    await asyncio.sleep(self.period / 5 if self.unsent else self.period)
             except (OSError, asyncio.TimeoutError):
                 pass
             self.writer = None
@@ -565,7 +583,7 @@ class NodeProcess:
         incarnation = self.node.peer_incarnation
         while self.node.peer_ack < seq and self.node.link == "up" and \
                 self.node.peer_incarnation == incarnation and not self.failure:
-            await asyncio.sleep(self.period / 2)
+            await asyncio.sleep(min(self.period / 2, 0.005))
 
 
 def _data_dir(path: Path) -> Path:

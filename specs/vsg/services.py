@@ -96,6 +96,17 @@ class Services:
         self.base = [1 if p.running else 0 for p in self.processes]
         self.reboot()
 
+    def __deepcopy__(self, memo: dict) -> "Services":
+        """A copy of the state; the process and policy tables (the guide's, read once)
+        are shared."""
+        import copy
+
+        twin = object.__new__(Services)
+        for key, value in vars(self).items():
+            shared = key in ("processes", "policy", "base")
+            setattr(twin, key, value if shared else copy.deepcopy(value, memo))
+        return twin
+
     def reboot(self) -> None:
         """Powered off or rebooting: every service starts afresh."""
         self.start_cnt = list(self.base)

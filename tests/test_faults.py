@@ -1,0 +1,230 @@
+"""The real pair under faults (issue 23), on loopback: each failure an operator met is a
+test here.  After each, ``hapair validate`` passes on the step logs (the ``pair``
+fixture of ``test_real_pair``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+import test_real_pair
+from test_real_pair import HOST, PERIOD, TIMEOUT_PERIODS, RealPair
+
+from hapair.checker.validate import validate
+
+pair = test_real_pair.pair  # the fixture: a real pair, validated after each test
+PAIRED = ("Active with HA standby", "HA standby")
+# Stated in the README: a paused or partitioned pair is one active again within the
+# timeout plus this many heartbeat periods once the two hear each other.
+CONVERGE_PERIODS = 40
+
+
+def saved(p: RealPair, module: int) -> list[str]:
+    """What a VSG restarted from its checkpoint runs: its startup configuration (every
+    boot loads it)."""
+    return p.console(module, "show running-config").splitlines()
+
+
+def test_a_paused_active_gives_way_when_it_resumes(pair):
+    pair.paired()
+    pair.procs[1].send_signal(signal.SIGSTOP)  # frozen past the timeout
+    try:
+        pair.wait_states(None, "Active with no standby", timeout=5)
+        time.sleep(0.5)
+    finally:
+        pair.procs[1].send_signal(signal.SIGCONT)
+    took = pair.wait_states("HA standby", "Active with HA standby",
+                            timeout=PERIOD * (TIMEOUT_PERIODS + CONVERGE_PERIODS) + 10)
+    assert took < 15
+    time.sleep(1)  # and it stays so
+    assert (pair.internal(1), pair.internal(2)) == ("HA standby", "Active with HA standby")
+
+
+def test_a_configuration_over_64_kib_keeps_the_pair(pair):
+    pair.paired()
+    lines = [f"description vsg-line-{k:05d}-" + "x" * 24 for k in range(1400)]
+    assert sum(len(x) + 1 for x in lines) > 64 << 10
+    pair.type(1, *lines)
+    assert (pair.internal(1), pair.internal(2)) == PAIRED  # no failover on the way
+    err = (pair.tmp / "n1.err").read_text() + (pair.tmp / "n2.err").read_text()
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("first", [1, 2])
+def test_an_acknowledged_save_survives_kill_9_of_both(tmp_path, first):
+    """After a failover the secondary is active; a save answered there is on the
+    primary too, so the pair restarted in either order still has it."""
+    p = RealPair(tmp_path)
+    try:
+        p.paired()
+        p.kill(1)
+        p.wait_states(None, "Active with no standby", timeout=5)
+        p.start(1)
+        p.wait_states("HA standby", "Active with HA standby")
+        p.console(2, "configure", "snmp-server contact saved-before-the-crash", "end")
+        answer = p.console(2, "copy running-config startup-config")
+        assert "100%" in answer
+        for module in (1, 2):  # a shared host fails: both at once
+            p.procs[module].send_signal(signal.SIGKILL)
+        for module in (1, 2):
+            p.procs.pop(module).wait(timeout=10)
+        p.start(first)
+        time.sleep(PERIOD * TIMEOUT_PERIODS * 2)
+        p.start(3 - first)
+        p.wait(lambda: {p.internal(1), p.internal(2)} == set(PAIRED), timeout=15)
+        active = 1 if p.internal(1) == PAIRED[0] else 2
+        assert "snmp-server contact saved-before-the-crash" in saved(p, active)
+    finally:
+        p.stop()
+    assert validate(p.logs()).ok
+
+
+def test_a_forged_heartbeat_and_a_console_without_the_key_control_nothing(pair):
+    pair.paired()
+    forged = json.dumps({"module": 2, "steps": []}).encode()
+    for frame in (len(forged).to_bytes(4, "big") + b"\0" * 32 + forged,
+                  b"\xff\xff\xff\xff", b"x" * 100_000):
+        with socket.create_connection((HOST, pair.port[1]), timeout=2) as s:
+            s.sendall(frame)
+    with socket.create_connection((HOST, pair.console_port[1]), timeout=5) as s:
+        f = s.makefile("rw", encoding="utf-8", newline="\n")
+        assert f.readline().startswith("\0challenge ")
+        f.write("reload\n")
+        f.flush()
+        assert "not authenticated" in f.readline()
+    time.sleep(PERIOD * TIMEOUT_PERIODS)
+    assert (pair.internal(1), pair.internal(2)) == PAIRED
+    err = (pair.tmp / "n1.err").read_text()
+    assert "not sealed with the pair key" in err and "Traceback" not in err
+
+
+def test_a_console_line_over_64_kib_ends_the_session_not_the_node(pair):
+    pair.paired()
+    with socket.create_connection((HOST, pair.console_port[1]), timeout=5) as s:
+        from hapair.runtime.process import PairKey
+
+        f = s.makefile("rw", encoding="utf-8", newline="\n")
+        challenge = f.readline().split()[1]
+        f.write(PairKey(pair.key).proof(challenge) + "\n")
+        f.flush()
+        f.readline()
+        f.write("x" * (70 << 10) + "\n")
+        f.flush()
+        assert "% a line is at most" in f.read()
+    assert (pair.internal(1), pair.internal(2)) == PAIRED
+
+
+def test_a_flood_of_console_clients_starves_no_heartbeat(pair):
+    pair.paired()
+    socks = []
+    try:
+        for _ in range(100):
+            socks.append(socket.create_connection((HOST, pair.console_port[1]), timeout=5))
+        time.sleep(PERIOD * TIMEOUT_PERIODS * 2)
+        refused = 0
+        for s in socks:
+            s.settimeout(2)
+            refused += b"at most 8 console sessions" in s.recv(200)
+        assert refused >= 90
+    finally:
+        for s in socks:
+            s.close()
+    assert (pair.internal(1), pair.internal(2)) == PAIRED
+    steps = (pair.tmp / "n2" / "steps.jsonl").read_text()
+    assert '"takeover"' not in steps
+
+
+def test_a_damaged_checkpoint_is_refused_in_one_line(tmp_path):
+    p = RealPair(tmp_path)
+    try:
+        p.paired()
+    finally:
+        p.stop()
+    db = sqlite3.connect(tmp_path / "n1" / "vsg.sqlite")
+    text = db.execute("SELECT value FROM pss WHERE key = 'node'").fetchone()[0]
+    db.execute("UPDATE pss SET value = ? WHERE key = 'node'",
+               (text.replace('"startup"', '"startup" ', 1),))
+    db.commit()
+    db.close()
+    run = _node(p, 1)
+    assert run.returncode == 2
+    assert run.stderr.strip().endswith("the checkpoint is damaged (its digest does not "
+                                       "match): move it away to start this VSG afresh (it "
+                                       "then synchronises from its peer)")
+    assert len(run.stderr.strip().splitlines()) == 1
+    (tmp_path / "n2" / "vsg.sqlite").write_bytes(b"not a database" * 100)
+    for suffix in ("-wal", "-shm"):
+        (tmp_path / "n2" / f"vsg.sqlite{suffix}").unlink(missing_ok=True)
+    run = _node(p, 2)
+    assert run.returncode == 2 and "the checkpoint is damaged" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_one_node_a_data_directory_and_no_symlinks(tmp_path):
+    p = RealPair(tmp_path)
+    try:
+        p.start(1)
+        p.wait(lambda: p.internal(1) is not None)
+        run = _node(p, 1)
+        assert run.returncode == 2 and "another node uses it" in run.stderr
+    finally:
+        p.stop()
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "n2").symlink_to(tmp_path / "elsewhere")
+    run = _node(p, 2)
+    assert run.returncode == 2 and "a symbolic link" in run.stderr
+
+
+def test_a_key_readable_by_others_is_refused(tmp_path):
+    p = RealPair(tmp_path)
+    os.chmod(p.key, 0o644)
+    run = _node(p, 1)
+    assert run.returncode == 2 and "readable by others" in run.stderr
+
+
+def test_a_node_that_cannot_write_steps_down(monkeypatch, tmp_path):
+    """A full disk: the store's write fails; the node stops and exits 1 (its peer takes
+    over), instead of living on without heartbeats."""
+    import argparse
+    import asyncio
+
+    from hapair.runtime import process
+
+    process.PairKey.make(tmp_path / "k")
+    args = argparse.Namespace(module=1, listen=f"{HOST}:{_free()}", peer=f"{HOST}:{_free()}",
+                              data=str(tmp_path / "d"), key=str(tmp_path / "k"),
+                              console=None, heartbeat=PERIOD, timeout=PERIOD * 10)
+    node = process.NodeProcess(args)
+    real = node.store.save
+    calls = []
+
+    def full(checkpoint):
+        calls.append(1)
+        if len(calls) > 3:
+            raise sqlite3.OperationalError("database or disk is full")
+        real(checkpoint)
+
+    monkeypatch.setattr(node.store, "save", full)
+    assert asyncio.run(asyncio.wait_for(node.run(), 10)) == 1
+    assert "cannot write its data (database or disk is full); stepping down" in node.failure
+
+
+def _free() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def _node(p: RealPair, module: int) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "hapair", "node", "--module", str(module), "--listen",
+         f"{HOST}:{_free()}", "--peer", f"{HOST}:{_free()}", "--data",
+         str(p.tmp / f"n{module}"), "--key", str(p.key)],
+        capture_output=True, text=True, timeout=30)
