@@ -69,6 +69,9 @@ def read_logs(paths: list) -> list[dict]:
                 str(rec["trigger"])
             except (ValueError, KeyError, TypeError) as exc:
                 raise TraceError(f"{path}:{n}: not a step record ({exc})") from None
+            except RecursionError:
+                raise TraceError(f"{path}:{n}: not a step record (nested too deeply)") \
+                    from None
             records.append((key, str(path), n, rec))
     if not records:
         raise TraceError("no step records in " + ", ".join(map(str, paths)))

@@ -228,3 +228,78 @@ def _node(p: RealPair, module: int) -> subprocess.CompletedProcess:
          f"{HOST}:{_free()}", "--peer", f"{HOST}:{_free()}", "--data",
          str(p.tmp / f"n{module}"), "--key", str(p.key)],
         capture_output=True, text=True, timeout=30)
+
+
+def _longest_dual_active(p: RealPair, seconds: float) -> float:
+    """Sample both nodes for ``seconds``; the longest time both said they were active."""
+    longest, since, end = 0.0, None, time.monotonic() + seconds
+    while time.monotonic() < end:
+        both = all((p.internal(m) or "").startswith("Active") for m in (1, 2))
+        now = time.monotonic()
+        since = (since or now) if both else None
+        longest = max(longest, now - since) if since else longest
+        time.sleep(PERIOD / 2)
+    return longest
+
+
+def test_a_link_lost_one_way_makes_no_lasting_split_brain(pair):
+    """The standby stops hearing the active, which still hears it: the standby takes
+    over, the active sees that and the dual-active rule resets the primary; when the
+    link heals the pair re-forms."""
+    pair.paired()
+    pair.link.drop(pair.port[2])  # nothing reaches module 2
+    bound = 2 * PERIOD * TIMEOUT_PERIODS
+    assert _longest_dual_active(pair, 4) <= bound
+    pair.link.drop()
+    pair.wait(lambda: {pair.internal(1), pair.internal(2)} == set(PAIRED), timeout=15)
+    assert _longest_dual_active(pair, 1) <= bound
+
+
+def kill_rounds(tmp_path, rounds: int, seed: int) -> dict:
+    """Rounds of: a unique line saved on the active (answered), then kill -9 of the
+    active, the standby or both, restart in a random order; every answered save must
+    be in the running configuration of the re-formed pair's active, and the logs
+    valid.  Returns the figures."""
+    import random
+
+    rng, p, figures = random.Random(seed), RealPair(tmp_path), {"rounds": 0, "lost": 0}
+    try:
+        p.paired()
+        answered = []
+        for k in range(rounds):
+            active = 1 if p.internal(1) == PAIRED[0] else 2
+            line = f"snmp-server location round-{seed}-{k}"
+            p.console(active, "configure", line, "end")
+            if "100%" in p.console(active, "copy running-config startup-config"):
+                answered.append(line)
+            victims = rng.choice([[active], [3 - active], [1, 2]])
+            for m in victims:
+                p.procs[m].send_signal(signal.SIGKILL)
+            for m in victims:
+                p.procs.pop(m).wait(timeout=10)
+            for m in rng.sample(victims, len(victims)):
+                p.start(m)
+                time.sleep(rng.uniform(0, PERIOD * TIMEOUT_PERIODS * 2))
+            p.wait(lambda: {p.internal(1), p.internal(2)} == set(PAIRED), timeout=20)
+            active = 1 if p.internal(1) == PAIRED[0] else 2
+            running = saved(p, active)
+            figures["lost"] += sum(line not in running for line in answered)
+            figures["rounds"] += 1
+    finally:
+        p.stop()
+    report = validate(p.logs())
+    assert report.ok, report.text()
+    return figures
+
+
+@pytest.mark.slow
+def test_kill_9_rounds_lose_no_acknowledged_save(tmp_path):
+    figures = kill_rounds(tmp_path, 12, seed=1)
+    assert figures == {"rounds": 12, "lost": 0}
+
+
+@pytest.mark.long
+@pytest.mark.parametrize("seed", range(10))
+def test_kill_9_rounds_lose_no_acknowledged_save_long(tmp_path, seed):
+    figures = kill_rounds(tmp_path, 30, seed)
+    assert figures == {"rounds": 30, "lost": 0}

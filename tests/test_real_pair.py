@@ -45,13 +45,18 @@ def free_port() -> int:
 
 class Link:
     """Two TCP forwarders (one per direction) that ``cut()`` stops and ``heal()``
-    starts again on the same ports."""
+    starts again on the same ports; ``drop(port)`` discards what goes to the node
+    listening on ``port`` (one direction of the link lost), ``drop()`` stops that."""
 
     def __init__(self, targets: dict[int, int]):
         self.targets = targets  # listen port -> node port
         self.socks: list[socket.socket] = []
         self.up = False
+        self.dropping: set[int] = set()
         self.heal()
+
+    def drop(self, port: int | None = None) -> None:
+        self.dropping = set() if port is None else {port}
 
     def heal(self) -> None:
         self.up = True
@@ -86,13 +91,14 @@ class Link:
                 continue
             upstream.settimeout(None)
             self.socks += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+            for a, b, to in ((client, upstream, target), (upstream, client, None)):
+                threading.Thread(target=self._pump, args=(a, b, to), daemon=True).start()
 
-    def _pump(self, a: socket.socket, b: socket.socket) -> None:
+    def _pump(self, a: socket.socket, b: socket.socket, to: int | None) -> None:
         try:
             while self.up and (data := a.recv(65536)):
-                b.sendall(data)
+                if to not in self.dropping:
+                    b.sendall(data)
         except OSError:
             pass
         for s in (a, b):

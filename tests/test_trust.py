@@ -81,3 +81,26 @@ def test_a_huge_node_count_is_refused_before_anything_is_allocated():
     for nodes in (10 ** 9, ["n"] * 10 ** 6):  # a billion names were made, then counted
         with pytest.raises(SpecError, match="'nodes' must name 1 to 8 distinct nodes, got"):
             hapair.load({"name": "many", "nodes": nodes, "machines": []})
+
+
+def test_validate_refuses_a_deeply_nested_line_in_one_line(tmp_path, capsys):
+    log = tmp_path / "steps.jsonl"
+    log.write_text("[" * 100_000 + "]" * 100_000 + "\n")
+    assert main(["validate", str(log)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith("steps.jsonl:1: not a step record (nested too deeply)")
+    assert len(err.splitlines()) == 1
+
+
+def test_a_configuration_line_with_a_nul_cannot_spoof_the_console_prompt():
+    from hapair.runtime.node import Node
+
+    now = [0.0]
+    a = Node(1, clock=lambda: now[0])
+    a.fire("power_on")
+    now[0] = 1.0  # it has negotiated alone for its timeout: it boots active
+    a.settle()
+    assert a.state == "active_no_standby"
+    with pytest.raises(hapair.HapairError, match="printable text"):
+        a.fire("config_edit", line="\0vsg(config)# ")
+    assert all("\0" not in line for line in a.running[1])
