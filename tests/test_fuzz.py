@@ -76,9 +76,9 @@ def quick(monkeypatch):
     """The built-in spec loaded once, and no long work."""
     real, cache = hapair.specs.load, {}
 
-    def load_named(source="vsg", bounds=None):
+    def load_named(source="vsg", bounds=None, *, code=True):
         if source != "vsg" or not isinstance(bounds, (dict, type(None))):
-            return real(source, bounds)
+            return real(source, bounds, code=code)
         key = tuple(sorted((bounds or {}).items()))
         if key not in cache:
             cache[key] = real("vsg", bounds)
