@@ -58,7 +58,10 @@ def read_logs(paths: list) -> list[dict]:
             text = Path(path).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise TraceError(f"{path}: cannot read: {exc}") from None
-        for n, line in enumerate(text.splitlines(), 1):
+        lines = text.splitlines()
+        if lines and not text.endswith("\n"):
+            lines.pop()  # a last line cut short (the node died, or its disk filled, mid-write)
+        for n, line in enumerate(lines, 1):
             if not line.strip():
                 continue
             try:

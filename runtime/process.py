@@ -68,6 +68,8 @@ LAB_REFUSED = "% lab commands drive the simulated lab (hapair console), not a re
 MAX_FRAME = 16 << 20  # bytes in one heartbeat frame (a running configuration is <= 1 MiB)
 CLOCK_WINDOW = 30.0  # seconds a sealed frame stays fresh (both nodes on one host's clock)
 MAX_CONSOLES = 8  # console sessions at once
+MAX_CHALLENGED = 64  # connections not yet authenticated, at once
+CHALLENGE_SECONDS = 2.0  # to answer the challenge
 CONSOLE_LINE = 64 << 10  # bytes in one console line
 
 
@@ -90,6 +92,10 @@ class Store:
 
     def __init__(self, path: Path):
         self.path = path
+        self.existed = path.exists()  # then it must hold a checkpoint
+        if not self.existed:  # created private: it holds the configuration
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW,
+                             0o600))
         try:
             self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             self.db.execute("PRAGMA journal_mode=WAL")
@@ -112,6 +118,8 @@ class Store:
         except sqlite3.Error as exc:
             raise self.damaged(str(exc)) from None
         if not rows:
+            if self.existed:
+                raise self.damaged("it holds no checkpoint")
             return None
         text, digest = rows.get("node"), rows.get("sha256")
         if not isinstance(text, str) or \
@@ -320,6 +328,8 @@ class NodeProcess:
         self.last_sent: str | None = None
         self.replays = Replays()
         self.consoles = 0
+        self.challenged = 0
+        self.tasks: set = set()  # the connections' tasks, in either loop
         checkpoint = self.store.load()
         if checkpoint is not None:
             self.node.restore(checkpoint)  # powered off, as it was killed
@@ -328,11 +338,14 @@ class NodeProcess:
             self.node.before(lambda step: False, trigger="sync_done")
 
     def _record(self, step: Step, trigger: str | None = None) -> None:
-        self.steps.write(json.dumps({
-            "time": time.time(), "node": self.node.module, "seq": self.node.seq,
-            "trigger": trigger or step.trigger, "rule": step.rule,
-            "before": step.before, "after": step.after}) + "\n")
-        self.steps.flush()
+        try:
+            self.steps.write(json.dumps({
+                "time": time.time(), "node": self.node.module, "seq": self.node.seq,
+                "trigger": trigger or step.trigger, "rule": step.rule,
+                "before": step.before, "after": step.after}) + "\n")
+            self.steps.flush()
+        except OSError as exc:
+            self._fail(f"cannot write its step log ({exc.strerror or exc})")
 
     # -- the loops ------------------------------------------------------------------
 
@@ -371,6 +384,7 @@ class NodeProcess:
         peer_thread.join(timeout=5)
         if console is not None:
             console.close()
+        await _cancel_all(self.tasks)
         if self.failure:
             log.error("%s", self.failure)
             return 1
@@ -379,12 +393,9 @@ class NodeProcess:
     async def _start_heartbeats(self) -> list:
         return [asyncio.ensure_future(self._ticker()), asyncio.ensure_future(self._sender())]
 
-    @staticmethod
-    async def _stop_heartbeats(jobs: list, server) -> None:
-        for job in jobs:
-            job.cancel()
-        await asyncio.gather(*jobs, return_exceptions=True)
+    async def _stop_heartbeats(self, jobs: list, server) -> None:
         server.close()
+        await _cancel_all(self.tasks | set(jobs))
 
     def _quit(self) -> None:
         if self.stop is not None and not self.stop.done():
@@ -393,7 +404,7 @@ class NodeProcess:
     def _fail(self, why: str) -> None:
         """Step down: stop sending heartbeats (the peer takes over) and exit."""
         if self.failure is None:
-            self.failure = f"module {self.node.module}: {why}; stepping down"
+            self.failure = f"{why}; stepping down"
             self.writer = None
             if self.main_loop is not None:
                 self.main_loop.call_soon_threadsafe(self._quit)
@@ -495,6 +506,7 @@ class NodeProcess:
         """Frames from the peer: a 4-byte length, then a sealed JSON body.  A frame over
         ``MAX_FRAME`` ends the connection; a frame with a wrong seal, replayed or
         malformed is dropped (a warning, at most one a second)."""
+        self.tasks.add(asyncio.current_task())
         try:
             while not self.failure:
                 size = int.from_bytes(await reader.readexactly(4), "big")
@@ -503,9 +515,10 @@ class NodeProcess:
                                "closed")
                     return
                 self._frame(await reader.readexactly(size))
-        except (OSError, asyncio.IncompleteReadError):
+        except (OSError, asyncio.IncompleteReadError, asyncio.CancelledError):
             pass
         finally:
+            self.tasks.discard(asyncio.current_task())
             writer.close()
 
     def _frame(self, frame: bytes) -> None:
@@ -534,13 +547,39 @@ class NodeProcess:
     def _warn(self, text: str) -> None:
         if time.monotonic() - self._warned >= 1:
             self._warned = time.monotonic()
-            log.warning("module %s: %s", self.node.module, text)
+            log.warning("%s", text)
 
     async def _console_conn(self, reader: asyncio.StreamReader,
                             writer: asyncio.StreamWriter) -> None:
         """A console session: a challenge the client answers with the pair key, then
         one command a line.  At most ``MAX_CONSOLES`` at once; a line over
         ``CONSOLE_LINE`` bytes ends the session."""
+        if self.consoles >= MAX_CONSOLES or self.challenged >= MAX_CHALLENGED:
+            writer.write(f"% at most {MAX_CONSOLES} console sessions at once\n".encode())
+            writer.close()
+            return
+        self.tasks.add(asyncio.current_task())
+        try:
+            await self._console_session(reader, writer)
+        finally:
+            self.tasks.discard(asyncio.current_task())
+
+    async def _console_session(self, reader: asyncio.StreamReader,
+                               writer: asyncio.StreamWriter) -> None:
+        self.challenged += 1  # until it answers: a client that never does holds no
+        try:  # session's place, and only for CHALLENGE_SECONDS
+            challenge = secrets.token_hex(16)
+            writer.write(f"{PROMPT_MARK}challenge {challenge}\n".encode())
+            answer = await asyncio.wait_for(reader.readline(), CHALLENGE_SECONDS)
+        except (OSError, ValueError, asyncio.TimeoutError, asyncio.CancelledError):
+            writer.close()
+            return
+        finally:
+            self.challenged -= 1
+        if not hmac.compare_digest(answer.strip(), self.key.proof(challenge).encode()):
+            writer.write(b"% not authenticated: the pair key is needed\n")
+            writer.close()
+            return
         if self.consoles >= MAX_CONSOLES:
             writer.write(f"% at most {MAX_CONSOLES} console sessions at once\n".encode())
             writer.close()
@@ -549,12 +588,6 @@ class NodeProcess:
         out = io.StringIO()
         console = make_console(self.node, out)
         try:
-            challenge = secrets.token_hex(16)
-            writer.write(f"{PROMPT_MARK}challenge {challenge}\n".encode())
-            answer = await asyncio.wait_for(reader.readline(), 10)
-            if not hmac.compare_digest(answer.strip(), self.key.proof(challenge).encode()):
-                writer.write(b"% not authenticated: the pair key is needed\n")
-                return
             writer.write(f"{PROMPT_MARK}{console.prompt}\n".encode())
             while not console.done and (line := await reader.readline()):
                 if self.failure:
@@ -571,7 +604,7 @@ class NodeProcess:
                 await writer.drain()
         except ValueError:  # a line over the limit
             writer.write(f"% a line is at most {CONSOLE_LINE} bytes\n".encode())
-        except (OSError, asyncio.TimeoutError):
+        except (OSError, asyncio.TimeoutError, asyncio.CancelledError):
             pass
         finally:
             self.consoles -= 1
@@ -584,6 +617,16 @@ class NodeProcess:
         while self.node.peer_ack < seq and self.node.link == "up" and \
                 self.node.peer_incarnation == incarnation and not self.failure:
             await asyncio.sleep(min(self.period / 2, 0.005))
+
+
+async def _cancel_all(mine: set) -> None:
+    """The node's tasks on the running loop (connections, timers) cancelled and done:
+    a node stops without a task left pending."""
+    loop = asyncio.get_running_loop()
+    tasks = [t for t in list(mine) if t.get_loop() is loop and not t.done()]
+    for t in tasks:
+        t.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _data_dir(path: Path) -> Path:

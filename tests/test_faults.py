@@ -122,23 +122,50 @@ def test_a_console_line_over_64_kib_ends_the_session_not_the_node(pair):
 
 
 def test_a_flood_of_console_clients_starves_no_heartbeat(pair):
+    """100 clients that never answer the challenge: the ones beyond the limit are
+    refused, the others are closed after the challenge's time, the operator (with the
+    key) still gets a session, and no heartbeat is late enough for a takeover."""
     pair.paired()
     socks = []
     try:
         for _ in range(100):
             socks.append(socket.create_connection((HOST, pair.console_port[1]), timeout=5))
+        pair.wait(lambda: pair.internal(1) == PAIRED[0], timeout=5)  # the operator gets
+        # in (once the silent clients' challenges have run out)
         time.sleep(PERIOD * TIMEOUT_PERIODS * 2)
         refused = 0
         for s in socks:
-            s.settimeout(2)
+            s.settimeout(5)
             refused += b"at most 8 console sessions" in s.recv(200)
-        assert refused >= 90
+        assert refused >= 30
     finally:
         for s in socks:
             s.close()
     assert (pair.internal(1), pair.internal(2)) == PAIRED
     steps = (pair.tmp / "n2" / "steps.jsonl").read_text()
     assert '"takeover"' not in steps
+
+
+def test_an_empty_checkpoint_file_is_damage_not_a_fresh_start(tmp_path):
+    p = RealPair(tmp_path)
+    (tmp_path / "n1").mkdir()
+    for size in (0, 1):
+        (tmp_path / "n1" / "vsg.sqlite").write_bytes(b"S" * size)
+        run = _node(p, 1)
+        assert run.returncode == 2, run.stderr
+        assert "the checkpoint is damaged" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_sigterm_with_the_peer_and_a_console_connected_leaves_no_traceback(pair):
+    pair.paired()
+    s = socket.create_connection((HOST, pair.console_port[1]), timeout=5)
+    try:
+        pair.stop()
+    finally:
+        s.close()
+    for m in (1, 2):
+        err = (pair.tmp / f"n{m}.err").read_text()
+        assert "Traceback" not in err and "Task was destroyed" not in err, err
 
 
 def test_a_damaged_checkpoint_is_refused_in_one_line(tmp_path):
@@ -303,3 +330,37 @@ def test_kill_9_rounds_lose_no_acknowledged_save(tmp_path):
 def test_kill_9_rounds_lose_no_acknowledged_save_long(tmp_path, seed):
     figures = kill_rounds(tmp_path, 30, seed)
     assert figures == {"rounds": 30, "lost": 0}
+
+
+def test_a_node_whose_step_log_cannot_grow_steps_down(tmp_path):
+    """The disk fills while a step is logged: the node steps down (no traceback), and
+    a last line cut short is no step for validate."""
+    import argparse
+    import asyncio
+
+    from hapair.runtime import process
+
+    process.PairKey.make(tmp_path / "k")
+    args = argparse.Namespace(module=1, listen=f"{HOST}:{_free()}", peer=f"{HOST}:{_free()}",
+                              data=str(tmp_path / "d"), key=str(tmp_path / "k"),
+                              console=None, heartbeat=PERIOD, timeout=PERIOD * 10)
+    node = process.NodeProcess(args)
+
+    class Full:
+        def write(self, text):
+            raise OSError(28, "No space left on device")
+
+        def flush(self):
+            pass
+
+    node.steps = Full()
+    assert asyncio.run(asyncio.wait_for(node.run(), 10)) == 1
+    assert node.failure == "cannot write its step log (No space left on device); " \
+        "stepping down"
+    log = tmp_path / "steps.jsonl"
+    good = '{"time": 1, "node": 1, "seq": 1, "trigger": "power_on", "rule": 0, ' \
+        '"before": {}, "after": {}}'
+    log.write_text(good + "\n" + good[:30])
+    from hapair.checker.validate import read_logs
+
+    assert len(read_logs([log])) == 1
