@@ -104,3 +104,18 @@ def test_a_configuration_line_with_a_nul_cannot_spoof_the_console_prompt():
     with pytest.raises(hapair.HapairError, match="printable text"):
         a.fire("config_edit", line="\0vsg(config)# ")
     assert all("\0" not in line for line in a.running[1])
+
+
+def test_python_m_hapair_imports_nothing_from_the_working_directory(tmp_path):
+    import subprocess
+    import sys
+
+    marker = tmp_path / "ran.txt"
+    for name in ("yaml.py", "tomllib.py"):
+        (tmp_path / name).write_text(f"import pathlib\npathlib.Path({str(marker)!r})"
+                                     ".write_text('ran')\n")
+    (tmp_path / "t.json").write_text(json.dumps(a_trace_naming("vrrp")))
+    done = subprocess.run([sys.executable, "-m", "hapair", "replay", "t.json"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert not marker.exists()
