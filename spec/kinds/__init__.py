@@ -20,6 +20,7 @@ new form (``eventually always``) needs that form in each engine too.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from importlib import import_module
 from typing import ClassVar
 
@@ -34,7 +35,7 @@ FORMS = {
 }
 
 
-class Kind:
+class Kind(ABC):
     """A property kind.  Subclass it in a module of this package and add the module to
     ``_REGISTERED``."""
 
@@ -43,16 +44,16 @@ class Kind:
     form: ClassVar[str]  # one of FORMS
     title: ClassVar[str] = ""  # as reports write it (default: the name)
 
+    @abstractmethod
     def build(self, spec, decl: dict, where: str, common: dict):
         """The compiled ``Property`` of ``decl`` (``common``: the fields every kind has),
         or a ``SpecError`` that names the problem and ``where`` it is."""
-        raise NotImplementedError
 
+    @abstractmethod
     def reference(self, ref, graph, decl: dict) -> str:
         """Its verdict (``proved``, ``violated`` or ``vacuous``) on ``graph``, the
         reference's reachable graph under the property's assumptions, read from the
         declaration as written."""
-        raise NotImplementedError
 
 
 _REGISTERED = ("always", "action", "leads_to", "reachable", "enabled", "scenario")
