@@ -6,10 +6,14 @@ A node runs a ``runtime.node.Node``:
 - heartbeats, in a thread of their own: every ``--heartbeat`` seconds (default 0.05),
   and at once after every step, it sends its heartbeat over TCP to ``--peer`` as one
   frame (a 4-byte length, at most ``MAX_FRAME`` bytes, then the body sealed with
-  HMAC-SHA256 under the pair key, numbered and stamped against replay: ``PairKey``,
-  ``Replays``); it listens on ``--listen`` for the peer's.  No message for
-  ``--timeout`` seconds (default 10 heartbeats) is a lost link.  A frame without the
-  key's seal, replayed or stale is dropped.
+  HMAC-SHA256 under the pair key; ``PairKey``).  The receiver opens each connection
+  with a fresh random nonce that every frame on it must carry, numbered from 1, and
+  answers each frame it takes with its number: no clock is read, and a frame recorded
+  on one connection means nothing on another.  A connection that acknowledges nothing
+  for ``--timeout`` seconds is replaced (a link that silently swallows one direction);
+  it listens on ``--listen`` for the peer's.  No message for ``--timeout`` seconds
+  (default 10 heartbeats) is a lost link.  A frame without the key's seal, replayed or
+  out of order is dropped.
 - persistence: after every change the node's checkpoint (its PSS: state, role, HA pair
   ID, running and startup configuration, what it knows of its peer, Start_cnt) goes to
   ``DIR/vsg.sqlite`` in one durable transaction with its digest, before the peer hears
@@ -66,9 +70,10 @@ LOOPBACK = ("127.0.0.1", "localhost")
 PROMPT_MARK = "\x00"  # console protocol: a line "\0<prompt>" ends each answer
 LAB_REFUSED = "% lab commands drive the simulated lab (hapair console), not a real VSG"
 MAX_FRAME = 16 << 20  # bytes in one heartbeat frame (a running configuration is <= 1 MiB)
-CLOCK_WINDOW = 30.0  # seconds a sealed frame stays fresh (both nodes on one host's clock)
+NONCE = 16  # bytes of the nonce that opens a heartbeat connection
 MAX_CONSOLES = 8  # console sessions at once
-MAX_CHALLENGED = 64  # connections not yet authenticated, at once
+MAX_CHALLENGED = 64  # connections not yet authenticated, at once (on each port); the
+# oldest gives way to a new one, so a flood of them delays a true client, never bars it
 CHALLENGE_SECONDS = 2.0  # to answer the challenge
 CONSOLE_LINE = 64 << 10  # bytes in one console line
 
@@ -269,29 +274,23 @@ class PairKey:
         return hmac.new(self._key, b"console:" + challenge.encode(), hashlib.sha256).hexdigest()
 
 
-class Replays:
-    """Which sealed frames to take: each sender numbers its frames from 1 within its
-    incarnation and stamps them with its clock; a frame is taken once, in order, from
-    the newest incarnation, and only within ``CLOCK_WINDOW`` seconds of this clock."""
+class Unproven:
+    """Connections that have not proved the pair key yet, oldest first: at most
+    ``MAX_CHALLENGED``; a new one closes the oldest (a client that holds the key answers
+    at once, so a flood of strangers delays it but never keeps it out)."""
 
     def __init__(self):
-        self.incarnation: str | None = None
-        self.frame = 0
-        self.started = 0.0  # the current incarnation's first frame, by its clock
+        self.waiting: dict = {}  # writer -> None, in order of arrival
 
-    def take(self, envelope: dict, now: float) -> bool:
-        inc, frame, sent = envelope["incarnation"], envelope["frame"], envelope["sent"]
-        if abs(now - sent) > CLOCK_WINDOW:
-            return False
-        if inc == self.incarnation:
-            if frame <= self.frame:
-                return False
-        elif sent < self.started:
-            return False  # an older incarnation's frame, replayed
-        else:
-            self.incarnation, self.started = inc, sent
-        self.frame = frame
-        return True
+    def admit(self, writer: asyncio.StreamWriter) -> None:
+        while len(self.waiting) >= MAX_CHALLENGED:
+            oldest = next(iter(self.waiting))
+            del self.waiting[oldest]
+            oldest.close()
+        self.waiting[writer] = None
+
+    def proven(self, writer: asyncio.StreamWriter) -> None:
+        self.waiting.pop(writer, None)
 
 
 class Fatal(HapairError):
@@ -323,12 +322,17 @@ class NodeProcess:
         self.peer_loop: asyncio.AbstractEventLoop | None = None
         self.persisting = threading.Lock()
         self.failure: str | None = None
-        self.frame = 0
+        self.frame = 0  # frames sent on the current connection
+        self.nonce = ""  # the current connection's, from the peer
+        self.acked = 0.0  # when the peer last acknowledged a frame (monotonic)
         self.unsent = False  # a heartbeat was skipped while the socket's buffer drained
         self.last_sent: str | None = None
-        self.replays = Replays()
+        self.accepted = 0  # heartbeat connections accepted so far
+        self.newest = 0  # the newest of them that delivered a frame
+        self.strangers = Unproven()  # heartbeat connections without a frame yet
         self.consoles = 0
-        self.challenged = 0
+        self.challenged = Unproven()
+        self.warned: dict[str, float] = {}  # kind of warning -> when last given
         self.tasks: set = set()  # the connections' tasks, in either loop
         checkpoint = self.store.load()
         if checkpoint is not None:
@@ -470,8 +474,8 @@ class NodeProcess:
             return
         self.unsent, self.last_sent = False, heartbeat
         self.frame += 1
-        body = json.dumps({"incarnation": self.node.incarnation, "frame": self.frame,
-                           "sent": time.time()})[:-1] + f', "heartbeat": {heartbeat}}}'
+        body = json.dumps({"nonce": self.nonce, "frame": self.frame})[:-1] + \
+            f', "heartbeat": {heartbeat}}}'
         frame = self.key.seal(body.encode())
         if len(frame) > MAX_FRAME:
             self._fail(f"a heartbeat of {len(frame)} bytes is over the limit")
@@ -479,74 +483,112 @@ class NodeProcess:
         self.writer.write(len(frame).to_bytes(4, "big") + frame)
 
     async def _sender(self) -> None:
-        """Keep a connection to the peer open (reconnect every heartbeat period)."""
+        """Keep a connection to the peer open: reconnect every heartbeat period while
+        it cannot be had, and replace one that acknowledges nothing for ``--timeout``
+        seconds (a path that swallows what is sent never heals by itself)."""
         peer = address(self.args.peer, "--peer")
         while not self.failure:
             try:
-                _, writer = await asyncio.wait_for(asyncio.open_connection(*peer),
-                                                   self.period * 4)
+                reader, writer = await asyncio.wait_for(asyncio.open_connection(*peer),
+                                                        self.period * 4)
             except (OSError, asyncio.TimeoutError):
                 await asyncio.sleep(self.period)
                 continue
-            self.writer = writer
+            acks = None
             try:
-                while not writer.is_closing():
+                nonce = await asyncio.wait_for(reader.readexactly(NONCE), self.args.timeout)
+                self.nonce, self.frame, self.acked = nonce.hex(), 0, time.monotonic()
+                self.writer, self.last_sent = writer, None
+                acks = asyncio.ensure_future(self._acks(reader, writer))
+                self.tasks.add(acks)
+                self._send()
+                while not writer.is_closing() and \
+                        time.monotonic() - self.acked <= self.args.timeout:
                     await asyncio.wait_for(writer.drain(), self.args.timeout)
                     if self.unsent:
                         self._send()
                     await asyncio.sleep(self.period / 5 if self.unsent else self.period)
-            except (OSError, asyncio.TimeoutError):
+            except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError):
                 pass
+            if acks is not None:
+                acks.cancel()
+                await asyncio.gather(acks, return_exceptions=True)
+                self.tasks.discard(acks)
             self.writer = None
             writer.close()
             await asyncio.sleep(self.period)
 
+    async def _acks(self, reader: asyncio.StreamReader,
+                    writer: asyncio.StreamWriter) -> None:
+        """The peer's acknowledgements (a frame number each) on the sending connection."""
+        try:
+            while True:
+                await reader.readexactly(4)
+                self.acked = time.monotonic()
+        except (OSError, asyncio.IncompleteReadError):
+            writer.close()  # the peer closed it: the sender makes a new one
+
     async def _peer_conn(self, reader: asyncio.StreamReader,
                          writer: asyncio.StreamWriter) -> None:
-        """Frames from the peer: a 4-byte length, then a sealed JSON body.  A frame over
-        ``MAX_FRAME`` ends the connection; a frame with a wrong seal, replayed or
-        malformed is dropped (a warning, at most one a second)."""
+        """Frames from the peer: this connection's nonce first, then for each frame a
+        4-byte length and a sealed JSON body, each taken answered with its number.  A
+        frame over ``MAX_FRAME`` ends the connection, and so does a newer connection
+        that delivers; a frame with a wrong seal, another connection's nonce, or a
+        number not above the last is dropped (a warning, at most one a second)."""
         self.tasks.add(asyncio.current_task())
+        self.accepted += 1
+        mine, nonce, last = self.accepted, secrets.token_bytes(NONCE).hex(), 0
+        self.strangers.admit(writer)
         try:
-            while not self.failure:
+            writer.write(bytes.fromhex(nonce))
+            while not self.failure and mine >= self.newest:
                 size = int.from_bytes(await reader.readexactly(4), "big")
                 if size > MAX_FRAME:
                     self._warn(f"a frame of {size} bytes (at most {MAX_FRAME}): connection "
                                "closed")
                     return
-                self._frame(await reader.readexactly(size))
+                frame = await reader.readexactly(size)
+                if mine < self.newest:
+                    return  # a newer connection from the peer delivers
+                taken = self._frame(frame, nonce, last)
+                if taken:
+                    self.strangers.proven(writer)
+                    self.newest, last = mine, taken
+                    if not writer.is_closing():
+                        writer.write(taken.to_bytes(4, "big"))
+                    self._changed()
         except (OSError, asyncio.IncompleteReadError, asyncio.CancelledError):
             pass
         finally:
+            self.strangers.proven(writer)
             self.tasks.discard(asyncio.current_task())
             writer.close()
 
-    def _frame(self, frame: bytes) -> None:
+    def _frame(self, frame: bytes, nonce: str, last: int) -> int:
+        """The number of the frame, once taken in; 0 when it is dropped."""
         body = self.key.open(frame)
         if body is None:
             self._warn("dropped a frame not sealed with the pair key")
-            return
+            return 0
         try:
             envelope = json.loads(body)
             if not isinstance(envelope, dict) or set(envelope) != {
-                    "incarnation", "frame", "sent", "heartbeat"} or \
-                    type(envelope["frame"]) is not int or \
-                    not isinstance(envelope["sent"], (int, float)):
+                    "nonce", "frame", "heartbeat"} or type(envelope["frame"]) is not int:
                 raise ValueError("not a heartbeat envelope")
-            if not self.replays.take(envelope, time.time()):
-                self._warn("dropped a replayed or stale frame")
-                return
+            if envelope["nonce"] != nonce or envelope["frame"] <= last:
+                self._warn("dropped a replayed frame")
+                return 0
             self.node.receive(envelope["heartbeat"])
         except (HapairError, ValueError, RecursionError) as exc:
             self._warn(f"dropped a message: {str(exc)[:200]}")
-            return
-        self._changed()
-
-    _warned = 0.0
+            return 0
+        return envelope["frame"]
 
     def _warn(self, text: str) -> None:
-        if time.monotonic() - self._warned >= 1:
-            self._warned = time.monotonic()
+        """A warning on stderr, each kind (its first three words) at most once a second."""
+        kind = " ".join(text.split()[:3])
+        if time.monotonic() - self.warned.get(kind, -1.0) >= 1:
+            self.warned[kind] = time.monotonic()
             log.warning("%s", text)
 
     async def _console_conn(self, reader: asyncio.StreamReader,
@@ -554,7 +596,7 @@ class NodeProcess:
         """A console session: a challenge the client answers with the pair key, then
         one command a line.  At most ``MAX_CONSOLES`` at once; a line over
         ``CONSOLE_LINE`` bytes ends the session."""
-        if self.consoles >= MAX_CONSOLES or self.challenged >= MAX_CHALLENGED:
+        if self.consoles >= MAX_CONSOLES:
             writer.write(f"% at most {MAX_CONSOLES} console sessions at once\n".encode())
             writer.close()
             return
@@ -566,8 +608,8 @@ class NodeProcess:
 
     async def _console_session(self, reader: asyncio.StreamReader,
                                writer: asyncio.StreamWriter) -> None:
-        self.challenged += 1  # until it answers: a client that never does holds no
-        try:  # session's place, and only for CHALLENGE_SECONDS
+        self.challenged.admit(writer)  # until it answers: a client that never does
+        try:  # holds no session's place, and only for CHALLENGE_SECONDS
             challenge = secrets.token_hex(16)
             writer.write(f"{PROMPT_MARK}challenge {challenge}\n".encode())
             answer = await asyncio.wait_for(reader.readline(), CHALLENGE_SECONDS)
@@ -575,7 +617,9 @@ class NodeProcess:
             writer.close()
             return
         finally:
-            self.challenged -= 1
+            self.challenged.proven(writer)
+        if writer.is_closing():
+            return  # it gave way to a newer stranger
         if not hmac.compare_digest(answer.strip(), self.key.proof(challenge).encode()):
             writer.write(b"% not authenticated: the pair key is needed\n")
             writer.close()

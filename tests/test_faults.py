@@ -122,28 +122,64 @@ def test_a_console_line_over_64_kib_ends_the_session_not_the_node(pair):
 
 
 def test_a_flood_of_console_clients_starves_no_heartbeat(pair):
-    """100 clients that never answer the challenge: the ones beyond the limit are
-    refused, the others are closed after the challenge's time, the operator (with the
-    key) still gets a session, and no heartbeat is late enough for a takeover."""
+    """Strangers that never answer the challenge, 100 at once and then reconnecting
+    without pause: the oldest give way to the newest, the operator (with the key) gets a
+    session all along, and no heartbeat is late enough for a takeover."""
+    import threading
+
     pair.paired()
-    socks = []
+    socks, stop = [], threading.Event()
+
+    def flood():
+        while not stop.is_set():
+            try:
+                socks.append(socket.create_connection((HOST, pair.console_port[1]),
+                                                      timeout=5))
+            except OSError:
+                pass
+
     try:
         for _ in range(100):
             socks.append(socket.create_connection((HOST, pair.console_port[1]), timeout=5))
-        pair.wait(lambda: pair.internal(1) == PAIRED[0], timeout=5)  # the operator gets
-        # in (once the silent clients' challenges have run out)
-        time.sleep(PERIOD * TIMEOUT_PERIODS * 2)
-        refused = 0
-        for s in socks:
+        flooding = threading.Thread(target=flood, daemon=True)
+        flooding.start()
+        for _ in range(5):
+            assert pair.internal(1) == PAIRED[0]  # a session each, during the flood
+        stop.set()
+        flooding.join()
+        closed = 0
+        for s in socks[:30]:  # the first strangers gave way
             s.settimeout(5)
-            refused += b"at most 8 console sessions" in s.recv(200)
-        assert refused >= 30
+            s.recv(200)  # the challenge
+            closed += s.recv(200) == b""
+        assert closed == 30
     finally:
+        stop.set()
         for s in socks:
             s.close()
+    time.sleep(PERIOD * TIMEOUT_PERIODS * 2)
     assert (pair.internal(1), pair.internal(2)) == PAIRED
     steps = (pair.tmp / "n2" / "steps.jsonl").read_text()
     assert '"takeover"' not in steps
+
+
+def test_strangers_on_the_heartbeat_port_change_nothing(pair):
+    """Connections to the peer port that never send a sealed frame, and the peer's
+    recorded frames replayed on a new connection: the pair stays as it is."""
+    pair.paired()
+    socks = [socket.create_connection((HOST, pair.port[1]), timeout=5) for _ in range(100)]
+    for s in socks[-5:]:
+        s.sendall((40).to_bytes(4, "big") + b"\1" * 40)  # sealed with nothing
+    replay = socket.create_connection((HOST, pair.port[1]), timeout=5)
+    socks.append(replay)
+    assert len(replay.recv(16)) == 16  # the connection's nonce
+    replay.sendall(bytes(pair.link.recorded[pair.port[1]]))  # module 2's, from its start
+    time.sleep(PERIOD * TIMEOUT_PERIODS * 2)
+    for s in socks:
+        s.close()
+    assert (pair.internal(1), pair.internal(2)) == PAIRED
+    assert '"takeover"' not in (pair.tmp / "n2" / "steps.jsonl").read_text()
+    assert "dropped a replayed frame" in (pair.tmp / "n1.err").read_text()
 
 
 def test_an_empty_checkpoint_file_is_damage_not_a_fresh_start(tmp_path):
@@ -280,6 +316,40 @@ def test_a_link_lost_one_way_makes_no_lasting_split_brain(pair):
     pair.link.drop()
     pair.wait(lambda: {pair.internal(1), pair.internal(2)} == set(PAIRED), timeout=15)
     assert _longest_dual_active(pair, 1) <= bound
+
+
+@pytest.mark.parametrize("skew", [-3600.0, 3600.0])
+def test_clocks_an_hour_apart_still_pair(tmp_path, skew):
+    """The heartbeats read no clock (a nonce per connection, not a time stamp): module
+    2's wall clock an hour off changes nothing, and a restart of module 1 is seen.
+    (Not validated: ``hapair validate`` merges the logs by their wall-clock times, which
+    a skewed clock misorders; docs/runtime.md, Known gaps.)"""
+    pair = RealPair(tmp_path)
+    try:
+        pair.start(1)
+        pair.start(2, skew=skew)
+        pair.wait_states(*PAIRED)
+        pair.kill(1)
+        pair.wait_states(None, "Active with no standby")
+        pair.start(1)
+        pair.wait_states("HA standby", "Active with HA standby", timeout=20)
+    finally:
+        pair.stop()
+
+
+def test_a_connection_that_swallows_frames_is_replaced(pair):
+    """The open connection to module 2 stops delivering (it stays open; nothing
+    arrives), while a new one would work: module 1 replaces it, so the split lasts no
+    longer than the bound and the pair re-forms; the held frames, delivered late on the
+    old connection, are never taken after the new one's."""
+    pair.paired()
+    pair.link.stall(pair.port[2])
+    bound = 2 * PERIOD * TIMEOUT_PERIODS
+    assert _longest_dual_active(pair, 3) <= bound
+    pair.wait(lambda: {pair.internal(1), pair.internal(2)} == set(PAIRED), timeout=15)
+    pair.link.stall()  # the late frames arrive
+    assert _longest_dual_active(pair, 1) == 0
+    assert {pair.internal(1), pair.internal(2)} == set(PAIRED)
 
 
 def kill_rounds(tmp_path, rounds: int, seed: int) -> dict:

@@ -46,17 +46,25 @@ def free_port() -> int:
 class Link:
     """Two TCP forwarders (one per direction) that ``cut()`` stops and ``heal()``
     starts again on the same ports; ``drop(port)`` discards what goes to the node
-    listening on ``port`` (one direction of the link lost), ``drop()`` stops that."""
+    listening on ``port`` (one direction of the link lost), ``drop()`` stops that;
+    ``stall(port)`` holds what goes to it on the connections open now (new ones pass;
+    the held bytes are delivered, late, by ``stall()``)."""
 
     def __init__(self, targets: dict[int, int]):
         self.targets = targets  # listen port -> node port
         self.socks: list[socket.socket] = []
         self.up = False
         self.dropping: set[int] = set()
+        self.stalled: set[int] = set()  # pumps (by number) that hold their bytes
+        self.pumps: dict[int, int] = {}  # pump number -> the node port it feeds
+        self.recorded: dict[int, bytearray] = {}  # node port -> the first bytes sent to it
         self.heal()
 
     def drop(self, port: int | None = None) -> None:
         self.dropping = set() if port is None else {port}
+
+    def stall(self, port: int | None = None) -> None:
+        self.stalled = {n for n, to in self.pumps.items() if to == port}
 
     def heal(self) -> None:
         self.up = True
@@ -92,11 +100,19 @@ class Link:
             upstream.settimeout(None)
             self.socks += [client, upstream]
             for a, b, to in ((client, upstream, target), (upstream, client, None)):
-                threading.Thread(target=self._pump, args=(a, b, to), daemon=True).start()
+                self.pumps[len(self.pumps)] = to
+                threading.Thread(target=self._pump, args=(a, b, to, len(self.pumps) - 1),
+                                 daemon=True).start()
 
-    def _pump(self, a: socket.socket, b: socket.socket, to: int | None) -> None:
+    def _pump(self, a: socket.socket, b: socket.socket, to: int | None, number: int) -> None:
         try:
-            while self.up and (data := a.recv(65536)):
+            while self.up:
+                while number in self.stalled and self.up:
+                    time.sleep(0.01)
+                if not (data := a.recv(65536)):
+                    break
+                if to is not None and len(self.recorded.setdefault(to, bytearray())) < 1 << 20:
+                    self.recorded[to] += data
                 if to not in self.dropping:
                     b.sendall(data)
         except OSError:
@@ -121,9 +137,13 @@ class RealPair:
         if not self.key.exists():
             PairKey.make(self.key)
 
-    def start(self, module: int, **env: str) -> None:
+    def start(self, module: int, skew: float = 0.0, **env: str) -> None:
+        """Start module's node (``skew``: its wall clock that many seconds off)."""
         data = self.tmp / f"n{module}"
-        cmd = [sys.executable, "-m", "hapair", "node", "--module", str(module),
+        run = ["-m", "hapair"] if not skew else [
+            "-c", f"import sys, time; t = time.time; time.time = lambda: t() + {skew}; "
+                  "from hapair.cli import main; sys.exit(main())"]
+        cmd = [sys.executable, *run, "node", "--module", str(module),
                "--listen", f"{HOST}:{self.port[module]}",
                "--peer", f"{HOST}:{self.via[3 - module]}", "--data", str(data),
                "--console", f"{HOST}:{self.console_port[module]}", "--key", str(self.key),
