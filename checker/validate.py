@@ -17,7 +17,18 @@ successor.  ``validate`` merges the logs by time and checks two things per step:
    checked on the node's view (1.).
 
 The first step that fails either check is the divergence; the report shows the states
-on both sides.  Bound: ``hidden_depth`` hidden steps between two logged steps, and at
+on both sides.
+
+``settled=True`` (``hapair validate --settled``) says the run ended quiet (the nodes
+were stopped well after the last fault): then the pair's last picture is checked too.
+A node also logs what it observed of its environment (``"observed": true`` records:
+the link going down or up, its peer's unseen restart); they are no steps, but they
+say what each node last saw.  The picture is each node's last own machine state and
+the environment's variables (shared, written by physical rows only: the link) as
+the nodes last saw them (they must agree); some state the pair can be in
+must show it, and in it no internal step (a trigger of kind ``internal``, weakly fair
+in the checker) may be enabled: a pair that stops there has stopped where the spec
+says it moves on (two actives that hear each other and stay so).  Bound: ``hidden_depth`` hidden steps between two logged steps, and at
 most ``MAX_STATES`` candidate states at once (more is reported as bad input).
 """
 
@@ -143,23 +154,83 @@ def _check_record(v: Validator, rec: dict, current: set) -> tuple[set, dict | No
                      "log_label": "the node's state before"}
 
 
-def validate(paths: list, spec: Spec | None = None, hidden_depth: int = 4) -> Report:
+def validate(paths: list, spec: Spec | None = None, hidden_depth: int = 4,
+             settled: bool = False) -> Report:
     """Check the merged logs; ``TraceError`` for bad input (unreadable, malformed)."""
     if type(hidden_depth) is not int or not 0 <= hidden_depth <= 8:
         raise TraceError(f"--depth {hidden_depth!r}: a whole number from 0 to 8")
     spec = spec or load()
     records = read_logs(paths)
-    logged = {str(r["trigger"]) for r in records}
+    steps = [r for r in records if r.get("observed") is not True]
+    logged = {str(r["trigger"]) for r in steps}
     hidden = tuple(t for t, meta in spec.triggers.items()
                    if meta.kind == "physical" and t not in logged)
     v = Validator(spec, hidden, hidden_depth)
     current = set(v.model.init_states())
+    last: dict = {}  # node -> its last record (a step or an observation)
     for i, rec in enumerate(records):
-        current, div = _check_record(v, rec, current)
+        if rec.get("observed") is not True:
+            current, div = _check_record(v, rec, current)
+            if div:
+                return Report(False, i, len(paths), hidden_depth, div,
+                              _divergence_lines(spec, rec, i, div))
+        last[int(rec["node"])] = rec
+    if settled:
+        div = _check_settled(v, current, last)
         if div:
-            return Report(False, i, len(paths), hidden_depth, div,
-                          _divergence_lines(spec, rec, i, div))
-    return Report(True, len(records), len(paths), hidden_depth)
+            return Report(False, len(records), len(paths), hidden_depth, div,
+                          _divergence_lines(spec, records[-1], len(records) - 1, div))
+    return Report(True, len(steps), len(paths), hidden_depth)
+
+
+def _environment(spec: Spec) -> list:
+    """The variables of the pair's environment: shared, and written by physical rows
+    only (a link, say); each node sees them, so a settled run's nodes agree on them."""
+    written: dict = {}
+    for rule in spec.rules:
+        for index, _ in rule.effects:
+            written.setdefault(index, set()).add(spec.triggers[rule.transition.trigger].kind)
+    return [x for x in spec.variables
+            if x.node is None and written.get(x.index, set()) == {"physical"}]
+
+
+def _check_settled(v: Validator, current: set, last: dict) -> dict | None:
+    """A divergence when the run cannot have ended quiet where the nodes last were."""
+    env = {}
+    for x in _environment(v.spec):
+        seen = {n: rec["after"].get(x.name) for n, rec in sorted(last.items())}
+        if len(set(map(str, seen.values()))) > 1:
+            views = ", ".join(f"module {n}: {value}" for n, value in seen.items())
+            return {"why": f"the run ended with the nodes disagreeing about {x.name} "
+                           f"({views})",
+                    "model": v.encode(last[min(last)]["after"], "settled"),
+                    "log": v.encode(last[max(last)]["after"], "settled"),
+                    "model_label": f"module {min(last)} last",
+                    "log_label": f"module {max(last)} last"}
+        env[x.index] = v.encode(last[min(last)]["after"], "settled")[x.index]
+    want = {n: v.project(v.encode(rec["after"], rec["where"]), n) for n, rec in last.items()}
+    pictures = [s for s in v.closure(current)
+                if all(v.project(s, n) == w for n, w in want.items())
+                and all(s[i] == value for i, value in env.items())]
+    internal = [a for a in v.model.action_list if v.spec.triggers[a[1]].kind == "internal"]
+    quiet = [s for s in pictures
+             if not any(v.model.next_state(s, a) is not None for a in internal)]
+    if quiet:
+        return None
+    newest = max(last.values(), key=lambda r: float(r["time"]))
+    logged = v.encode(newest["after"], newest["where"])
+    if not pictures:
+        return {"why": "the run ended where the pair cannot be: the nodes' last states "
+                       "together are no state the model reaches",
+                "model": logged, "log": logged, "model_label": "the last logged state",
+                "log_label": "the last logged state"}
+    s = pictures[0]
+    pending = [f"'{a[1]}' on module {a[0]}" for a in internal
+               if v.model.next_state(s, a) is not None]
+    return {"why": "the run ended where the spec says the pair moves on: "
+                   f"{', '.join(pending)} still to be taken",
+            "model": s, "log": logged, "model_label": "where the pair stopped",
+            "log_label": "the last logged state"}
 
 
 def _divergence_lines(spec: Spec, rec: dict, index: int, div: dict) -> list[str]:

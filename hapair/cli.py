@@ -355,7 +355,7 @@ def cmd_console(args, rest) -> int:
 def cmd_validate(args) -> int:
     from hapair.checker.validate import validate
 
-    report = validate(args.logs, hidden_depth=args.depth)
+    report = validate(args.logs, hidden_depth=args.depth, settled=args.settled)
     print(report.text())
     return 0 if report.ok else 1
 
@@ -447,6 +447,9 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--depth", type=int, default=4, metavar="N",
                    help="at most N hidden steps (power off, link down / up) between two "
                         "logged steps (default 4)")
+    v.add_argument("--settled", action="store_true",
+                   help="the run ended quiet: the pair's last picture must be one where "
+                        "the spec has no internal step left to take")
     v.set_defaults(func=cmd_validate)
     return p
 

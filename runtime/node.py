@@ -122,6 +122,8 @@ class Node(Observers):
         self.peer_partitions: int | None = None  # the same count, as the peer last said
         self.last_heard: float | None = None
         self.powered_at = self.clock()
+        # called (trigger, node, before, after) with what it observed: the step log
+        self.observer: Callable | None = None
         self._clock = datetime.strptime(guide.CLOCK_START, guide.LOG_TIME)
         self._sees_peer = guide.sees_peer(self.spec, module)
         self._derived_names = frozenset(self._derived())  # the same names in every state
@@ -383,7 +385,8 @@ class Node(Observers):
             self.spec.encode({**self._values(), **values})
             _config(msg["running"]), _config(msg["startup"])
             Services().restore(msg["services"])
-            if not all(type(msg[k]) is int for k in ("seq", "ack", "pair_id", "partitions")):
+            if not all(type(msg[k]) is int and msg[k] >= 0
+                       for k in ("seq", "ack", "pair_id", "partitions")):
                 raise TypeError("seq, ack, pair_id and partitions are whole numbers")
             for s in msg["steps"]:
                 well_formed(self.spec, s["pre"]), well_formed(self.spec, s["post"])
@@ -408,6 +411,7 @@ class Node(Observers):
         """What an observation (the link, the peer's restart) does to this node: the
         effects of the spec's row for it, on this node's own variables only."""
         view = self.view()
+        before = self.values
         rule = self.model.fired_rule(view, (node, trigger))
         if rule is not None:
             after = self.spec.decode(self.model.apply(rule, view))
@@ -415,6 +419,8 @@ class Node(Observers):
         if trigger in ("link_up", "link_down"):
             self.link = "up" if trigger == "link_up" else "down"
         log.info("module %s observes %s", self.module, trigger)
+        if self.observer is not None:
+            self.observer(trigger, node, before, self.values)
 
     def _peer_restarted(self) -> None:
         if self.peer_incarnation is not None and self.link == "up":
@@ -433,8 +439,11 @@ class Node(Observers):
             log.info("module %s ignores the peer's '%s' (taken on a stale view)",
                      self.module, sent["trigger"])
             return
+        before = self.values
         after = self.spec.decode(self.model.apply(sent["rule"], tuple(sent["pre"])))
         self._take_values(after, own=True, peer=False)
+        if self.observer is not None and before != self.values:
+            self.observer(sent["trigger"], self.peer, before, self.values)
         ops = self.spec.rules[sent["rule"]].transition.ops
         if "mirror" in ops and "edit" in ops:
             self.running = (msg["running"][0], tuple(msg["running"][1]))

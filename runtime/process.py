@@ -23,7 +23,9 @@ A node runs a ``runtime.node.Node``:
   (a full or read-only disk) steps down: it stops and exits 1, and its peer takes over.
 - the step log: ``DIR/steps.jsonl``, one JSON object per step: ``time`` (Unix seconds),
   ``node``, ``seq``, ``trigger``, ``rule``, ``before`` and ``after`` (the product state
-  the node decided on, and the model's successor).  ``hapair validate`` reads it.
+  the node decided on, and the model's successor); and what it observed (the link
+  going down or up, the peer's steps taken in: ``"observed": true``).  ``hapair
+  validate`` reads it.
 - the console (``--console HOST:PORT``): the ``vsg#`` console of ``hapair console``
   (the same commands and the guide's outputs), on this VSG, for a client that proves it
   holds the pair key; ``lab ...`` commands are the simulated lab's and are refused
@@ -338,15 +340,26 @@ class NodeProcess:
         if checkpoint is not None:
             self.node.restore(checkpoint)  # powered off, as it was killed
         self.node.after(self._record)
+        self.node.observer = self._record_observation
         if self.hold_sync:
             self.node.before(lambda step: False, trigger="sync_done")
 
     def _record(self, step: Step, trigger: str | None = None) -> None:
+        self._log({"trigger": trigger or step.trigger, "rule": step.rule,
+                   "before": step.before, "after": step.after})
+
+    def _record_observation(self, trigger: str, node: int | None, before: dict,
+                            after: dict) -> None:
+        """What the node saw of its environment (the link, its peer's restart): no
+        step of its own, but what ``hapair validate --settled`` needs to know where the
+        run ended."""
+        self._log({"trigger": trigger, "observed": True, "of": node, "before": before,
+                   "after": after})
+
+    def _log(self, record: dict) -> None:
         try:
-            self.steps.write(json.dumps({
-                "time": time.time(), "node": self.node.module, "seq": self.node.seq,
-                "trigger": trigger or step.trigger, "rule": step.rule,
-                "before": step.before, "after": step.after}) + "\n")
+            self.steps.write(json.dumps({"time": time.time(), "node": self.node.module,
+                                         "seq": self.node.seq, **record}) + "\n")
             self.steps.flush()
         except OSError as exc:
             self._fail(f"cannot write its step log ({exc.strerror or exc})")

@@ -26,6 +26,12 @@ PAIRED = ("Active with HA standby", "HA standby")
 CONVERGE_PERIODS = 40
 
 
+def assert_settled(p: RealPair) -> None:
+    """The pair has re-formed: its logs end where the spec has nothing left to do."""
+    report = validate(p.logs(), settled=True)
+    assert report.ok, report.text()
+
+
 def saved(p: RealPair, module: int) -> list[str]:
     """What a VSG restarted from its checkpoint runs: its startup configuration (every
     boot loads it)."""
@@ -45,6 +51,7 @@ def test_a_paused_active_gives_way_when_it_resumes(pair):
     assert took < 15
     time.sleep(1)  # and it stays so
     assert (pair.internal(1), pair.internal(2)) == ("HA standby", "Active with HA standby")
+    assert_settled(pair)
 
 
 def test_a_configuration_over_64_kib_keeps_the_pair(pair):
@@ -316,6 +323,7 @@ def test_a_link_lost_one_way_makes_no_lasting_split_brain(pair):
     pair.link.drop()
     pair.wait(lambda: {pair.internal(1), pair.internal(2)} == set(PAIRED), timeout=15)
     assert _longest_dual_active(pair, 1) <= bound
+    assert_settled(pair)
 
 
 @pytest.mark.parametrize("skew", [-3600.0, 3600.0])
@@ -350,6 +358,7 @@ def test_a_connection_that_swallows_frames_is_replaced(pair):
     pair.link.stall()  # the late frames arrive
     assert _longest_dual_active(pair, 1) == 0
     assert {pair.internal(1), pair.internal(2)} == set(PAIRED)
+    assert_settled(pair)
 
 
 def kill_rounds(tmp_path, rounds: int, seed: int) -> dict:

@@ -206,6 +206,7 @@ _GOOD = Node(2).heartbeat()
 
 @pytest.mark.parametrize("message", [None, {}, {"module": 1}, "heartbeat",
                                      dict(_GOOD, seq="1"), dict(_GOOD, running=[1]),
+                                     dict(_GOOD, seq=-1), dict(_GOOD, partitions=-5),
                                      dict(_GOOD, steps=[{"seq": 1, "rule": 10 ** 6,
                                                          "pre": [0] * 21, "post": [0] * 21}]),
                                      dict(_GOOD, steps=[{"seq": 1, "rule": 0,
@@ -368,3 +369,61 @@ def test_a_partition_that_heals_resolves_the_dual_active_on_both_sides():
     assert a.state in ACTIVES and b.state in ACTIVES
     assert 0 <= _heartbeats(a, b, clock, 200) <= 4
     assert (a.state, b.state) == ("ha_standby", "active_ha_standby")
+
+
+def _recorded(clock: Clock) -> tuple[Node, Node, list]:
+    """A formed pair whose steps and observations go to a log, as ``hapair node``
+    writes it (``time``: the order they happened in; the clock here is a fake)."""
+    records: list[dict] = []
+
+    def step(n: Node, s) -> None:
+        records.append({"time": len(records), "node": n.module, "seq": n.seq,
+                        "trigger": s.trigger, "rule": s.rule, "before": s.before,
+                        "after": s.after})
+
+    def seen(n: Node, trigger, of, before, after) -> None:
+        records.append({"time": len(records), "node": n.module, "seq": n.seq,
+                        "trigger": trigger, "observed": True, "of": of,
+                        "before": before, "after": after})
+
+    a, b = Node(1, clock=clock), Node(2, clock=clock)
+    for n in (a, b):
+        n.after(lambda s, n=n: step(n, s))
+        n.observer = lambda *seen_args, n=n: seen(n, *seen_args)
+    a.fire("power_on")
+    b.fire("power_on")
+    exchange(a, b)
+    return a, b, records
+
+
+def _write(tmp_path, records: list) -> list:
+    paths = [tmp_path / f"n{m}.jsonl" for m in (1, 2)]
+    for m, path in enumerate(paths, 1):
+        path.write_text("".join(json.dumps(r) + "\n" for r in records if r["node"] == m))
+    return paths
+
+
+def test_validate_settled_refuses_two_actives_that_hear_each_other_and_stay(tmp_path):
+    """A partition heals; both nodes hear each other again but the primary never takes
+    the dual-active row (the stuck pair of issue 23: a paused active that never gave
+    way).  Every step is a step of the model, so plain validate passes; --settled says
+    where the pair stopped and what the spec still has it do."""
+    clock = Clock()
+    a, b, records = _recorded(clock)
+    clock.now += 1.0  # the link is cut both ways: each ticks alone and takes over
+    for n in (a, b):
+        n.tick()
+        n.settle()
+    b.receive(a.heartbeat())
+    a.receive(b.heartbeat())  # heard again, and then nothing more is done
+    assert a.state in ACTIVES and b.state in ACTIVES
+    logs = _write(tmp_path, records)
+    assert validate(logs).ok
+    report = validate(logs, settled=True)
+    assert not report.ok
+    assert "'resolve_dual_active' on module 1 still to be taken" in report.text()
+    a.settle()
+    b.settle()
+    _heartbeats(a, b, clock, 10)  # the pair re-forms, as the spec says
+    assert (a.state, b.state) == ("ha_standby", "active_ha_standby")
+    assert validate(_write(tmp_path, records), settled=True).ok
