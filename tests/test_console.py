@@ -298,6 +298,17 @@ def test_a_native_process_failure_causes_a_failover():
     assert status_line(out[2], "Internal state") == "Active with HA standby"
 
 
+def test_a_borrowed_kernel_thread_restarts_and_the_pair_stays():
+    # "Only processes that are borrowed by a Cisco VSG from a Virtual Supervisor Module
+    # (VSM) restart. Processes that are native to a Cisco VSG, such as policy engine or
+    # inspect, do not restart." pdflush is the VSM's (NX-OS's), not the VSG's own.
+    out = outputs("lab fail 1 188\nshow processes\nshow system redundancy status\n")
+    assert "%SYSMGR-2-SWITCHOVER_OVER" not in out[0]
+    rows = [line.split() for line in out[1].splitlines() if line.endswith(" pdflush")]
+    assert [(r[0], r[3]) for r in rows] == [("188", "2"), ("189", "1")]
+    assert status_line(out[2], "Internal state") == "Active with HA standby"
+
+
 # -- lab commands ---------------------------------------------------------------------------
 
 def test_power_off_the_active_makes_the_standby_take_over():
