@@ -317,6 +317,20 @@ def test_power_off_the_active_makes_the_standby_take_over():
     assert status_line(out[2], "Redundancy state", "Other supervisor") == "Not present"
 
 
+def test_a_fresh_vsg_made_secondary_without_isolation_costs_the_primary_its_config():
+    # The Caution: "If you are changing a standalone Cisco VSG to a secondary Cisco VSG,
+    # be sure to first isolate it from other Cisco VSGs in the network." Skipped: the
+    # fresh VSG is a second active, the dual-active rule resets the primary, and the
+    # primary then synchronises from the fresh VSG: its saved line is gone.
+    out = outputs("configure\nsnmp-server location rack-7\nend\n"
+                  "copy running-config startup-config\nlab install 2\nlab power on 2\n"
+                  "lab console 2\nsystem redundancy role secondary\nreload\nconfigure\n"
+                  "ha-pair id 1\nend\nlab console 1\nshow system redundancy status\n"
+                  "show running-config\n")
+    assert status_line(out[-2], "Internal state") == "HA standby"  # the primary was reset
+    assert "snmp-server location rack-7" not in out[-1]
+
+
 def test_replace_the_standby():
     # "Power off the standby Cisco VSG. Install the new Cisco VSG as a standby, with the
     # same domain ID as the existing Cisco VSG.": a fresh VSG comes up standalone; on its
