@@ -60,7 +60,7 @@ from hapair.runtime.pair import (
     trigger_names,
     well_formed,
 )
-from hapair.spec import HapairError, Spec
+from hapair.spec import EventNotAllowed, HapairError, Spec
 from hapair.specs import load
 from hapair.specs.vsg import guide
 from hapair.specs.vsg.services import Services
@@ -139,7 +139,8 @@ class Node(Observers):
         me, peer = f"n{self.module}.", f"n{self.peer}."
         run, start = self.running[0], self.startup[0]
         prun, pstart = self.peer_running[0], self.peer_startup[0]
-        services = self.services.facts(self.spec.bounds["MAX_RESTARTS"])
+        services = self.services.facts(self.spec.bounds["MAX_RESTARTS"],
+                                       self.spec.bounds["MORE_DOWN"])
         return {"same_pair_id": self.pair_id == self.peer_pair_id, "run_eq": run == prun,
                 "start_eq": start == pstart, me + "saved": run == start,
                 me + "run_is_peer_start": run == pstart, peer + "saved": prun == pstart,
@@ -202,6 +203,9 @@ class Node(Observers):
             rule = self.model.fired_rule(self.view(), (self.module, trigger))
             if rule is None:
                 raise refusal(self.spec, self.view(), trigger, self.module)
+            if not self.services.admits(trigger, self.spec.bounds["MORE_DOWN"]):
+                raise EventNotAllowed(f"'{trigger}' on module {self.module}: "
+                                      f"{self.services.why_not(trigger)}")
             if pair_id is None and trigger == "ha_pair_id_same":
                 pair_id = self.peer_pair_id
             elif pair_id is None and trigger == "ha_pair_id_other":
@@ -227,7 +231,8 @@ class Node(Observers):
             waiting = self.state == "booting" and self.link == "down" and \
                 self.clock() < self.powered_at + self.timeout
             for action in self.model.action_list:
-                if action[0] != self.module or action not in self.model.internal:
+                if action[0] != self.module or action not in self.model.internal or \
+                        not self.services.admits(action[1], self.spec.bounds["MORE_DOWN"]):
                     continue
                 rule = self.model.fired_rule(view, action)
                 if rule is not None and not (waiting and action[1] == "boot"):

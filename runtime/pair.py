@@ -434,12 +434,14 @@ class Pair(Observers):
             self.state = step.post if self._fired == step.rule else step.pre
             self._sync_machines()
 
-    def internal_step(self) -> Step | None:
-        """Take the first enabled internal step (in the spec's order), if any."""
+    def internal_step(self, admit: Callable | None = None) -> Step | None:
+        """Take the first enabled internal step (in the spec's order), if any;
+        ``admit(action)``, when given, leaves out the actions it says False to (a
+        simulation whose data resolves a choice the model leaves open)."""
         with self._lock:
             self._no_reentry()
             for action in self.model.action_list:
-                if action in self.model.internal:
+                if action in self.model.internal and (admit is None or admit(action)):
                     rule = self.model.fired_rule(self.state, action)
                     if rule is not None:
                         return self._step(action[1], action[0], rule)

@@ -415,7 +415,7 @@ def _walk(lab: Lab, rng: random.Random, steps: int, counts: Counter) -> None:
     borrowed = {kind: [p.name for p in lab.processes if p.running
                        and policy[p.name].policy == kind] for kind in ("stateful", "stateless")}
     for i in range(steps):
-        actions = lab.pair.allowed()
+        actions = lab.allowed()
         weights = [_RARE.get(t, _WEIGHT.get(lab.spec.triggers[t].kind, 1))
                    for t, _ in actions]
         trigger, node = rng.choices(actions, weights)[0]

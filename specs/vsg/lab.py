@@ -112,6 +112,9 @@ class Lab:
 
     def fire(self, trigger: str, node: int | None = None) -> Step:
         """Take one event (see ``Pair.fire``), then settle if settling is on."""
+        if node is not None and not self._admits((node, trigger)):
+            raise EventNotAllowed(f"'{trigger}' on module {node}: "
+                                  f"{self.services[node].why_not(trigger)}")
         step = self._apply(self.pair.fire(trigger, node))
         self._settle()
         return step
@@ -130,11 +133,6 @@ class Lab:
         restarts it (statefully or statelessly) or fails over (a native one)."""
         services = self.services[node]
         trigger = services.fail(process)
-        kind, bound = trigger.rpartition("_")[2], self.spec.bounds["MORE_DOWN"]
-        if trigger.startswith("fail_another_") and \
-                self.pair[f"n{node}.{kind}_more_down"] >= bound:
-            raise HapairError(f"at most MORE_DOWN={bound} {kind} processes besides "
-                              f"{MODEL_PROCESS[kind]} can be down at once")
         services.failing(process)
         try:
             self._apply(self.pair.fire(trigger, node))
@@ -203,8 +201,18 @@ class Lab:
 
     def step(self) -> Step | None:
         """One internal transition (for watching transient states with settling off)."""
-        step = self.pair.internal_step()
+        step = self.pair.internal_step(self._admits)
         return step and self._apply(step)
+
+    def allowed(self) -> list[tuple]:
+        """The (trigger, node) events the lab can take now: the pair's, less the
+        restarts its data rules out (``Services.admits``)."""
+        return [(t, n) for t, n in self.pair.allowed() if self._admits((n, t))]
+
+    def _admits(self, action: tuple) -> bool:
+        node, trigger = action
+        return node is None or \
+            self.services[node].admits(trigger, self.spec.bounds["MORE_DOWN"])
 
     def settle(self, limit: int = 200) -> list[Step]:
         """Take internal steps until none is enabled, applying each one's ops."""
@@ -295,6 +303,7 @@ class Lab:
     def check(self) -> None:
         """The refinement check: the model's abstract facts equal the lab's data."""
         values, cap = self.pair.values, self.spec.bounds["MAX_RESTARTS"]
+        more = self.spec.bounds["MORE_DOWN"]
         v = self.version
         facts = {"run_eq": v["running", 1] == v["running", 2],
                  "start_eq": v["startup", 1] == v["startup", 2],
@@ -303,7 +312,7 @@ class Lab:
             facts[f"n{n}.saved"] = v["running", n] == v["startup", n]
             facts[f"n{n}.run_is_peer_start"] = v["running", n] == v["startup", 3 - n]
             facts[f"n{n}.flows"] = self.flows[n] is not None and self.flows[n] == self._flows
-            facts.update({f"n{n}.{k}": v for k, v in self.services[n].facts(cap).items()})
+            facts.update({f"n{n}.{k}": v for k, v in self.services[n].facts(cap, more).items()})
         texts = {("running", n): self.running[n] for n in MODULES} | \
             {("startup", n): self.startup[n] for n in MODULES}
         for a in texts:

@@ -201,6 +201,23 @@ class Services:
         self.more[kind].append(row)
         self.held.pop(row, None)
 
+    def admits(self, trigger: str, bound: int) -> bool:
+        """Whether the data lets ``trigger`` be the restart taken: the model's count of
+        other processes down stops at ``bound`` (MORE_DOWN, "or more"), so at the bound
+        it has two rows for a restart, and only the data says which one is true
+        (``restart_more_*``: more than ``bound`` are down; ``restart_another_*``: not)."""
+        name, _, kind = trigger.rpartition("_")
+        if name == "restart_more":
+            return len(self.more[kind]) > bound
+        if name == "restart_another":
+            return len(self.more[kind]) <= bound
+        return True
+
+    def why_not(self, trigger: str) -> str:
+        """Why ``admits`` refused ``trigger`` (one line)."""
+        kind = trigger.rpartition("_")[2]
+        return f"{len(self.more[kind])} other {kind} processes are down"
+
     def _restart_another(self, kind: str, serial: int) -> None:
         self._restarted(self.more[kind].pop(0), kind)
 
@@ -343,8 +360,9 @@ class Services:
             raise ValueError("not the services of this process table")
         self.recovered = {int(i): str(v) for i, v in saved["recovered"]}
 
-    def facts(self, cap: int) -> dict:
-        """The model's variables of this VSG's services, as this data says them."""
+    def facts(self, cap: int, more_cap: int) -> dict:
+        """The model's variables of this VSG's services, as this data says them
+        (``cap``: MAX_RESTARTS; ``more_cap``: MORE_DOWN, which stands for "or more")."""
         sf, sl = self.current["stateful"], self.current["stateless"]
         name = self.processes[sf].name
         ckpt = self.pss.records.get(name)
@@ -357,6 +375,6 @@ class Services:
                 "stateless_data": "some" if sl in self.held else "none",
                 **{f"{kind}_mts": any(m[1] == kind for m in self.queue)
                    for kind in ("stateful", "stateless")},
-                "stateful_more_down": len(self.more["stateful"]),
-                "stateless_more_down": len(self.more["stateless"]),
+                "stateful_more_down": min(len(self.more["stateful"]), more_cap),
+                "stateless_more_down": min(len(self.more["stateless"]), more_cap),
                 "restarts": min(sum(c - b for c, b in zip(self.start_cnt, self.base)), cap)}

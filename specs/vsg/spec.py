@@ -276,12 +276,22 @@ def _service(kind: str, update: str, held: str, recovered: str, *, checkpoint: t
              "conditions": up, "effects": {**_RESTARTED, data: recovered},
              "ops": [f"restart_{kind}"]},
             # The other processes of the same policy (the model's service is one of them;
-            # their rows are its rows): up to MORE_DOWN of them can be down at once, each
-            # restarted on its own (a stateful one synchronised as the model's is).
+            # their rows are its rows): any number of them can be down at once, each
+            # restarted on its own (a stateful one synchronised as the model's is).  The
+            # model counts them up to MORE_DOWN, which stands for "MORE_DOWN or more":
+            # a failure beyond leaves the count at its bound, and a restart there either
+            # brings it down (restart_another: the last one beyond) or leaves it
+            # (restart_more: more were down); every concrete run is a run of the model.
             {"trigger": f"fail_another_{kind}", "source": ["running", "failed"], "dest": "=",
-             "conditions": f"{up} and {more} < MORE_DOWN",
-             "effects": {more: f"min({more} + 1, MORE_DOWN)"},
+             "conditions": up, "effects": {more: f"min({more} + 1, MORE_DOWN)"},
              "ops": [f"fail_another_{kind}"]},
+            *({"trigger": f"restart_more_{kind}", "source": ["running", "failed"],
+               "dest": "=", "conditions": f"{up} and {more} == MORE_DOWN and {context}",
+               "effects": dict(_RESTARTED), "ops": [f"restart_another_{kind}", sync]}
+              for context, sync in synchronised_others),
+            {"trigger": f"restart_more_{kind}", "source": ["running", "failed"], "dest": "=",
+             "conditions": f"{up} and {more} == MORE_DOWN", "effects": dict(_RESTARTED),
+             "ops": [f"restart_another_{kind}"]},
             *({"trigger": f"restart_another_{kind}", "source": ["running", "failed"],
                "dest": "=", "conditions": f"{up} and {more} > 0 and {context}",
                "effects": {**_RESTARTED, more: f"max({more} - 1, 0)"},
@@ -443,6 +453,12 @@ TRIGGERS = {
     **{f"restart_another_{kind}": {"kind": "internal", "doc": f"System Manager restarts "
                                                              f"that other one ({kind})",
                                    "tags": ["service_restart"]}
+       for kind in ("stateful", "stateless")},
+    **{f"restart_more_{kind}": {"kind": "internal", "doc": f"System Manager restarts one "
+                                                          f"of more than MORE_DOWN others "
+                                                          f"down ({kind}): as many as the "
+                                                          "bound are still down",
+                                "tags": ["service_restart"]}
        for kind in ("stateful", "stateless")},
     "service_update": {"kind": "traffic", "doc": "the stateful service's operating state "
                                                  "changes"},
@@ -782,7 +798,8 @@ def _service_properties() -> list[dict]:
         # (One property per service: each has the cone of one of the two above.)
         {"name": "AnotherFailureLeavesTheStatefulService", "kind": "action",
          "on": ["fail_another_stateful", "fail_another_stateless",
-                "restart_another_stateful", "restart_another_stateless"],
+                "restart_another_stateful", "restart_another_stateless",
+                "restart_more_stateful", "restart_more_stateless"],
          "guide": isolated,
          "meaning": "when another process than the model's fails or is restarted, the "
                     "stateful service (its state, its PSS checkpoint, its MTS queue) is as it "
@@ -791,7 +808,8 @@ def _service_properties() -> list[dict]:
                                "{n}.stateful_mts")},
         {"name": "AnotherFailureLeavesTheStatelessService", "kind": "action",
          "on": ["fail_another_stateful", "fail_another_stateless",
-                "restart_another_stateful", "restart_another_stateless"],
+                "restart_another_stateful", "restart_another_stateless",
+                "restart_more_stateful", "restart_more_stateless"],
          "guide": isolated,
          "meaning": "when another process than the model's fails or is restarted, the "
                     "stateless service (its state, its MTS queue) is as it was",
@@ -1163,8 +1181,8 @@ PROPERTIES += [
        "guide": "A failure in a service instance does not affect any other services that are "
                 "running at that time.",
        "meaning": f"another {svc} process than the model's can fail, whether the model's "
-                  "runs or is down (up to MORE_DOWN others down at once)",
-       "when": f"self.state in {UP} and self.{svc}_more_down < MORE_DOWN",
+                  "runs or is down, however many others are down",
+       "when": f"self.state in {UP}",
        "on": [f"fail_another_{svc}"]}
       for svc in ("stateful", "stateless")),
     *({"name": f"MessageQueuedForRestarting{kind.capitalize()}Service", "kind": "enabled",
@@ -1536,7 +1554,8 @@ PROPERTIES += [
       for svc, trigger in (("stateful", "service_update"), ("stateless", "stateless_update"))),
     {"name": "ServiceStepsReachOnlyTheHAStandby", "kind": "action",
      "on": ["service_update", "stateless_update", "pss_checkpoint", "restart_stateful",
-            "restart_stateless", "restart_another_stateful", "restart_another_stateless"],
+            "restart_stateless", "restart_another_stateful", "restart_another_stateless",
+                "restart_more_stateful", "restart_more_stateless"],
      "guide": "Applications are synchronized and updated on the standby Cisco VSG.",
      "meaning": "a service's step on one VSG changes the other's services only when the "
                 "other is its HA standby",
