@@ -292,7 +292,10 @@ class Node(Observers):
         self.seq += 1
         self.sent = [*self.sent, {"seq": self.seq, "trigger": step.trigger,
                                   "rule": step.rule, "pre": list(step.pre),
-                                  "post": list(step.post)}][-KEEP_STEPS:]
+                                  "post": list(step.post),
+                                  "partitions": self.partitions,
+                                  "seen": -1 if self.peer_partitions is None
+                                  else self.peer_partitions}][-KEEP_STEPS:]
         if self.view() != step.post:
             got = self.spec.decode(self.view())
             wrong = [k for k in got if got[k] != step.after[k]]
@@ -354,19 +357,17 @@ class Node(Observers):
             self.last_heard = self.clock()
             if msg["incarnation"] != self.peer_incarnation:
                 self._peer_restarted()
-                self.peer_incarnation = msg["incarnation"]
-            elif msg["partitions"] > self.peer_partitions and self.link == "up":
-                # The peer lost the link and this node never saw it (it was paused, or
-                # its clock stood still): for the model the link went down for both,
-                # so it does here too, before the steps the peer took alone.
-                self._observe("link_down", None)
-            self.peer_partitions = msg["partitions"]
-            if self.link == "down":
-                self._observe("link_up", None)
+                self.peer_incarnation, self.peer_partitions = msg["incarnation"], None
             for sent in msg["steps"]:
                 if sent["seq"] > self.ack:
-                    self._adopt(sent, msg)
+                    self._links_lost_by_peer(sent["partitions"])
+                    if self._adopt(sent, msg) and 0 <= sent["seen"] < self.partitions:
+                        # taken before this node lost the link (it reached it late):
+                        # for the model the link went down after it, so once more here
+                        self._observe("link_down", None)
+                        self._observe("link_up", None)
                     self.ack = sent["seq"]
+            self._links_lost_by_peer(msg["partitions"])
             self.ack = max(self.ack, msg["seq"])
             self.peer_ack = msg["ack"]
             self.sent = [s for s in self.sent if s["seq"] > msg["ack"]]
@@ -376,6 +377,21 @@ class Node(Observers):
                 self.peer_running = (msg["running"][0], tuple(msg["running"][1]))
                 self.peer_startup = (msg["startup"][0], tuple(msg["startup"][1]))
                 self.peer_services = msg["services"]
+
+    def _links_lost_by_peer(self, count: int) -> None:
+        """The peer counts ``count`` links lost by the time of its step (or message).
+        More than this node last heard: the peer lost the link and this node never saw
+        it (it was paused, its clock stood still, the other direction kept working):
+        for the model the link went down for both, so it does here too, in the peer's
+        order: after the steps the peer took before, before those it took after.  And
+        a message heard is the link up."""
+        if self.peer_partitions is not None and count > self.peer_partitions and \
+                self.link == "up":
+            self._observe("link_down", None)
+        if self.peer_partitions is None or count > self.peer_partitions:
+            self.peer_partitions = count
+        if self.link == "down":
+            self._observe("link_up", None)
 
     def _checked(self, msg: Any) -> dict:
         keys = {"module", "incarnation", "seq", "ack", "own", "pair_id", "running",
@@ -397,7 +413,9 @@ class Node(Observers):
                 well_formed(self.spec, s["pre"]), well_formed(self.spec, s["post"])
                 rule = s["rule"]
                 if type(rule) is not int or not 0 <= rule < len(self.spec.rules) or \
-                        self.spec.rules[rule].node != self.peer or type(s["seq"]) is not int:
+                        self.spec.rules[rule].node != self.peer or type(s["seq"]) is not int \
+                        or type(s["partitions"]) is not int or s["partitions"] < 0 \
+                        or type(s["seen"]) is not int or s["seen"] < -1:
                     raise TypeError(f"a step of another module or no step: {s!r:.40}")
         except (HapairError, KeyError, TypeError, ValueError) as exc:
             raise HapairError(f"module {self.module}: malformed heartbeat: {exc}") from None
@@ -434,20 +452,21 @@ class Node(Observers):
         # lost to it
         self.sent = []
 
-    def _adopt(self, sent: dict, msg: dict) -> None:
+    def _adopt(self, sent: dict, msg: dict) -> bool:
         """The peer took a row: take its effects on this node, if it saw this node as
-        it is."""
+        it is.  Whether this node's own state changed."""
         pre = self.spec.decode(tuple(sent["pre"]))
         mine = f"n{self.module}."
         if any(pre[mine + k] != v for k, v in self.own.items()
                if mine + k not in self._derived_names):
             log.info("module %s ignores the peer's '%s' (taken on a stale view)",
                      self.module, sent["trigger"])
-            return
+            return False
         before = self.values
         after = self.spec.decode(self.model.apply(sent["rule"], tuple(sent["pre"])))
         self._take_values(after, own=True, peer=False)
-        if self.observer is not None and before != self.values:
+        changed = before != self.values
+        if self.observer is not None and changed:
             self.observer(sent["trigger"], self.peer, before, self.values)
         ops = self.spec.rules[sent["rule"]].transition.ops
         if "mirror" in ops and "edit" in ops:
@@ -467,6 +486,7 @@ class Node(Observers):
                 self.services.merge_queue(active)  # become one
             for op in services if "mirror" in ops else ():  # the active's service
                 self.services.mirror(op, self._serial(sent["seq"], self.peer), active)
+        return changed
 
     # -- saving ---------------------------------------------------------------------
 

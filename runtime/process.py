@@ -74,8 +74,11 @@ LAB_REFUSED = "% lab commands drive the simulated lab (hapair console), not a re
 MAX_FRAME = 16 << 20  # bytes in one heartbeat frame (a running configuration is <= 1 MiB)
 NONCE = 16  # bytes of the nonce that opens a heartbeat connection
 MAX_CONSOLES = 8  # console sessions at once
-MAX_CHALLENGED = 64  # connections not yet authenticated, at once (on each port); the
-# oldest gives way to a new one, so a flood of them delays a true client, never bars it
+MAX_CHALLENGED = 64  # console connections not yet authenticated, at once; the oldest
+# gives way to a new one, so a flood bars a true client only if 64 strangers arrive
+# within its challenge's round trip
+MAX_STRANGERS = 8  # heartbeat connections without a sealed frame yet, at once (the same
+# rule; each may hold a frame of up to MAX_FRAME in memory until it is judged)
 CHALLENGE_SECONDS = 2.0  # to answer the challenge
 CONSOLE_LINE = 64 << 10  # bytes in one console line
 
@@ -99,21 +102,41 @@ class Store:
 
     def __init__(self, path: Path):
         self.path = path
-        self.existed = path.exists()  # then it must hold a checkpoint
-        if not self.existed:  # created private: it holds the configuration
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW,
-                             0o600))
+        if not path.exists():
+            self._create(path)
         try:
             self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
-            self.db.execute("CREATE TABLE IF NOT EXISTS pss (key TEXT PRIMARY KEY, "
-                            "value TEXT)")
-            self.db.execute("CREATE TABLE IF NOT EXISTS mts (id INTEGER PRIMARY KEY, "
-                            "message TEXT)")
         except sqlite3.Error as exc:
             raise self.damaged(str(exc)) from None
         self.last: str | None = None
+
+    @staticmethod
+    def _create(path: Path) -> None:
+        """A new, empty store, whole or not at all: built under another name (private:
+        it will hold the configuration), marked as made, then renamed into place; so a
+        store without a checkpoint and without the mark is damage, and a node that
+        stopped before its first checkpoint (a port in use) leaves one that starts."""
+        new = path.with_name(path.name + ".new")
+        new.unlink(missing_ok=True)  # a creation cut short
+        os.close(os.open(new, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
+        db = sqlite3.connect(new, isolation_level=None)
+        try:
+            db.execute("PRAGMA synchronous=FULL")
+            with db:
+                db.execute("BEGIN")
+                db.execute("CREATE TABLE pss (key TEXT PRIMARY KEY, value TEXT)")
+                db.execute("CREATE TABLE mts (id INTEGER PRIMARY KEY, message TEXT)")
+                db.execute("INSERT INTO pss VALUES ('made', 'hapair node')")
+        finally:
+            db.close()
+        os.rename(new, path)
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
 
     def damaged(self, why: str) -> HapairError:
         return HapairError(f"{self.path}: the checkpoint is damaged ({why}): move it away "
@@ -124,10 +147,10 @@ class Store:
             rows = dict(self.db.execute("SELECT key, value FROM pss").fetchall())
         except sqlite3.Error as exc:
             raise self.damaged(str(exc)) from None
-        if not rows:
-            if self.existed:
+        if "node" not in rows:
+            if rows.get("made") != "hapair node":
                 raise self.damaged("it holds no checkpoint")
-            return None
+            return None  # made, and stopped before its first checkpoint
         text, digest = rows.get("node"), rows.get("sha256")
         if not isinstance(text, str) or \
                 digest != hashlib.sha256(text.encode()).hexdigest():
@@ -278,14 +301,15 @@ class PairKey:
 
 class Unproven:
     """Connections that have not proved the pair key yet, oldest first: at most
-    ``MAX_CHALLENGED``; a new one closes the oldest (a client that holds the key answers
-    at once, so a flood of strangers delays it but never keeps it out)."""
+    ``limit``; a new one closes the oldest (a client that holds the key answers
+    at once, so only ``limit`` strangers within that round trip keep it out)."""
 
-    def __init__(self):
+    def __init__(self, limit: int):
+        self.limit = limit
         self.waiting: dict = {}  # writer -> None, in order of arrival
 
     def admit(self, writer: asyncio.StreamWriter) -> None:
-        while len(self.waiting) >= MAX_CHALLENGED:
+        while len(self.waiting) >= self.limit:
             oldest = next(iter(self.waiting))
             del self.waiting[oldest]
             oldest.close()
@@ -320,6 +344,7 @@ class NodeProcess:
         self.parent = os.getppid() if os.environ.get("HAPAIR_EXIT_WITH_PARENT") == "1" \
             else None
         self.stop: asyncio.Future | None = None
+        self.stopping = False  # SIGTERM: the heartbeats' loops end
         self.main_loop: asyncio.AbstractEventLoop | None = None
         self.peer_loop: asyncio.AbstractEventLoop | None = None
         self.persisting = threading.Lock()
@@ -331,9 +356,9 @@ class NodeProcess:
         self.last_sent: str | None = None
         self.accepted = 0  # heartbeat connections accepted so far
         self.newest = 0  # the newest of them that delivered a frame
-        self.strangers = Unproven()  # heartbeat connections without a frame yet
+        self.strangers = Unproven(MAX_STRANGERS)  # heartbeat connections without a frame yet
         self.consoles = 0
-        self.challenged = Unproven()
+        self.challenged = Unproven(MAX_CHALLENGED)
         self.warned: dict[str, float] = {}  # kind of warning -> when last given
         self.tasks: set = set()  # the connections' tasks, in either loop
         checkpoint = self.store.load()
@@ -411,6 +436,7 @@ class NodeProcess:
         return [asyncio.ensure_future(self._ticker()), asyncio.ensure_future(self._sender())]
 
     async def _stop_heartbeats(self, jobs: list, server) -> None:
+        self.stopping, self.writer = True, None  # no heartbeat leaves from here on
         server.close()
         await _cancel_all(self.tasks | set(jobs))
 
@@ -463,7 +489,7 @@ class NodeProcess:
                 pass
 
     async def _ticker(self) -> None:
-        while not self.failure:
+        while not (self.failure or self.stopping):
             if self.parent is not None and os.getppid() != self.parent:
                 self.main_loop.call_soon_threadsafe(self._quit)  # no orphan outlives
             self.node.tick()  # its starter (HAPAIR_EXIT_WITH_PARENT)
@@ -477,9 +503,10 @@ class NodeProcess:
         heartbeat is the whole state (and every step not yet acknowledged), so the next
         one, sent when the buffer drains, says all a skipped one would have, and a slow
         peer never meets a growing backlog."""
-        if self.failure or self.writer is None or self.writer.is_closing():
+        writer = self.writer  # (another thread may drop it: _fail)
+        if self.failure or self.stopping or writer is None or writer.is_closing():
             return
-        if self.writer.transport.get_write_buffer_size():
+        if writer.transport.get_write_buffer_size():
             self.unsent = True
             return
         heartbeat = json.dumps(self.node.heartbeat())
@@ -493,14 +520,14 @@ class NodeProcess:
         if len(frame) > MAX_FRAME:
             self._fail(f"a heartbeat of {len(frame)} bytes is over the limit")
             return
-        self.writer.write(len(frame).to_bytes(4, "big") + frame)
+        writer.write(len(frame).to_bytes(4, "big") + frame)
 
     async def _sender(self) -> None:
         """Keep a connection to the peer open: reconnect every heartbeat period while
         it cannot be had, and replace one that acknowledges nothing for ``--timeout``
         seconds (a path that swallows what is sent never heals by itself)."""
         peer = address(self.args.peer, "--peer")
-        while not self.failure:
+        while not (self.failure or self.stopping):
             try:
                 reader, writer = await asyncio.wait_for(asyncio.open_connection(*peer),
                                                         self.period * 4)
@@ -554,7 +581,7 @@ class NodeProcess:
         self.strangers.admit(writer)
         try:
             writer.write(bytes.fromhex(nonce))
-            while not self.failure and mine >= self.newest:
+            while not (self.failure or self.stopping) and mine >= self.newest:
                 size = int.from_bytes(await reader.readexactly(4), "big")
                 if size > MAX_FRAME:
                     self._warn(f"a frame of {size} bytes (at most {MAX_FRAME}): connection "
@@ -654,6 +681,10 @@ class NodeProcess:
                 self._changed()
                 if self.node.pending > target:  # the standby must hold it first
                     await self._acknowledged(self.node.pending)
+                if self.failure:  # not on this disk: what the command said is void
+                    writer.write(f"% this VSG {self.failure}\n".encode())
+                    await writer.drain()
+                    return
                 text, _ = out.getvalue(), out.truncate(0)
                 out.seek(0)
                 text = text.replace(PROMPT_MARK, "^@")  # a prompt only where it is one
@@ -678,12 +709,14 @@ class NodeProcess:
 
 async def _cancel_all(mine: set) -> None:
     """The node's tasks on the running loop (connections, timers) cancelled and done:
-    a node stops without a task left pending."""
+    a node stops without a task left pending.  Cancelled again until done: Python
+    3.11's ``asyncio.wait_for`` can swallow a cancellation that meets its own end."""
     loop = asyncio.get_running_loop()
-    tasks = [t for t in list(mine) if t.get_loop() is loop and not t.done()]
-    for t in tasks:
-        t.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
+    pending = {t for t in list(mine) if t.get_loop() is loop and not t.done()}
+    while pending:
+        for t in pending:
+            t.cancel()
+        _, pending = await asyncio.wait(pending, timeout=0.2)
 
 
 def _data_dir(path: Path) -> Path:

@@ -35,7 +35,15 @@ class View:
 
 def node_view(spec, state: tuple, node: int) -> View:
     ref = spec.views.get("node")
-    return _function(ref)(spec, state, node) if ref else table(spec, state, node)
+    if not ref:
+        return table(spec, state, node)
+    try:
+        return _function(ref)(spec, state, node)
+    except SpecError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the spec's own code: its failure, named
+        raise SpecError(f"spec 'views': {ref} failed: {type(exc).__name__}: "
+                        f"{str(exc)[:120]}") from None
 
 
 def table(spec, state: tuple, node: int) -> View:

@@ -186,6 +186,12 @@ def load(source: str | dict = "vsg", bounds: dict | None = None, *, code: bool =
     if isinstance(source, dict):
         return Spec.load(source, bounds)
     data, origin = read(source, code=code)
+    views = data.get("views") if isinstance(data, dict) else None
+    if not code and origin not in BUILTIN and isinstance(views, dict):
+        for ref in views.values():  # a view is imported and run when a state is shown
+            if not str(ref).startswith("hapair."):
+                raise SpecError(f"{origin}: spec 'views' names code ({str(ref)[:60]!r}), "
+                                "which opening a file never runs: pass --spec to use it")
     try:
         sp = Spec.load(data, bounds)
     except SpecError as exc:  # a file's problem says which file, as its syntax errors do

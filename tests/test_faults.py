@@ -137,13 +137,14 @@ def test_a_flood_of_console_clients_starves_no_heartbeat(pair):
     pair.paired()
     socks, stop = [], threading.Event()
 
-    def flood():
-        while not stop.is_set():
+    def flood():  # 500 new strangers a second: 64 of them take 128 ms, while the
+        while not stop.is_set():  # operator's client answers its challenge in a few
             try:
                 socks.append(socket.create_connection((HOST, pair.console_port[1]),
                                                       timeout=5))
             except OSError:
                 pass
+            time.sleep(0.002)
 
     try:
         for _ in range(100):
@@ -197,6 +198,58 @@ def test_an_empty_checkpoint_file_is_damage_not_a_fresh_start(tmp_path):
         run = _node(p, 1)
         assert run.returncode == 2, run.stderr
         assert "the checkpoint is damaged" in run.stderr and "Traceback" not in run.stderr
+
+
+def sigterm_rounds(tmp_path, rounds: int, seed: int) -> list[float]:
+    """Rounds of: a formed pair, a line typed, SIGTERM to either node at a random
+    moment; each must exit 0 within 8 s (a node that hung on went on telling its peer
+    it was active).  Returns the exit times."""
+    import random
+
+    rng, times = random.Random(seed), []
+    for k in range(rounds):
+        (tmp_path / f"r{k}").mkdir()
+        p = RealPair(tmp_path / f"r{k}")
+        try:
+            p.paired()
+            p.type(1, "description sigterm")
+            time.sleep(rng.uniform(0, PERIOD * 20))
+            victim = p.procs.pop(rng.choice([1, 2]))
+            start = time.monotonic()
+            victim.terminate()
+            assert victim.wait(timeout=8) == 0
+            times.append(time.monotonic() - start)
+        finally:
+            p.stop()
+    return times
+
+
+@pytest.mark.slow
+def test_sigterm_ends_a_node_every_time(tmp_path):
+    assert len(sigterm_rounds(tmp_path, 8, seed=1)) == 8
+
+
+@pytest.mark.long
+def test_sigterm_ends_a_node_every_time_long(tmp_path):
+    assert len(sigterm_rounds(tmp_path, 100, seed=2)) == 100
+
+
+def test_a_start_refused_for_a_port_in_use_leaves_a_data_directory_that_starts(pair):
+    """A first start that cannot listen (its port is taken) ends in one line, and the
+    store it made is whole: the next start, on a free port, pairs."""
+    taken = socket.socket()
+    taken.bind((HOST, pair.port[2]))
+    taken.listen()
+    try:
+        pair.start(1)
+        pair.start(2)
+        assert pair.procs.pop(2).wait(timeout=30) == 2
+        err = (pair.tmp / "n2.err").read_text()
+        assert "cannot listen" in err and "Traceback" not in err
+    finally:
+        taken.close()
+    pair.start(2)
+    pair.wait_states(*PAIRED)
 
 
 def test_sigterm_with_the_peer_and_a_console_connected_leaves_no_traceback(pair):
@@ -284,6 +337,47 @@ def test_a_node_that_cannot_write_steps_down(monkeypatch, tmp_path):
     monkeypatch.setattr(node.store, "save", full)
     assert asyncio.run(asyncio.wait_for(node.run(), 10)) == 1
     assert "cannot write its data (database or disk is full); stepping down" in node.failure
+
+
+def test_a_save_the_disk_cannot_hold_is_not_acknowledged(monkeypatch, tmp_path):
+    """The disk fills as the operator saves: the console says the VSG is stepping down,
+    never `100%` (the copy is on no disk of this VSG)."""
+    import argparse
+    import asyncio
+    import io
+    import threading
+
+    from hapair.runtime import process
+
+    process.PairKey.make(tmp_path / "k")
+    console = f"{HOST}:{_free()}"
+    args = argparse.Namespace(module=1, listen=f"{HOST}:{_free()}", peer=f"{HOST}:{_free()}",
+                              data=str(tmp_path / "d"), key=str(tmp_path / "k"),
+                              console=console, heartbeat=PERIOD, timeout=PERIOD * 10)
+    node = process.NodeProcess(args)
+    real, full, last = node.store.save, threading.Event(), []
+
+    def save(checkpoint):  # full: nothing new fits (an unchanged checkpoint is no write)
+        text = json.dumps(checkpoint, sort_keys=True)
+        if full.is_set() and last and text != last[-1]:
+            raise sqlite3.OperationalError("database or disk is full")
+        real(checkpoint)
+        last.append(text)
+
+    monkeypatch.setattr(node.store, "save", save)
+    said = io.StringIO()
+
+    def operator():
+        time.sleep(PERIOD * 20)  # it is up, and active alone
+        full.set()
+        process.console_client(console, str(tmp_path / "k"), stdout=said, timeout=10,
+                               stdin=io.StringIO("copy running-config startup-config\n"))
+
+    threading.Thread(target=operator, daemon=True).start()
+    assert asyncio.run(asyncio.wait_for(node.run(), 20)) == 1
+    assert "100%" not in said.getvalue()
+    assert "% this VSG cannot write its data (database or disk is full); stepping down" \
+        in said.getvalue()
 
 
 def _free() -> int:

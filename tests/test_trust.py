@@ -119,3 +119,33 @@ def test_python_m_hapair_imports_nothing_from_the_working_directory(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert not marker.exists()
+
+
+def test_a_trace_naming_a_data_spec_whose_view_names_code_never_imports_it(
+        tmp_path, monkeypatch, capsys):
+    # Found by the fault campaign: a JSON spec's "views" named any installed module, and
+    # opening a trace that named that spec imported it and called it.
+    from hapair import specs
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    marker = tmp_path / "ran.txt"
+    (tmp_path / "viewbomb.py").write_text(
+        f"import pathlib\npathlib.Path({str(marker)!r}).write_text('ran')\n"
+        "def view(spec, state, node):\n    return None\n")
+    data = dict(specs.read("vrrp")[0], views={"node": "viewbomb:view"})
+    (tmp_path / "spec.json").write_text(json.dumps(data))
+    (tmp_path / "t.json").write_text(json.dumps(a_trace_naming("spec.json")))
+    code = main(["replay", "t.json"])
+    err = capsys.readouterr().err
+    assert code != 0 and not marker.exists()
+    assert "spec 'views' names code" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_view_that_fails_is_one_line_naming_it():
+    from hapair import specs
+    from hapair.spec.views import node_view
+
+    spec = hapair.load(dict(specs.read("vrrp")[0], views={"node": "os:getcwd"}))
+    with pytest.raises(SpecError, match="spec 'views': os:getcwd failed: TypeError"):
+        node_view(spec, spec.initial, 1)

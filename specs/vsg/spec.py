@@ -1169,6 +1169,30 @@ PROPERTIES += [
                   "one fewer is down",
        "require": f"post.self.{svc}_more_down == pre.self.{svc}_more_down - 1"}
       for svc in ("stateful", "stateless")),
+    *({"name": f"OnlyFailedOther{svc.capitalize()}ProcessesRestartBeyondTheBound",
+       "kind": "action", "on": [f"restart_more_{svc}"],
+       "guide": "The SM is responsible for launching, stopping, monitoring, restarting a "
+                "service",
+       "meaning": f"with more {svc} processes down than the model counts, System Manager "
+                  "restarts one only after it failed: the count stays at its bound",
+       "require": f"pre.self.{svc}_more_down > 0 and post.self.{svc}_more_down == "
+                  f"pre.self.{svc}_more_down"}
+      for svc in ("stateful", "stateless")),
+    {"name": "StartCntCountsRestartsBeyondTheBound", "kind": "action",
+     "on": ["restart_more_stateful", "restart_more_stateless"],
+     "guide": "This example shows how to display the state and start count of all processes",
+     "meaning": "a restart of one of more processes down than the model counts counts in "
+                "Start_cnt too (StartCntCounts says it of the others)",
+     "require": "post.self.restarts == min(pre.self.restarts + 1, MAX_RESTARTS)"},
+    *({"name": f"Another{svc.capitalize()}ProcessRestartedBeyondTheBound", "kind": "enabled",
+       "guide": "When a process fails on a device, System Manager either performs a stateful "
+                "restart, a stateless restart, or a failover.",
+       "meaning": f"on a running VSG with as many other {svc} processes down as the model "
+                  "counts (or more), one of them can be restarted, whatever the model's "
+                  "one does",
+       "when": f"self.state in {UP} and self.{svc}_more_down == MORE_DOWN",
+       "on": [f"restart_more_{svc}"]}
+      for svc in ("stateful", "stateless")),
     *({"name": f"Another{svc.capitalize()}ProcessRestarted", "kind": "enabled",
        "guide": "When a process fails on a device, System Manager either performs a stateful "
                 "restart, a stateless restart, or a failover.",
