@@ -26,7 +26,8 @@ from hapair.specs.vsg.console import main
 
 ROOT = Path(__file__).resolve().parent.parent
 AUDIT = ROOT / "docs" / "guide-audit.md"
-GUIDE = Path(os.environ.get("HAPAIR_GUIDE", "/work/shared/seeds/000_7477561a526a0b86.txt"))
+GUIDE = Path(os.environ.get("HAPAIR_GUIDE") or Path(__file__).resolve().parents[2] /
+             "shared" / "seeds" / "000_7477561a526a0b86.txt")  # ../shared beside the clone
 GUIDE_SHA256 = "b6d7b160b6dfe1950b3abd6b9bfac61a538241da2912b4e3b1a0720373c0825f"
 NEAR = 2  # a quote may start this many lines before or after its stated line
 
