@@ -5,6 +5,7 @@ of kills."""
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -16,6 +17,33 @@ from hapair.spec import Spec, SpecError
 
 EQUIVALENT = "equivalent: same successor function on the reachable states"
 SILENT = "guide silent: "
+MEMORY_BUDGET = 6 << 30  # bytes of address space judging one mutant may add
+
+
+@contextmanager
+def memory_budget(extra: int = MEMORY_BUDGET):
+    """Judge a mutant within ``extra`` more bytes of address space (RLIMIT_AS, put back
+    after): a mutant whose slices outgrow it is "undecided", never a process the
+    operating system kills for memory.  A no-op where the limit cannot be read."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        with open("/proc/self/statm") as f:
+            used = int(f.read().split()[0]) * resource.getpagesize()
+    except (ImportError, OSError, ValueError):
+        yield
+        return
+    limit = used + extra
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    if soft != resource.RLIM_INFINITY:
+        limit = min(limit, soft)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 @dataclass
@@ -97,7 +125,14 @@ class _Work:
         return self._reference
 
     def judge(self, mutant: Mutant) -> Outcome:
-        out = self.checker.classify(mutant)
+        start = time.perf_counter()
+        try:
+            with memory_budget():
+                out = self.checker.classify(mutant)
+        except MemoryError:
+            return Outcome(mutant.id, "undecided",
+                           note=f"undecided: its check needs more than {MEMORY_BUDGET >> 30} "
+                                "GiB", seconds=time.perf_counter() - start)
         if out.status != "survived":
             return out
         start = time.perf_counter()
