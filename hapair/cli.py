@@ -341,11 +341,12 @@ def cmd_console(args, rest) -> int:
         from hapair.runtime.process import console_client
 
         p = argparse.ArgumentParser(prog="hapair console", add_help=False)
-        p.add_argument("--connect", metavar="HOST:PORT")
+        p.add_argument("--connect", metavar="HOST:PORT", action="append")
         p.add_argument("--key", metavar="FILE")
         given, extra = p.parse_known_args(rest)
-        if extra or not given.connect or not given.key:
-            raise HapairError("usage: hapair console --connect HOST:PORT --key FILE")
+        if extra or not given.connect or len(given.connect) > 2 or not given.key:
+            raise HapairError("usage: hapair console --connect HOST:PORT "
+                              "[--connect HOST:PORT] --key FILE")
         return console_client(given.connect, given.key)
     from hapair.specs.vsg.console import main as console_main
 
@@ -438,7 +439,8 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("specs", help="list the built-in specs").set_defaults(func=cmd_specs)
     _mutate_parser(sub)
     sub.add_parser("console", help="a vsg# console over a simulated lab (--connect "
-                   "HOST:PORT: a real node's)", add_help=False)
+                   "HOST:PORT: a real node's; twice: the pair's, which follows the active)",
+                   add_help=False)
     from hapair.runtime.process import add_node_parser
 
     add_node_parser(sub)

@@ -239,6 +239,8 @@ def make_console(node: Node, out: io.StringIO):
 
         def _c_switchover(self, args: list, words: list) -> None:
             super()._c_switchover(args, words)
+            if self.home != node.module:  # the simulated console follows the new active:
+                self.moved = self.home  # the client does, when it knows the pair
             self.home, self.attached = node.module, None  # this VSG's own console
 
         def _c_attach(self, args: list, words: list) -> None:
@@ -248,7 +250,7 @@ def make_console(node: Node, out: io.StringIO):
                 self.say(guide.ATTACH_ABSENT.format(module=args[0]))
 
     console = NodeConsole(NodeLab(node), out)
-    console.home = node.module
+    console.home, console.moved = node.module, None
     return console
 
 
@@ -646,6 +648,13 @@ class NodeProcess:
         finally:
             self.tasks.discard(asyncio.current_task())
 
+    def _prompt_line(self, console) -> bytes:
+        """The line that ends an answer: the prompt, this VSG's redundancy state, and the
+        module the session moves to (after ``system switchover``; empty otherwise)."""
+        moved, console.moved = console.moved, None
+        return (f"{PROMPT_MARK}{console.prompt}{PROMPT_MARK}{self.node.state}"
+                f"{PROMPT_MARK}{moved or ''}\n").encode()
+
     async def _console_session(self, reader: asyncio.StreamReader,
                                writer: asyncio.StreamWriter) -> None:
         self.challenged.admit(writer)  # until it answers: a client that never does
@@ -672,7 +681,7 @@ class NodeProcess:
         out = io.StringIO()
         console = make_console(self.node, out)
         try:
-            writer.write(f"{PROMPT_MARK}{console.prompt}\n".encode())
+            writer.write(self._prompt_line(console))
             while not console.done and (line := await reader.readline()):
                 if self.failure:
                     return
@@ -688,7 +697,7 @@ class NodeProcess:
                 text, _ = out.getvalue(), out.truncate(0)
                 out.seek(0)
                 text = text.replace(PROMPT_MARK, "^@")  # a prompt only where it is one
-                writer.write(f"{text}{PROMPT_MARK}{console.prompt}\n".encode())
+                writer.write(text.encode() + self._prompt_line(console))
                 await writer.drain()
         except ValueError:  # a line over the limit
             writer.write(f"% a line is at most {CONSOLE_LINE} bytes\n".encode())
@@ -799,51 +808,117 @@ def _node_cmd(args: argparse.Namespace) -> int:
 
 # -- the console client ---------------------------------------------------------------------
 
-def _answer(sock_file) -> tuple[str, str | None]:
-    """The output of one command and the next prompt (``None``: the VSG hung up)."""
+def _answer(sock_file) -> tuple[str, list]:
+    """The output of one command and the fields of the line that ends it: the next
+    prompt (``[None]``: the VSG hung up), then what ``_prompt_line`` adds."""
     out = []
     while line := sock_file.readline():
         if line.startswith(PROMPT_MARK):
-            return "".join(out), line[1:].rstrip("\n")
+            return "".join(out), line[1:].rstrip("\n").split(PROMPT_MARK)
         out.append(line)
-    return "".join(out), None
+    return "".join(out), [None]
 
 
-def console_client(target: str, key: str, stdin=None, stdout=None,
+class _Session:
+    """One authenticated console session on one VSG."""
+
+    def __init__(self, target: str, pair_key: "PairKey", timeout: float):
+        host, port = address(target, "--connect")
+        try:
+            self.sock = socket.create_connection((host, port), timeout=timeout)
+        except OSError as exc:
+            raise HapairError(f"cannot connect to the console at {target}: "
+                              f"{exc.strerror or exc}") from None
+        self.file = self.sock.makefile("rw", encoding="utf-8", newline="\n")
+        try:
+            said, (challenge, *_) = _answer(self.file)
+            if challenge is None or not challenge.startswith("challenge "):
+                raise HapairError(f"the console at {target} said {said.strip()[:80]!r}")
+            self.file.write(pair_key.proof(challenge.split()[1]) + "\n")
+            self.file.flush()
+            said = self._read()
+            if self.prompt is None:
+                raise HapairError(f"the console at {target}: {said.strip()[:120]}")
+        except BaseException:
+            self.close()
+            raise
+
+    def run(self, line: str) -> str:
+        self.file.write(line + "\n")
+        self.file.flush()
+        return self._read()
+
+    def _read(self) -> str:
+        text, fields = _answer(self.file)
+        self.prompt, self.state, self.moved = (fields + ["", ""])[:3]
+        return text
+
+    @property
+    def active(self) -> bool:
+        return self.prompt is not None and self.state.startswith("active")
+
+    def close(self) -> None:
+        for part in (getattr(self, "file", None), self.sock):
+            try:
+                part.close()
+            except OSError:
+                pass
+
+
+def _active_session(targets: list[str], pair_key: "PairKey", timeout: float) -> _Session:
+    """A session on whichever of the pair's VSGs is active (waiting up to ``timeout``
+    for one to be): what a session to the pair's management address reaches."""
+    deadline, said = time.monotonic() + timeout, None
+    while True:
+        for target in targets:
+            try:
+                session = _Session(target, pair_key, timeout)
+            except HapairError as exc:
+                said = exc
+                continue
+            if session.active:
+                return session
+            session.close()
+        if time.monotonic() > deadline:
+            raise HapairError(f"no active VSG at {' or '.join(targets)} within {timeout:g} s"
+                              + (f" ({said})" if said else ""))
+        time.sleep(0.1)
+
+
+def console_client(target: str | list[str], key: str, stdin=None, stdout=None,
                    timeout: float = 30) -> int:
     """``hapair console --connect HOST:PORT --key FILE``: a transcript for piped input, a
-    prompt on a terminal."""
+    prompt on a terminal.
+
+    With one address the session is that VSG's own console.  With both of a pair's
+    (``--connect A --connect B``) it is the pair's console, as a session to the pair's
+    management address is: it reaches the active VSG and, after ``system switchover``
+    (or when the VSG hangs up), continues on the active one, as the simulated console
+    does.
+    """
     stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
-    host, port = address(target, "--connect")
+    targets = [target] if isinstance(target, str) else list(target)
     pair_key = PairKey(key)
+    follow = len(targets) > 1
+    session = (_active_session(targets, pair_key, timeout) if follow
+               else _Session(targets[0], pair_key, timeout))
     try:
-        sock = socket.create_connection((host, port), timeout=timeout)
-    except OSError as exc:
-        raise HapairError(f"cannot connect to the console at {target}: "
-                          f"{exc.strerror or exc}") from None
-    with sock, sock.makefile("rw", encoding="utf-8", newline="\n") as f:
-        said, challenge = _answer(f)
-        if challenge is None or not challenge.startswith("challenge "):
-            raise HapairError(f"the console at {target} said {said.strip()[:80]!r}")
-        f.write(pair_key.proof(challenge.split()[1]) + "\n")
-        f.flush()
-        said, prompt = _answer(f)
-        if prompt is None:
-            raise HapairError(f"the console at {target}: {said.strip()[:120]}")
         interactive = stdin.isatty()
-        while prompt is not None:
+        while session.prompt is not None:
             if interactive:
-                stdout.write(prompt)
+                stdout.write(session.prompt)
                 stdout.flush()
             line = stdin.readline()
             if not line:
-                stdout.write("\n" if interactive else prompt.rstrip() + "\n")
+                stdout.write("\n" if interactive else session.prompt.rstrip() + "\n")
                 break
             line = line.rstrip("\n")
             if not interactive:
-                stdout.write(prompt + line + "\n")
-            f.write(line + "\n")
-            f.flush()
-            text, prompt = _answer(f)
-            stdout.write(text)
+                stdout.write(session.prompt + line + "\n")
+            stdout.write(session.run(line))
+            if follow and (session.moved or session.prompt is None):
+                session.close()
+                session = _active_session(targets, pair_key, timeout)
+    finally:
+        session.close()
     return 0

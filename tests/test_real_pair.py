@@ -314,3 +314,26 @@ def test_a_broken_node_is_caught_by_validate(tmp_path):
     junk.write_text("{not json\n")
     wrong = subprocess.run(cli + [str(junk)], capture_output=True, text=True, timeout=60)
     assert wrong.returncode == 2 and wrong.stderr.count("\n") == 1, wrong.stderr
+
+
+def test_the_pair_console_follows_the_new_active_as_the_simulated_one_does(pair):
+    """L338: the guide shows, at one vsg# prompt, the switchover's messages and then the
+    new active's console.  Given both addresses, the real console does what the simulated
+    one does (tests/test_console.py::test_switchover_follows_the_new_active)."""
+    from test_console import status_line
+
+    from hapair.specs.vsg.console import main as simulated_console
+
+    pair.paired()
+    lines = "system switchover\nshow system redundancy status\n"
+    real = io.StringIO()
+    console_client([f"{HOST}:{pair.console_port[1]}", f"{HOST}:{pair.console_port[2]}"],
+                   str(pair.key), stdin=io.StringIO(lines), stdout=real, timeout=10)
+    simulated = io.StringIO()
+    simulated_console([], stdin=io.StringIO(lines), stdout=simulated)
+    for text in (real.getvalue(), simulated.getvalue()):
+        switchover, status = text.split("vsg# show system redundancy status\n")
+        assert switchover.startswith(GUIDE_SWITCHOVER)
+        assert status_line(status, "Internal state") == "Active with HA standby"
+        assert "This supervisor (sup-2)" in status
+        assert text.endswith("vsg#\n")
