@@ -145,14 +145,20 @@ def table(result: CheckResult):
 
 
 def properties_markdown(spec: Spec) -> str:
-    """The property table of ``docs/vsg.md``: each property, its kind, assumptions, meaning and
-    the guide's sentence it states."""
+    """The property table of ``docs/vsg.md``: each property, its kind, assumptions, meaning,
+    the guide's sentence it states, and what decides it: ``rows`` when no state breaks it,
+    reachable or not (``checker.symbolic.rows``: it checks that the rows say so), ``runs``
+    when it depends on which states and runs the pair reaches."""
+    from hapair.checker.symbolic.rows import decided_by_the_rows
     from hapair.spec.kinds import KINDS
 
-    rows = ["| property | kind | assumes | meaning | the guide says |", "|---|---|---|---|---|"]
+    by_rows = decided_by_the_rows(spec)
+    rows = ["| property | kind | assumes | meaning | the guide says | decided by |",
+            "|---|---|---|---|---|---|"]
     for p in spec.properties.values():
         kind = (KINDS[p.kind].title or p.kind) + (", expected violated" if p.expect == "violated"
                                             else "")
         rows.append(f"| {p.name} | {kind} | {', '.join(p.assume)} | {p.meaning} | "
-                    f"{p.guide.replace('|', '&#124;')} |")
+                    f"{p.guide.replace('|', '&#124;') or '(silent)'} | "
+                    f"{'rows' if by_rows.get(p.name) else 'runs'} |")
     return "\n".join(rows)

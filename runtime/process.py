@@ -70,6 +70,8 @@ log = logging.getLogger(__name__)
 
 LOOPBACK = ("127.0.0.1", "localhost")
 PROMPT_MARK = "\x00"  # console protocol: a line "\0<prompt>" ends each answer
+STAYS = ("% module {module} is now active: this console stays on this VSG "
+         "(--connect both consoles to follow the active)\n")
 LAB_REFUSED = "% lab commands drive the simulated lab (hapair console), not a real VSG"
 MAX_FRAME = 16 << 20  # bytes in one heartbeat frame (a running configuration is <= 1 MiB)
 NONCE = 16  # bytes of the nonce that opens a heartbeat connection
@@ -916,6 +918,8 @@ def console_client(target: str | list[str], key: str, stdin=None, stdout=None,
             if not interactive:
                 stdout.write(session.prompt + line + "\n")
             stdout.write(session.run(line))
+            if session.moved and not follow:  # the messages above were the new active's
+                stdout.write(STAYS.format(module=session.moved))
             if follow and (session.moved or session.prompt is None):
                 session.close()
                 session = _active_session(targets, pair_key, timeout)

@@ -272,6 +272,8 @@ def test_switchover_on_a_synchronised_pair(pair):
     pair.type(1, "logging server vsg-test")
     text = pair.console(1, "system switchover")
     assert text.startswith(GUIDE_SWITCHOVER)  # the new active's messages, as the guide
+    # this is module 1's own console: it says the messages were module 2's and stays
+    assert "% module 2 is now active: this console stays on this VSG" in text
     pair.wait_states("HA standby", "Active with HA standby")
 
 

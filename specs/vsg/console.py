@@ -88,7 +88,9 @@ LAB = {"lab": {
     "reconnect": {_ARG: (_module, {_DO: "lab_connect"})},
     "fail": {_ARG: (_module, {_ARG: (_word, {_DO: "lab_fail"})})},
     "console": {_ARG: (_module, {_DO: "lab_console"})},
-    "install": {_ARG: (_module, {_DO: "lab_install"})},
+    "install": {_ARG: (_module, {_DO: "lab_install", **{
+        role: {_ARG: (_number, {_DO: "lab_install"})}
+        for role in ("standalone", "primary", "secondary")}})},
     "flow": {_ARG: (_module, {_DO: "lab_flow"})},
     "update": {_ARG: (_module, {_DO: "lab_update"})},
     "checkpoint": {_ARG: (_module, {_DO: "lab_checkpoint"})},
@@ -381,7 +383,10 @@ class Console:
         self.home, self.attached, self.config = args[0], None, False
 
     def _c_lab_install(self, args: list, words: list) -> None:
-        self.lab.install(args[0])
+        if len(args) > 1:  # lab install N ROLE ID: the installer sets its role and ID
+            self.lab.install(args[0], words[-2].lower(), args[1])
+        else:
+            self.lab.install(args[0])
 
     def _c_lab_flow(self, args: list, words: list) -> None:
         self.lab.fire("new_flow", args[0])

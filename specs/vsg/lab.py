@@ -156,13 +156,36 @@ class Lab:
             self._fire_with_ids("ha_pair_id_same", node, {node: number, peer: number})
         self._settle()
 
-    def install(self, node: int) -> None:
+    def install(self, node: int, role: str | None = None, number: int | None = None) -> None:
         """Power module ``node`` off if needed, then install a fresh VSG in its place:
         standalone, its own configuration and HA pair ID, powered off (the operator then
-        powers it on and sets its role and ID on its own console)."""
+        powers it on and sets its role and ID on its own console).
+
+        With ``role`` and ``number`` the installer also gives it that role and HA pair ID,
+        as the guide's "Install the new Cisco VSG as a standby, with the same domain ID"
+        (L546, L568) asks, where nothing can interact with the pair: isolated, its first
+        boot, the role command, ``ha-pair id``, saved, powered off, its port group
+        changed back.  It is then powered off, as after a plain install; powered on, it
+        joins the pair (it never acts on it while it is standalone)."""
         if self.pair[f"n{node}.state"] != "off":
             self.fire("power_off", node)
         self.fire("install", node)
+        if role is None:
+            return
+        settling, self.settling = self.settling, True  # the installer waits for each step
+        isolated = self.pair[f"n{node}.compute"] == "isolated"
+        try:
+            if not isolated:
+                self.isolate(node)
+            self.fire("power_on", node)
+            self.fire(f"role_{role}", node)
+            self.ha_pair_id(node, number)
+            self.fire("copy_rs", node)
+            self.fire("power_off", node)
+            if not isolated:
+                self.connect(node)
+        finally:
+            self.settling = settling
 
     def isolate(self, node: int) -> None:
         """Change module ``node``'s port group (vSphere) to prevent communication with

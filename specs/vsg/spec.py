@@ -538,13 +538,13 @@ def _syncing_with_active(n: str, o: str) -> str:
 PROPERTIES = [
     {"name": "NoDualActive", "kind": "always", "assume": ["no_partition", "fixed_pairing"],
      "guide": "The pair operates in an active/standby capacity in which only one is active at any "
-              "given time, while the other acts as a standby backup.",
-     "meaning": "never two actives at all, when the link never fails",
+              "given time",
+     "meaning": "never two actives at all, when the link never fails and no one changes a "
+                "role or HA pair ID, installs a VSG or isolates one (without fixed_pairing an "
+                "installed VSG comes up standalone and active beside the pair)",
      "expr": "not (n1_active and n2_active)"},
     {"name": "DualActiveOnPartition", "kind": "always", "assume": ["fixed_pairing"],
-     "guide": "Cisco VSGs with a primary or secondary redundancy role have built-in mechanisms "
-              "for detecting and resolving the conflict between two Cisco VSGs in the active "
-              "state.",
+     "guide": "the conflict between two Cisco VSGs in the active state",
      "expect": "violated",
      "meaning": "a partition does make two actives (expected: the checker must show it)",
      "expr": "not (n1_active and n2_active)"},
@@ -556,8 +556,8 @@ PROPERTIES = [
                 "and post.self.state == 'booting' and not post.dual_active "
                 "and post.peer.state == pre.peer.state"},
     {"name": "DualActiveResolved", "kind": "leads_to",
-     "guide": "If both the primary and secondary VSG instances see each other as active at the same"
-              " time, the system resolves this problem by resetting the primary Cisco VSG.",
+     "guide": "If both the primary and secondary VSG instances see each other as active at the "
+              "same time, the system resolves this problem",
      "meaning": "every dual active is eventually resolved",
      "p": "dual_active", "q": "not dual_active"},
     {"name": "SwitchoverOnlyToHAStandby", "kind": "action", "on": ["system_switchover"],
@@ -580,13 +580,12 @@ PROPERTIES = [
      "meaning": "after a failover starts, no other starts until a stable standby exists",
      "require": "not pre.failover_lock and post.failover_lock"},
     {"name": "LockHeldUntilStableStandby", "kind": "always",
-     "guide": "When a failover process begins, another failover process cannot be started until a "
-              "stable standby Cisco VSG is available.",
+     "guide": "until a stable standby Cisco VSG is available",
      "meaning": "while a failover is in progress there is no HA standby",
      "expr": "not (failover_lock and ha_pair)"},
     {"name": "UnstableStandbyRestarts", "kind": "action", "on": ["*"],
      "guide": "If a standby Cisco VSG that is not stable detects that an active Cisco VSG has "
-              "failed, then instead of initiating a failover, it tries to restart the pair.",
+              "failed, then instead of initiating a failover",
      "meaning": "a standby that is not stable never takes over",
      "require": "not (pre.n1.state == 'standby_syncing' and post.n1_active) "
                 "and not (pre.n2.state == 'standby_syncing' and post.n2_active)"},
@@ -597,13 +596,12 @@ PROPERTIES = [
      "require": f"post.self.state not in {STANDBYS} or pre.same_pair_id"},
     {"name": "StandaloneNeverPairs", "kind": "action", "on": ["pairing"],
      "guide": "Standalone—This role does not interact with other Cisco VSGs.",
-     "meaning": "a standalone VSG never pairs",
+     "meaning": "a standalone VSG never pairs (it does wait at boot beside a standby)",
      "require": f"post.self.state not in {STANDBYS} "
                 "or (pre.n1.role != 'standalone' and pre.n2.role != 'standalone')"},
     {"name": "StandbyInSync", "kind": "always",
-     "guide": "Standby—This state indicates that the Cisco VSG has synchronized its configuration "
-              "with the active Cisco VSG so that it is continuously ready to take over in case of a"
-              " failure or manual switchover.",
+     "guide": "This state indicates that the Cisco VSG has synchronized its configuration with the"
+              " active Cisco VSG",
      "meaning": "an HA standby's running and startup config equal the active's",
      "expr": "not ha_pair or (run_eq and start_eq)"},
     {"name": "UnsavedConfigSurvivesFailover", "kind": "action", "on": ["failover"],
@@ -635,14 +633,13 @@ PROPERTIES = [
        "require": f"post.self.{kind}_mts == pre.self.{kind}_mts"}
       for kind, prefix in (("stateful", ""), ("stateless", "Stateless"))),
     {"name": "BootLoadsStartup", "kind": "action", "on": ["negotiation"],
-     "guide": "Saves the running configuration persistently through reboots and restarts by copying"
-              " it to the startup configuration.",
+     "guide": "Saves the running configuration persistently through reboots and restarts",
      "meaning": "a VSG that finishes booting runs its startup config",
      "require": "post.self.saved and post.self.run_is_peer_start == pre.start_eq"},
     {"name": "ConfigEqualitiesConsistent", "kind": "always",
-     "guide": "Verifies the difference between the running and startup configurations.",
      "meaning": "the configuration equalities the model keeps are those of four real "
-                "configs (equality is transitive)",
+                "configs (equality is transitive): the model's own consistency, of which the "
+                "guide says nothing",
      "expr": " and ".join(_transitive(*t) for t in (
          ("n1.saved", "n2.run_is_peer_start", "run_eq"),
          ("n1.saved", "start_eq", "n1.run_is_peer_start"),
@@ -667,8 +664,8 @@ PROPERTIES = [
      "require": "post.self.state == 'booting' and post.self.stateful == 'running' "
                 "and not post.self.stateful_mts"},
     {"name": "FailoverNeedsStableStandby", "kind": "action", "on": ["failover"],
-     "guide": "When a stable standby Cisco VSG detects that the active Cisco VSG has failed, it "
-              "initiates a failover and transitions to active.",
+     "guide": "Before you can initiate a manual failover from the active to the standby Cisco VSG,"
+              " the standby Cisco VSG must be stable.",
      "meaning": "a failover starts only from an HA standby, and leaves none until a new "
                 "standby is stable",
      "require": "(pre.self.state == 'ha_standby' or pre.peer.state == 'ha_standby') "
@@ -678,9 +675,9 @@ PROPERTIES = [
      "meaning": "there is never more than one HA standby",
      "expr": "not (n1.state == 'ha_standby' and n2.state == 'ha_standby')"},
     {"name": "InternalStepsNeverPowerOff", "kind": "action",
-     "guide": "Power the Cisco VSG off and then on from the vSphere Client.",
      "on": [t for t, meta in TRIGGERS.items() if meta["kind"] == "internal"],
-     "meaning": "only the environment powers a VSG off; its own steps restart it",
+     "meaning": "only the environment powers a VSG off; its own steps restart it (the guide "
+                "is silent: our reading of its power-off instructions)",
      "require": "pre.self.state == 'off' or post.self.state != 'off'"},
     {"name": "StandbyBecomesStable", "kind": "leads_to",
      "guide": "The active and standby Cisco VSGs automatically synchronize when the internal state "
@@ -691,17 +688,26 @@ PROPERTIES = [
                        f"and pairable and {o}_active))"
                        for n, o in (("n1", "n2"), ("n2", "n1")))},
     *({"name": f"Queued{prefix}MessagesDelivered", "kind": "leads_to",
-       "guide": "The MTS can maintain persistent messages and logged messages in queues for "
-                "access even after a service restart.",
+       "guide": "The MTS can maintain persistent messages and logged messages in queues for access",
        "meaning": f"on module 1, the MTS messages (persistent or logged) queued for the {kind} "
                   "service are delivered once it runs again (on an HA standby, by its active, "
                   "for both), unless the VSG stops first (powered off or rebooted, which "
                   "clears them)",
        "p": f"n1.{kind}_mts", "q": f"not n1.{kind}_mts or n1.state == 'off'"}
       for kind, prefix in (("stateful", ""), ("stateless", "Stateless"))),
+    *({"name": f"StableStandbyTakesOver_m{n}", "kind": "leads_to",
+       "guide": "When a stable standby Cisco VSG detects that the active Cisco VSG has failed, "
+                "it initiates a failover and transitions to active.",
+       "meaning": f"module {n} as HA standby without a healthy active in view becomes active "
+                  "(or stops being HA standby: powered off, restarted)",
+       "p": f"n{n}.state == 'ha_standby' and not (link == 'up' and pairable "
+            f"and n{3 - n}.state == 'active_ha_standby')",
+       "q": f"n{n}_active or n{n}.state != 'ha_standby'"}
+      for n in (1, 2)),
     {"name": "EventuallyActive", "kind": "leads_to",
-     "guide": "When a failover occurs, the standby Cisco VSG takes over for the active Cisco VSG.",
-     "meaning": "while some node is powered, some node eventually is active",
+     "guide": "The Cisco VSG HA pair configuration allows uninterrupted traffic forwarding",
+     "meaning": "while some node is powered, some node eventually is active (that it is the "
+                "standby which takes over is StableStandbyTakesOver)",
      "p": "n1.state != 'off' or n2.state != 'off'",
      "q": "n1_active or n2_active or (n1.state == 'off' and n2.state == 'off')"},
 ]
@@ -839,8 +845,7 @@ def _service_properties() -> list[dict]:
                     "and post.{n}.pss_checkpoint == pre.{o}.pss_checkpoint)"},
         {"name": "StatelessRestartStartsFromNothing", "kind": "action",
          "on": ["restart_stateless"],
-         "guide": "When a process fails on a device, System Manager either performs a "
-                  "stateful restart, a stateless restart, or a failover.",
+         "guide": "a stateless restart",
          "meaning": "a stateless restart recovers nothing: the service starts without state",
          "require": f"not {sl_back} or post.{{n}}.stateless_data == 'none'"},
         {"name": "CheckpointKeepsState", "kind": "action", "on": ["pss_checkpoint"],
@@ -869,8 +874,7 @@ def _service_properties() -> list[dict]:
 def _role_stored(role: str) -> dict:
     return {"name": f"Role{role.capitalize()}Stored", "kind": "action",
             "on": [f"role_{role}"],
-            "guide": "vsg# system redundancy role {standalone | primary | secondary} "
-                     "Specifies the HA role of a Cisco VSG.",
+            "guide": "Specifies the HA role of a Cisco VSG.",
             "meaning": f"'system redundancy role {role}' stores {role} as the administrative "
                        "role",
             "require": f"post.self.admin_role == '{role}'"}
@@ -879,12 +883,10 @@ def _role_stored(role: str) -> dict:
 PROPERTIES += [
     # What a step must leave alone.
     {"name": "ConfigCommandsKeepRedundancyState", "kind": "action", "on": CONFIG_COMMANDS,
-     "guide": "Specifies the HA role of a Cisco VSG. / Assigns an ID to an HA pair. / Saves "
-              "the running configuration persistently through reboots and restarts by "
-              "copying it to the startup configuration.",
      "meaning": "a configuration command (a configuration line, copy running-config "
                 "startup-config, ha-pair id, a role command) changes no redundancy state, "
-                "no link and no failover in progress",
+                "no link and no failover in progress"
+                " (the guide is silent on it: our reading)",
      "require": _unchanged("n1.state", "n2.state", "link", "failover_lock")},
     {"name": "CommandsNeedARunningVSG", "kind": "action",
      "on": [t for t, meta in TRIGGERS.items() if meta["kind"] == "operator"],
@@ -892,16 +894,13 @@ PROPERTIES += [
      "meaning": "a command is typed on a VSG that runs (not powered off, not booting)",
      "require": "pre.self.state not in ('off', 'booting')"},
     {"name": "ConfigCommandsOnlyOnActive", "kind": "action", "on": CONFIG_COMMANDS,
-     "guide": "The console for the standby Cisco VSG is available through the vSphere client "
-              "or by entering the attach module [1 | 2] command depending on whether the "
-              "primary is active or not, but configuration is not allowed and many commands "
-              "are restricted.",
+     "guide": "configuration is not allowed",
      "meaning": "configuration commands are accepted only on an active VSG",
      "require": "pre.self_active"},
     {"name": "RoleCommandsKeepConfiguration", "kind": "action", "on": ["role_change"],
-     "guide": "Specifies the HA role of a Cisco VSG.",
      "meaning": "a role command changes the role and nothing of the configurations or the "
-                "HA pair ID",
+                "HA pair ID"
+                " (the guide is silent on it: our reading)",
      "require": _unchanged("n1.saved", "n2.saved", "run_eq", "start_eq", "same_pair_id",
                            "n1.run_is_peer_start", "n2.run_is_peer_start",
                            "peer.admin_role", "peer.role")},
@@ -916,8 +915,7 @@ PROPERTIES += [
                 "pair IDs",
      "require": "not post.same_pair_id"},
     {"name": "CopySavesRunningConfig", "kind": "action", "on": ["copy_rs"],
-     "guide": "Saves the running configuration persistently through reboots and restarts by "
-              "copying it to the startup configuration.",
+     "guide": "by copying it to the startup configuration",
      "meaning": "after copy running-config startup-config the startup config is the running "
                 "one (on an HA standby too, which mirrors the active), and no running config "
                 "changes",
@@ -934,14 +932,13 @@ PROPERTIES += [
      "require": "not post.self.saved and post.start_eq == pre.start_eq"},
     {"name": "PoweredOffVSGUntouched", "kind": "action",
      "on": [t for t in TRIGGERS if t not in POWER],
-     "guide": "Power the Cisco VSG off and then on from the vSphere Client. / Install the new "
-              "Cisco VSG as a standby, with the same domain ID as the existing Cisco VSG.",
+     "guide": "Power the Cisco VSG off and then on from the vSphere Client.",
      "meaning": "only powering it on or installing a VSG in its place changes a powered-off "
                 "VSG",
      "require": f"{_untouched('self')} and {_untouched('peer')}"},
     {"name": "PowerActsOnOneVSG", "kind": "action", "on": list(POWER),
-     "guide": "Power the Cisco VSG off and then on from the vSphere Client.",
-     "meaning": "powering a VSG on, or installing one, leaves a powered-off peer as it is",
+     "meaning": "powering a VSG on, or installing one, leaves a powered-off peer as it is"
+                " (the guide is silent on it: our reading)",
      "require": _untouched("peer")},
     {"name": "PowerOffPowersOff", "kind": "action", "on": ["power_off"],
      "guide": "Power the Cisco VSG off and then on from the vSphere Client.",
@@ -954,17 +951,15 @@ PROPERTIES += [
      "require": "pre.self.state == 'off'"},
     {"name": "OnlyPowerOffPowersOff", "kind": "action",
      "on": [t for t in TRIGGERS if t not in ("power_off", "host_fail")],
-     "guide": "Power the Cisco VSG off and then on from the vSphere Client.",
      "meaning": "no step but powering it off (or the failure of the host it resides in) "
-                "turns a running VSG off",
+                "turns a running VSG off"
+                " (the guide is silent on it: our reading)",
      "require": " and ".join(f"(pre.{n}.state == 'off' or post.{n}.state != 'off')"
                              for n in ("n1", "n2"))},
     {"name": "RestartsComeBackThroughBooting", "kind": "action",
      "on": ["power_on", "reload", "restart_pair", "resolve_dual_active", "fail_native",
             "system_switchover", "join_reload"],
-     "guide": "To activate a change from a primary to a secondary Cisco VSG, you must reload "
-              "the primary Cisco VSG by doing one of the following: Enter the reload command. "
-              "Power the Cisco VSG off and then on from the vSphere Client.",
+     "guide": "you must reload the primary Cisco VSG by doing one of the following",
      "meaning": "a power-up, a reload, a pair restart, the reset of a dual active's primary, "
                 "a failed native process, a switchover (on the old active) and the reload of "
                 "a secondary joining its primary all bring the VSG back through booting",
@@ -976,8 +971,8 @@ PROPERTIES += [
      "require": "(pre.n1.state == 'ha_standby' and post.n1_active) "
                 "or (pre.n2.state == 'ha_standby' and post.n2_active)"},
     {"name": "BootNegotiationOnlyWhileBooting", "kind": "action", "on": ["negotiation"],
-     "guide": "It takes precedence during bootup when negotiating the active/standby mode.",
-     "meaning": "boot negotiation ends a boot",
+     "meaning": "boot negotiation ends a boot"
+                " (the guide is silent on it: our reading)",
      "require": "pre.self.state == 'booting'"},
     {"name": "StandbyOnlyOfAnActive", "kind": "action", "on": ["negotiation"],
      "guide": "An active Cisco VSG is paired with a standby Cisco VSG.",
@@ -1014,14 +1009,13 @@ PROPERTIES += [
          f"pre.{n}.state in ('booting', 'ha_standby'))" for n in ("n1", "n2"))},
     {"name": "BootingEndsOnlyByNegotiation", "kind": "action",
      "on": [t for t in TRIGGERS if t != "boot"],
-     "guide": "It takes precedence during bootup when negotiating the active/standby mode.",
+     "guide": "when negotiating the active/standby mode",
      "meaning": "a booting VSG leaves booting only by its boot negotiation (or powered off)",
      "require": " and ".join(f"(pre.{n}.state != 'booting' or post.{n}.state in "
                              "('booting', 'off'))" for n in ("n1", "n2"))},
     *({"name": f"OnlyFailed{svc.capitalize()}ServiceRestarts", "kind": "action",
        "on": [f"restart_{svc}"],
-       "guide": "The SM is responsible for launching, stopping, monitoring, restarting a "
-                "service",
+       "guide": "restarting a service",
        "meaning": f"System Manager restarts the {svc} service after it failed, and it then "
                   "runs",
        "require": f"pre.self.{svc} == 'failed' and post.self.{svc} == 'running'"}
@@ -1036,8 +1030,7 @@ PROPERTIES += [
       for kind in ("stateful", "stateless")),
     *({"name": f"MtsQueuesFor{kind.capitalize()}Service", "kind": "action",
        "on": [f"mts_message_{kind}"],
-       "guide": "The MTS handles message routing and queuing between services on and across "
-                "modules and between supervisors.",
+       "guide": "The MTS handles message routing and queuing between services",
        "meaning": f"a message (persistent or logged) for the restarting {kind} service is "
                   "queued",
        "require": f"post.self.{kind}_mts and post.self.{kind} == 'failed'"}
@@ -1054,8 +1047,7 @@ PROPERTIES += [
                             for a, b in (("n1", "n2"), ("n2", "n1")))}
       for kind, prefix in (("stateful", ""), ("stateless", "Stateless"))),
     {"name": "InstalledVSGIsStandalone", "kind": "action", "on": ["install"],
-     "guide": "Standalone—This role does not interact with other Cisco VSGs. You assign this "
-              "role when there is only one Cisco VSG in the system. This role is the default.",
+     "guide": "This role is the default.",
      "meaning": "a freshly installed VSG has the default role, standalone, and is not running "
                 "until it is powered up",
      "require": "post.self.role == 'standalone' and post.self.admin_role == 'standalone' "
@@ -1097,8 +1089,7 @@ PROPERTIES += [
                              for n in ("n1", "n2"))},
     {"name": "StatefulFailoverKeepsFlows", "kind": "action", "on": ["failover"],
      "assume": ["no_partition"],
-     "guide": "When a failover occurs, the Cisco VSG HA pair configuration allows "
-              "uninterrupted traffic forwarding by using a stateful failover.",
+     "guide": "by using a stateful failover",
      "meaning": "the new active holds the flows the pair held (when the link never fails: a "
                 "partition is a dual active, not a failover)",
      "require": " and ".join(
@@ -1131,11 +1122,10 @@ PROPERTIES += [
      "on": ["system_switchover"]},
     {"name": "ConfigAcceptedOnActive", "kind": "enabled",
      "guide": "You can change the role of a Cisco VSG to one of the following after it is "
-              "already in service: Standalone Primary Secondary / Assigns an ID to an HA "
-              "pair. / Saves the running configuration persistently through reboots and "
-              "restarts by copying it to the startup configuration.",
+              "already in service",
      "meaning": "an active VSG accepts the role commands, configuration lines, copy "
-                "running-config startup-config, ha-pair id and reload",
+                "running-config startup-config, ha-pair id with its peer's ID, and reload "
+                "(ha-pair id with another ID is refused beside a visible standby: our choice)",
      "when": "self_active",
      "on": ["role_standalone", "role_primary", "role_secondary", "config_edit", "copy_rs",
             "ha_pair_id_same", "reload"]},
@@ -1147,8 +1137,7 @@ PROPERTIES += [
      "when": "self.state == 'standby_syncing' and (link == 'down' or not peer_active)",
      "on": ["restart_pair"]},
     {"name": "ProcessesCanFail", "kind": "enabled",
-     "guide": "When a process fails on a device, System Manager either performs a stateful "
-              "restart, a stateless restart, or a failover.",
+     "guide": "When a process fails on a device",
      "meaning": "on a running VSG (active or standby) a native process, or a borrowed one "
                 "that runs, can fail",
      "when": f"self.state in {UP} and self.stateful == 'running' "
@@ -1171,12 +1160,11 @@ PROPERTIES += [
       for svc in ("stateful", "stateless")),
     *({"name": f"RestartBeyondTheBoundKeeps{svc.capitalize()}Count", "kind": "action",
        "on": [f"restart_more_{svc}"],
-       "guide": "A failure in a service instance does not affect any other services that are "
-                "running at that time.",
        "meaning": f"with more {svc} processes down than the model counts, a restart of one "
                   "leaves as many as the bound down (the others stay down); that it comes "
                   "only after a failure is the row's own condition (a property saying it "
-                  "would slice over both modules' Start_cnt: 925,384 states)",
+                  "would slice over both modules' Start_cnt: 925,384 states)"
+                  " (the guide is silent on it: our reading)",
        "require": f"post.self.{svc}_more_down == pre.self.{svc}_more_down"}
       for svc in ("stateful", "stateless")),
     # (Start_cnt counting these restarts too is not a property: over both modules'
@@ -1200,10 +1188,9 @@ PROPERTIES += [
        "on": [f"restart_another_{svc}"]}
       for svc in ("stateful", "stateless")),
     *({"name": f"Another{svc.capitalize()}ProcessCanFail", "kind": "enabled",
-       "guide": "A failure in a service instance does not affect any other services that are "
-                "running at that time.",
        "meaning": f"another {svc} process than the model's can fail, whether the model's "
-                  "runs or is down, however many others are down",
+                  "runs or is down, however many others are down"
+                  " (the guide is silent on it: our reading)",
        "when": f"self.state in {UP}",
        "on": [f"fail_another_{svc}"]}
       for svc in ("stateful", "stateless")),
@@ -1232,8 +1219,7 @@ PROPERTIES += [
      "meaning": "a powered-off VSG can always be powered on",
      "when": "self.state == 'off'", "on": ["power_on"]},
     {"name": "TwoProcessesOfAPolicyDownAtOnce", "kind": "reachable",
-     "guide": "A failure in a service instance does not affect any other services that are "
-              "running at that time.",
+     "guide": "each instance of a service can run as an independent process",
      "meaning": "on an active VSG two stateful processes can be down at once, and two "
                 "stateless ones",
      "expr": "n1_active and n1.stateful == 'failed' and n1.stateful_more_down > 0 "
@@ -1372,23 +1358,26 @@ PROPERTIES += [
      "require": "pre.self.compute == 'connected'"},
     # Hosts, upstream switches and port groups: the guide's advice, as runs.
     {"name": "SeparateHostFailureLeavesAnActive", "kind": "scenario",
-     "guide": SEPARATE_HOSTS,
+     "guide": "Although primary and secondary Cisco VSGs can reside in the same host, you can "
+              "improve redundancy by installing them in separate hosts",
      "meaning": "in separate hosts, the failure of the active's host powers off only the "
                 "active (for the model a separate host's failure is its one VSG's power "
                 "off; host_fail is the shared host's): the HA standby takes over",
      "steps": [*BOTH_ON, "n1.power_off"], "expr": "n2_active"},
     {"name": "SharedHostCanFail", "kind": "enabled",
-     "guide": SEPARATE_HOSTS,
+     "guide": "Although primary and secondary Cisco VSGs can reside in the same host, you can "
+              "improve redundancy by installing them in separate hosts",
      "meaning": "while both VSGs run in the one host they can share, that host can fail",
      "when": "n1.state != 'off' and n2.state != 'off'", "on": ["host_fail"]},
     {"name": "SharedHostFailureLeavesAnActive", "kind": "scenario", "expect": "violated",
-     "guide": SEPARATE_HOSTS,
+     "guide": "Although primary and secondary Cisco VSGs can reside in the same host, you can "
+              "improve redundancy by installing them in separate hosts",
      "meaning": "the hazard of one host: its failure powers off both VSGs at once, and "
                 "neither is active until one is powered up again (expected: the checker "
                 "refutes the run)",
      "steps": [*BOTH_ON, "host_fail"], "expr": "n1_active or n2_active"},
     {"name": "SeparateSwitchFailureFailsOverTraffic", "kind": "scenario",
-     "guide": SEPARATE_HOSTS,
+     "guide": "if possible, connecting them to different upstream switches",
      "meaning": "with different upstream switches, the failure of the active's switch cuts "
                 "it from the standby and from its compute nodes: the standby takes over and "
                 "the compute nodes' new traffic goes through it",
@@ -1396,20 +1385,20 @@ PROPERTIES += [
                "n2.new_flow"],
      "expr": "n2.flows"},
     {"name": "SharedSwitchFailureFailsOverTraffic", "kind": "scenario", "expect": "violated",
-     "guide": SEPARATE_HOSTS,
+     "guide": "if possible, connecting them to different upstream switches",
      "meaning": "the hazard of one upstream switch: its failure cuts the link and the compute "
                 "nodes from both VSGs; the standby takes over, but no traffic reaches it "
                 "(expected: the checker refutes the run)",
      "steps": [*BOTH_ON, "switch_fail", {"until": "n2_active"}, "n2.new_flow"],
      "expr": "n2.flows"},
     {"name": "SharedSwitchCanFail", "kind": "enabled",
-     "guide": SEPARATE_HOSTS,
+     "guide": "if possible, connecting them to different upstream switches",
      "meaning": "while the link runs through it, the upstream switch both VSGs can share can "
                 "fail",
      "when": "link == 'up'", "on": ["switch_fail"]},
     {"name": "SharedSwitchFailureKeepsTrafficOnTheActive", "kind": "scenario",
      "expect": "violated",
-     "guide": SEPARATE_HOSTS,
+     "guide": "if possible, connecting them to different upstream switches",
      "meaning": "the hazard of one upstream switch, on the active's side: after its failure no "
                 "compute node's traffic reaches the active either (expected: the checker "
                 "refutes the run)",
@@ -1452,8 +1441,8 @@ PROPERTIES += [
      "meaning": "a native process fails on the active: the HA standby takes over",
      "steps": [*BOTH_ON, "n1.fail_native"], "expr": "n2_active"},
     {"name": "BorrowedProcessRestarts", "kind": "scenario",
-     "guide": "Only processes that are borrowed by a Cisco VSG from a Virtual Supervisor "
-              "Module (VSM) restart.",
+     "guide": "processes that are borrowed by a Cisco VSG from a Virtual Supervisor Module (VSM) "
+              "restart",
      "meaning": "the stateful service checkpoints, fails, and a message comes for it: it "
                 "restarts from its checkpoint, the message is delivered, the VSG stays active "
                 "(StartCntCounts says that Start_cnt counts it)",
@@ -1492,8 +1481,7 @@ PROPERTIES += [
      "require": " and ".join(f"not (pre.dual_active and pre.{n}.role == 'secondary' "
                              f"and post.{n}.state == 'booting')" for n in ("n1", "n2"))},
     {"name": "JoiningSecondaryNegotiatesWithPrimary", "kind": "action", "on": ["join_reload"],
-     "guide": "The secondary Cisco VSG negotiates with the primary Cisco VSG and becomes the "
-              "standby Cisco VSG.",
+     "guide": "The secondary Cisco VSG negotiates with the primary Cisco VSG",
      "meaning": "a VSG reloaded to join the pair comes back as the secondary, beside an "
                 "active primary with the same HA pair ID that it can see, to negotiate with",
      "require": "post.self.state == 'booting' and post.self.role == 'secondary' "
@@ -1535,21 +1523,18 @@ PROPERTIES += [
                       "stateful restart, a stateless restart, or a failover.", ""))
       for d in _each_module(
         {"name": f"Failed{svc.capitalize()}ServiceHoldsNoState", "kind": "always",
-         "guide": guide,
          "meaning": f"a failed {svc} service holds no operating state{kept} until it is "
-                    "restarted",
+                    "restarted"
+                    " (the guide is silent on it: our reading)",
          "expr": f"{{n}}.{svc} != 'failed' or {{n}}.{svc}_data == 'none'"})),
     *_each_module(
         {"name": "SynchronizationInProgressEnds", "kind": "leads_to",
-         "guide": "Standby—This state indicates that the Cisco VSG has synchronized its "
-                  "configuration with the active Cisco VSG so that it is continuously ready "
-                  "to take over in case of a failure or manual switchover.",
+         "guide": "The active and standby Cisco VSGs automatically synchronize",
          "meaning": "a standby whose synchronization is in progress does not stay so: it "
                     "becomes the HA standby, or restarts (or is powered off)",
          "p": "{n}.state == 'standby_syncing'", "q": "{n}.state != 'standby_syncing'"}),
     {"name": "StatelessServiceHoldsState", "kind": "reachable",
-     "guide": "When a process fails on a device, System Manager either performs a stateful "
-              "restart, a stateless restart, or a failover.",
+     "guide": "a stateless restart",
      "meaning": "a running stateless service can hold run-time state (which a stateless "
                 "restart does not recover)",
      "expr": "n1.stateless == 'running' and n1.stateless_data == 'some'"},
@@ -1608,10 +1593,9 @@ PROPERTIES += [
                 "post.peer.stateful_data == post.self.stateful_data) and "
                 "(not pre.peer.pss_checkpoint or post.peer.pss_checkpoint)"},
     *({"name": f"{svc.capitalize()}UpdateGivesState", "kind": "action", "on": [trigger],
-       "guide": "The Persistent Storage Service (PSS) stores and manages the operational "
-                "run-time information and configuration of platform services.",
        "meaning": f"when the {svc} service's state changes, it holds run-time state (which "
-                  "a failure loses)",
+                  "a failure loses)"
+                  " (the guide is silent on it: our reading)",
        "require": f"post.self.{svc}_data == {held}"}
       for svc, trigger, held in (("stateful", "service_update", "'newer'"),
                                  ("stateless", "stateless_update", "'some'"))),
