@@ -361,30 +361,26 @@ def test_replace_the_active():
     assert status_line(out[-1], "Internal state") == "Active with HA standby"
 
 
-def test_install_as_the_standby_with_the_pair_s_id_synchronises():
+@pytest.mark.parametrize("replace, this, other", [
     # L546: "Install the new Cisco VSG as a standby, with the same domain ID as the
     # existing Cisco VSG. After the new Cisco VSG is added to the system, it synchronizes
-    # with the existing Cisco VSG."  The installer gives it its role and ID isolated.
-    out = outputs("configure\nsnmp-server location rack-9\nend\n"
-                  "copy running-config startup-config\nlab power off 2\n"
-                  "lab install 2 secondary 1\nlab power on 2\n"
-                  "show system redundancy status\nlab console 2\nshow running-config\n")
-    assert status_line(out[7], "Internal state") == "Active with HA standby"
-    assert status_line(out[7], "Internal state", "Other supervisor") == "HA standby"
-    assert "snmp-server location rack-9" in out[-1].splitlines()  # synchronised
-
-
-def test_replace_the_active_installed_as_primary_with_the_pair_s_id():
+    # with the existing Cisco VSG."  (The console stays on module 1, the active.)
+    ("lab power off 2\nlab install 2 secondary 1\nlab power on 2",
+     "Active with HA standby", "HA standby"),
     # L568-L570: "Install the new Cisco VSG as the primary, with the same domain ID ...
     # the new primary Cisco VSG becomes the standby Cisco VSG and receives all
     # configuration data from the existing active Cisco VSG."
+    ("lab power off 1\nlab install 1 primary 1\nlab power on 1",
+     "HA standby", "Active with HA standby"),
+], ids=["standby", "active"])
+def test_install_with_the_pair_s_id_joins_and_synchronises(replace, this, other):
+    # The installer gives the new VSG its role and the pair's ID, isolated from the pair.
     out = outputs("configure\nsnmp-server location rack-9\nend\n"
-                  "copy running-config startup-config\nlab power off 1\n"
-                  "lab install 1 primary 1\nlab power on 1\n"
-                  "show system redundancy status\nshow running-config\n")
-    assert status_line(out[7], "Internal state") == "HA standby"
-    assert status_line(out[7], "Internal state", "Other supervisor") == "Active with HA standby"
-    assert "snmp-server location rack-9" in out[-1].splitlines()
+                  f"copy running-config startup-config\n{replace}\n"
+                  "show system redundancy status\nlab console 2\nshow running-config\n")
+    assert status_line(out[7], "Internal state") == this
+    assert status_line(out[7], "Internal state", "Other supervisor") == other
+    assert "snmp-server location rack-9" in out[-1].splitlines()  # synchronised
 
 
 def test_replace_the_active_without_isolation_meets_the_dual_active_mechanism():
