@@ -207,6 +207,10 @@ class NodeLab:
     def start_cnt(self) -> dict:
         return {self.node.module: self.node.start_cnt}
 
+    @property
+    def pair_id(self) -> dict:
+        return {self.node.module: self.node.pair_id}
+
     def _here(self, module: int) -> None:
         if module != self.node.module:
             raise HapairError(f"this console is on module {self.node.module}")
@@ -682,6 +686,7 @@ class NodeProcess:
         self.consoles += 1
         out = io.StringIO()
         console = make_console(self.node, out)
+        logged = len(self.node.syslog[self.node.module])
         try:
             writer.write(self._prompt_line(console))
             while not console.done and (line := await reader.readline()):
@@ -698,6 +703,11 @@ class NodeProcess:
                     return
                 text, _ = out.getvalue(), out.truncate(0)
                 out.seek(0)
+                # logging console: what this VSG logged meanwhile (a standby that became
+                # active shows the switchover's messages, as the guide's L338 example)
+                own = self.node.syslog[self.node.module]
+                text = "".join(x + "\n" for x in own[logged:] if logged < len(own)) + text
+                logged = len(own)
                 text = text.replace(PROMPT_MARK, "^@")  # a prompt only where it is one
                 writer.write(text.encode() + self._prompt_line(console))
                 await writer.drain()

@@ -100,7 +100,7 @@ def test_exit_at_exec_level_ends_the_session():
     ("attach module x", 14),
     ("ha-pair id 10", 0),                         # configuration mode only
     ("lab power off 3", 14),
-    ("lab install 1 primary", 14),
+    ("lab install 1 tertiary", 14),
     ("lab settle maybe", 11),
     ("lab", 4),
     ("lab power off <arg>", 14),                  # the parser's own marker is no word

@@ -339,3 +339,27 @@ def test_the_pair_console_follows_the_new_active_as_the_simulated_one_does(pair)
         assert status_line(status, "Internal state") == "Active with HA standby"
         assert "This supervisor (sup-2)" in status
         assert text.endswith("vsg#\n")
+
+
+def test_the_standby_s_own_console_shows_the_switchover_as_it_becomes_active(pair):
+    """L338: "the output that appears on the standby Cisco VSG as it becomes the active
+    Cisco VSG": a session open on module 2's console shows it (logging console) with its
+    next answer, and module 2 is then the active."""
+    from test_console import status_line
+
+    from hapair.runtime.process import _Session
+
+    pair.paired()
+    standby = _Session(f"{HOST}:{pair.console_port[2]}", PairKey(str(pair.key)), 10)
+    try:
+        assert standby.prompt == "vsg(standby)# "
+        pair.console(1, "system switchover")
+        pair.wait_states("HA standby", "Active with HA standby")
+        shown = standby.run("show system redundancy status")
+    finally:
+        standby.close()
+    assert "This supervisor is becoming active (pre-start phase)." in shown.splitlines()
+    assert any(x.endswith("%SYSMGR-2-SWITCHOVER_OVER: Switchover completed.")
+               for x in shown.splitlines())
+    assert status_line(shown, "Internal state") == "Active with HA standby"
+    assert standby.prompt == "vsg# "

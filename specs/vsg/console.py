@@ -283,11 +283,16 @@ class Console:
         self.say(self.lab.pair.status(self.module).render())
 
     def _c_show_running(self, args: list, words: list) -> None:
-        self.say(*self.lab.running[self.module])
+        self.say(*self._config(self.lab.running))
 
     def _c_show_diff(self, args: list, words: list) -> None:
-        m = self.module
-        self.say(*diff(self.lab.startup[m], self.lab.running[m]))
+        self.say(*diff(self._config(self.lab.startup), self._config(self.lab.running)))
+
+    def _config(self, configs: dict) -> list[str]:
+        """A configuration as shown: its ``domain id`` line is the VSG's HA pair ID (the
+        guide's "same domain ID" of L546 and L568 is the ID the pair pairs by)."""
+        line = guide.DOMAIN_ID.format(number=self.lab.pair_id[self.module])
+        return [line if x == guide.DEFAULT_DOMAIN_ID else x for x in configs[self.module]]
 
     def _c_show_processes(self, args: list, words: list) -> None:
         counts = self.lab.start_cnt[self.module]

@@ -76,6 +76,10 @@ HA_MODE_STATES = ("active_ha_standby", "ha_standby")
 PROCESS_HEADER = "PID      State  PC          Start_cnt  TTY  Process"
 PROCESS_ROW = "{pid:<9}{state:<7}{pc:<12}{count:<11}{tty:<5}{name}"
 
+# The domain ID line of the configuration, shown with the VSG's HA pair ID (the console's
+# ``show running-config``): "the same domain ID" of L546/L568 is the ID the pair pairs by.
+DOMAIN_ID = "  domain id {number}"
+DEFAULT_DOMAIN_ID = DOMAIN_ID.format(number=10)  # as stored; never shown as it is
 # The running config of a new VSG in the lab: the lines the guide's example shows first,
 # then an ordinary NX-OS default, 38 lines in all (the guide's diff reads "*** 1,38 ****").
 DEFAULT_CONFIG = (
@@ -111,7 +115,7 @@ DEFAULT_CONFIG = (
     "boot kickstart bootflash:/nexus-1000v-kickstart-mz.4.0.4.SV1.1.bin sup-2",
     "boot system bootflash:/nexus-1000v-mz.4.0.4.SV1.1.bin sup-2",
     "svs-domain",
-    "  domain id 10",
+    DEFAULT_DOMAIN_ID,
     "  control vlan 1",
     "  packet vlan 1",
     "  svs mode L2",

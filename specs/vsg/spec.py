@@ -677,7 +677,7 @@ PROPERTIES = [
     {"name": "InternalStepsNeverPowerOff", "kind": "action",
      "on": [t for t, meta in TRIGGERS.items() if meta["kind"] == "internal"],
      "meaning": "only the environment powers a VSG off; its own steps restart it (the guide "
-                "is silent: our reading of its power-off instructions)",
+                "is silent on it: our reading of its power-off instructions)",
      "require": "pre.self.state == 'off' or post.self.state != 'off'"},
     {"name": "StandbyBecomesStable", "kind": "leads_to",
      "guide": "The active and standby Cisco VSGs automatically synchronize when the internal state "
@@ -1114,9 +1114,8 @@ PROPERTIES += [
     *_service_properties(),
     # What must be possible.
     {"name": "SwitchoverAcceptedWithHAStandby", "kind": "enabled",
-     "guide": "If the output indicates the following, you can proceed with a system "
-              "failover, if needed: The presence of an active Cisco VSG The presence of a "
-              "standby Cisco VSG in the HA standby redundancy state",
+     "guide": "If the output indicates the following, you can proceed with a system failover, if "
+              "needed:",
      "meaning": "system switchover is accepted on an active whose peer it sees as HA standby",
      "when": "self_active and peer.state == 'ha_standby' and visible",
      "on": ["system_switchover"]},
@@ -1296,8 +1295,7 @@ PROPERTIES += [
                "n2.role_secondary", "n2.ha_pair_id_same"],
      "avoids": "dual_active", "expr": PAIR_1},
     {"name": "AddSecondaryIsReloaded", "kind": "scenario",
-     "guide": "After the secondary Cisco VSG is paired, the following occurs automatically: "
-              "The secondary Cisco VSG is reloaded and added to the system.",
+     "guide": "The secondary Cisco VSG is reloaded and added to the system.",
      "meaning": "a standalone VSG beside an active primary, told to be secondary with the "
                 "pair's ID, is reloaded and becomes the HA standby",
      "steps": ["n1.power_on", {"until": "n1_active"}, "n2.install", "n2.power_on",
