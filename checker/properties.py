@@ -5,11 +5,10 @@ decision form (``hapair.spec.kinds.FORMS``; ``FORMS`` at the end of this module)
 BFS order is a shortest counterexample); with a premise, vacuous when no state has it.
 ``step``: every step of a watched trigger satisfies the condition over (pre, post);
 vacuous when no watched step fires.  ``response`` P ~> Q: from every P-state, every fair
-run reaches Q.  Fairness is weak fairness of each node's internal steps in an
-environment that eventually stops acting (faults, power, link and operator commands may
-happen any finite number of times): a violation is a P-state from which the run can
-reach, without Q, a cycle of internal steps that is weakly fair, or a state where no
-internal step is enabled.  ``witness``: the model admits the listed steps in order, with
+run reaches Q.  Fairness is each trigger's declared ``fairness`` (by default weak for
+internal steps, and every other action eventually stops: ``hapair.spec.kinds.leads_to``
+says it exactly): a violation is a P-state from which the run can reach, without Q, a
+fair cycle, or a state where no weakly or strongly fair action is enabled.  ``witness``: the model admits the listed steps in order, with
 internal steps in between, ending in a state that satisfies the condition (the witness
 is a shortest such run; with no steps, a shortest run to such a state).  A witness
 property that fails has no trace: the whole explored graph is the evidence.
@@ -321,9 +320,9 @@ def _leads_to(g: StateGraph, ev: Evaluator) -> Finding:
     bad = _fair_trap(g, back > -2)
     if bad is None:
         return Finding("proved", witnesses=len(starts))
-    entry, cycle_ids, cycle_rules = bad
+    entry, cycle_ids, cycle_rules, note = bad
     return Finding("violated", _lasso(g, (back, back_rule), entry, cycle_ids, cycle_rules),
-                   len(starts))
+                   len(starts), note=note)
 
 
 def _region(g: StateGraph, starts, q) -> tuple:
@@ -366,37 +365,83 @@ def _out(g: StateGraph, a: int) -> list:
     return list(zip(rule[lo:hi].tolist(), dst[lo:hi].tolist()))
 
 
+def _fairness(model) -> np.ndarray:
+    """Each rule's action's declared fairness, as an index into ``FAIRNESS``."""
+    from hapair.spec.schema import FAIRNESS
+
+    return np.array([FAIRNESS.index(model.spec.triggers[r.transition.trigger].fairness)
+                     for r in model.spec.rules], np.int8)
+
+
+_WEAK, _STRONG, _FREE, _FINITE = range(4)  # FAIRNESS's order
+
+
 def _fair_trap(g: StateGraph, inside):
-    """A stutter state or a weakly fair SCC of internal steps inside the region
-    (``inside``: a bool per state).  Returns (entry state, cycle state ids, cycle rules)
-    or None."""
+    """Where a fair run may stay inside the region (``inside``: a bool per state): a
+    state where no weakly or strongly fair action is enabled, or a fair cycle (no
+    ``finite`` action; every weak action enabled all along taken; every strong action
+    enabled somewhere taken: a component is cut down, Streett-style, to the states that
+    do not enable a strong action it never takes).  Returns (entry state, cycle state
+    ids, cycle rules, note) or None."""
     import networkx as nx
 
     model = g.model
-    internal = np.array([r.action in model.internal for r in model.spec.rules], bool)
+    rules = model.spec.rules
+    fair = _fairness(model)
+    demanding = fair <= _STRONG
     ptr, edge_rule, _ = _csr(g)
     region = np.flatnonzero(inside)
-    before = np.concatenate(([0], np.cumsum(internal[edge_rule])))  # internal edges
+    before = np.concatenate(([0], np.cumsum(demanding[edge_rule])))  # demanding edges
     stuck = region[before[ptr[region + 1]] == before[ptr[region]]]
     if len(stuck):
         a = int(stuck[0])
-        return a, [a], []  # no internal step: the run may stay here forever
+        free = sorted({_named(rules[r].action) for r, _ in _out(g, a)})
+        return a, [a], [], ("the run stops where no weakly or strongly fair action is "
+                            "enabled" + (f" (enabled, not fair: {', '.join(free)})"
+                                         if free else ""))
     enabled: dict = {}
     sub = nx.MultiDiGraph()  # one edge per action: two self-loops are two actions taken
     for a in region.tolist():
-        out = [(r, b) for r, b in _out(g, a) if internal[r]]
-        enabled[a] = {model.spec.rules[r].action for r, _ in out}
+        out = [(r, b) for r, b in _out(g, a) if fair[r] != _FINITE]
+        enabled[a] = {rules[r].action for r, _ in out if demanding[r]}
         sub.add_node(a)
         sub.add_edges_from((a, b, {"rule": r}) for r, b in out if inside[b])
-    for comp in sorted(nx.strongly_connected_components(sub), key=min):
+    strong = {rules[r].action for r in np.flatnonzero(fair == _STRONG).tolist()}
+    return _fair_component(sub, sorted(sub.nodes), enabled, strong, model)
+
+
+def _fair_component(sub, states: list, enabled: dict, strong: set, model):
+    import networkx as nx
+
+    rules = model.spec.rules
+    for comp in sorted(nx.strongly_connected_components(sub.subgraph(states)), key=min):
         inner = sub.subgraph(comp)
         if inner.number_of_edges() == 0:
             continue
-        taken = {model.spec.rules[d["rule"]].action for _, _, d in inner.edges(data=True)}
+        taken = {rules[d["rule"]].action for _, _, d in inner.edges(data=True)}
         always = set.intersection(*(enabled[s] for s in comp))
-        if always <= taken:
-            return _fair_cycle(inner, always, model)
+        if not always <= taken:
+            continue  # a weak action enabled all along, never taken: nor in a part of it
+        somewhere = set().union(*(enabled[s] for s in comp))
+        starved = (somewhere & strong) - taken
+        if starved:
+            found = _fair_component(sub, sorted(s for s in comp if not enabled[s] & starved),
+                                    enabled, strong, model)
+            if found is not None:
+                return found
+            continue
+        entry, ids, cycle_rules = _fair_cycle(inner, always | (somewhere & strong), model)
+        left = sorted(_named(action) for action in somewhere - taken)
+        return entry, ids, cycle_rules, (
+            "a fair cycle: it takes every fair action enabled all along it"
+            + (f"; it never takes {', '.join(left)} (weakly fair, not enabled all along)"
+               if left else ""))
     return None
+
+
+def _named(action: tuple) -> str:
+    node, trigger = action
+    return trigger if node is None else f"{trigger} on node {node}"
 
 
 def _fair_cycle(inner, need: set, model):

@@ -26,8 +26,8 @@ the link going down or up, its peer's unseen restart); they are no steps, but th
 say what each node last saw.  The picture is each node's last own machine state and
 the environment's variables (shared, written by physical rows only: the link) as
 the nodes last saw them (they must agree); some state the pair can be in
-must show it, and in it no internal step (a trigger of kind ``internal``, weakly fair
-in the checker) may be enabled: a pair that stops there has stopped where the spec
+must show it, and in it no weakly or strongly fair step (by default a trigger of kind
+``internal``: its declared ``fairness``, as in the checker) may be enabled: a pair that stops there has stopped where the spec
 says it moves on (two actives that hear each other and stay so).  Bound:
 ``hidden_depth`` hidden steps between two logged steps, and at
 most ``MAX_STATES`` candidate states at once (more is reported as bad input).
@@ -213,7 +213,8 @@ def _check_settled(v: Validator, current: set, last: dict) -> dict | None:
     pictures = [s for s in v.closure(current)
                 if all(v.project(s, n) == w for n, w in want.items())
                 and all(s[i] == value for i, value in env.items())]
-    internal = [a for a in v.model.action_list if v.spec.triggers[a[1]].kind == "internal"]
+    internal = [a for a in v.model.action_list
+                if v.spec.triggers[a[1]].fairness in ("weak", "strong")]
     quiet = [s for s in pictures
              if not any(v.model.next_state(s, a) is not None for a in internal)]
     if quiet:

@@ -73,6 +73,9 @@ def cmd_check(args) -> int:
                        progress=lambda msg: status.update(msg))
     out.print(report.table(result))
     _print_stats(out, result)
+    declared = report.declared_fairness(sp)
+    if declared:
+        out.print(f"fairness (leads_to assumes it): {declared}", markup=False)
     with ThreadPoolExecutor(max_workers=1) as beside:
         # The diagrams depend on the spec alone: drawn beside the outputs of the run
         # (much of either is waiting for a dot process), reported after them.
@@ -133,6 +136,8 @@ def _write_traces(sp, result, out_dir: Path, emit_dir, out, outputs) -> list[str
         out.print(f"\n{tag}: {r.name} ({r.meaning}), shortest counterexample "
                   f"({len(r.trace)} steps, {r.engine}):", markup=False)
         out.print("\n".join(report.trace_lines(sp, data)), markup=False, highlight=False)
+        if r.trace.loop is not None and r.note:  # which fair actions the lasso serves
+            out.print(f"  fairness: {r.note}", markup=False, highlight=False)
         trace.write_json(stage / f"{r.name}.trace.json", data)
         trace.write_json(stage / f"{r.name}.itf.json", trace.to_itf(data))
         lines.append(f"wrote {out_dir / (r.name + '.trace.json')} and .itf.json")

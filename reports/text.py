@@ -5,7 +5,7 @@ JSON schema ``hapair-check/1``::
 
     {"schema": "hapair-check/1", "spec": str, "bounds": {str: int}, "ok": bool,
      "seconds": float, "certificate": str, "dead_transitions": [str],
-     "disagreements": [str],
+     "disagreements": [str], "fairness": {str: "weak"|"strong"|"none"|"finite"},
      "run_id": str (hapair check: the same in every file of the run's output set),
      "slices": [{"assume": [str], "variables": [str], "states": int, "edges": int,
                  "depth": int, "seconds": float, "deadlocks": int}],
@@ -15,7 +15,9 @@ JSON schema ``hapair-check/1``::
                      "depth": int|null, "witnesses": int, "note": str, "guide": str,
                      "trace": hapair-trace/1 | null, "witness": hapair-trace/1 | null}]}
 
-``guide`` quotes the guide's sentence the property states; ``witness`` is the shortest
+``fairness`` is each trigger's declared fairness (the spec's ``fairness`` key, or its
+default: ``weak`` for internal triggers, ``finite`` for the others), which every
+``leads_to`` verdict assumes; ``guide`` quotes the guide's sentence the property states; ``witness`` is the shortest
 run that shows a ``reachable`` or ``scenario`` property.
 """
 
@@ -35,12 +37,23 @@ def to_json(result: CheckResult, spec: Spec) -> dict:
         "schema": SCHEMA, "spec": result.spec, "bounds": result.bounds, "ok": result.ok,
         "seconds": round(result.seconds, 3), "certificate": result.certificate,
         "dead_transitions": result.dead_transitions, "disagreements": result.disagreements,
+        "fairness": {name: t.fairness for name, t in spec.triggers.items()},
         "slices": [{"assume": list(s.assume), "variables": list(s.variables),
                     "states": s.states, "edges": s.edges, "depth": s.depth,
                     "seconds": round(s.seconds, 4), "deadlocks": s.deadlocks}
                    for s in result.slices],
         "properties": [_prop_json(r, spec) for r in result.results],
     }
+
+
+def declared_fairness(spec: Spec) -> str:
+    """The triggers whose fairness is not their kind's default, grouped (empty if none):
+    ``"none: blink; strong: grant"`` (in the order of the triggers)."""
+    groups: dict = {}
+    for name, t in spec.triggers.items():
+        if t.fairness != ("weak" if t.kind == "internal" else "finite"):
+            groups.setdefault(t.fairness, []).append(name)
+    return "; ".join(f"{f}: {', '.join(names)}" for f, names in groups.items())
 
 
 def _prop_json(r: PropertyResult, spec: Spec) -> dict:

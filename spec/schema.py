@@ -26,12 +26,16 @@ from hapair.spec.errors import SpecError
 from hapair.spec.lang import BOOL_T, INT_T, Node, Type, const, interval, typed, var
 
 KINDS = ("internal", "physical", "fault", "traffic", "operator")
+# How often a run must take a trigger's action (each node's separately), for liveness:
+# weak (taken if enabled from some point on), strong (taken if enabled infinitely often),
+# none (no demand), finite (taken only finitely often: it eventually stops).
+FAIRNESS = ("weak", "strong", "none", "finite")
 MAX_NODES = 8
 SPEC_KEYS = {"name", "doc", "nodes", "bounds", "machines", "variables", "triggers", "macros",
              "assumptions", "initial", "properties", "views", "diagrams"}
 MACHINE_KEYS = {"name", "scope", "variable", "states", "initial", "transitions", "doc"}
 ROW_KEYS = {"trigger", "source", "dest", "conditions", "unless", "effects", "ops", "doc"}
-TRIGGER_KEYS = {"kind", "doc", "refusal", "refused_when", "tags"}
+TRIGGER_KEYS = {"kind", "doc", "refusal", "refused_when", "tags", "fairness"}
 ASSUMPTION_KEYS = {"doc", "without"}
 # pytransitions keys that would run code: hapair must see what a step does as data.
 CALLBACKS = {"before", "after", "prepare", "on_enter", "on_exit", "on_exception",
@@ -150,6 +154,7 @@ class Trigger:
     refusal: str | None = None  # the device's message when the command is refused
     tags: tuple = ()
     refused_when: str = "True"  # where the refusal is shown (else "not allowed")
+    fairness: str = "finite"  # one of FAIRNESS (default: weak if internal, else finite)
 
 
 @dataclass(frozen=True)
@@ -514,14 +519,18 @@ class Spec:
         tags = meta.get("tags", [])
         if not isinstance(tags, list) or not all(isinstance(x, str) for x in tags):
             raise SpecError(f"{where}: 'tags' must be a list of names")
-        for key in ("doc", "refusal", "refused_when"):
+        for key in ("doc", "refusal", "refused_when", "fairness"):
             if not isinstance(meta.get(key, ""), str):
                 raise SpecError(f"{where}: '{key}' must be a string")
+        fairness = meta.get("fairness", "weak" if meta["kind"] == "internal" else "finite")
+        if fairness not in FAIRNESS:
+            raise SpecError(f"{where}: fairness must be one of {', '.join(FAIRNESS)}, "
+                            f"not '{fairness}'")
         when = meta.get("refused_when", "True")
         for node in (self.nodes if scope == "node" else (None,)):
             typed(when, self.resolver(node), f"{where} (refused_when)", BOOL_T)
         return Trigger(name, meta["kind"], scope, meta.get("doc", ""), meta.get("refusal"),
-                       tuple(tags), when)
+                       tuple(tags), when, fairness)
 
     def _initial(self) -> tuple:
         values = self.data.get("initial", {})

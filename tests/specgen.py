@@ -54,6 +54,7 @@ COLLIDE = ("P0", "P1", "n1_door", "state", "init", "run", "active", "proctype", 
 BUILTIN_PROPERTY = "EffectsInDomain"  # the docs' built-in invariant: not a user's name
 QVARS = ("o", "m", "w", "u")  # quantifier variables: kept out of every other expression name
 KINDS = ("internal", "physical", "fault", "traffic", "operator")
+FAIRNESS = ("weak", "strong", "none", "finite")
 CMP = ("==", "!=", "<", "<=", ">", ">=")
 MAX_DEPTH = 3  # expression nesting: small trees load and evaluate fast
 DISPLAY = ("door A", "door B", "module 1", "module 2", "node 2", "n1", "left side",
@@ -644,6 +645,8 @@ class Builder:
         if ch.chance(0.15):
             c = Ctx(self.w, self_ok=self.triggers[name] == "node", depth=1)
             entry["refused_when"] = gen_bool(ch, c).text
+        if ch.chance(0.3):  # declared fairness (the default otherwise)
+            entry["fairness"] = ch.pick(FAIRNESS)
         return entry
 
     def assumptions_decl(self) -> dict[str, dict]:

@@ -25,20 +25,27 @@ log = logging.getLogger(__name__)
 class Lasso:
     """A leads-to counterexample of exactly ``k`` steps, as z3 constraints over a path:
     a P-state at ``p``, no Q from there on, and either a loop back from state ``k`` to
-    state ``l <= k - 1`` made of internal steps that is weakly fair (each internal action
-    is taken in the loop or disabled somewhere in it), or, with ``l = k``, a last state
-    where no internal step is enabled (the run stays there).  The environment takes no
-    step in the loop: it eventually stops acting, as the explicit engine assumes."""
+    state ``l <= k - 1`` that is fair by the triggers' declared fairness (no ``finite``
+    action in it; each weak action taken in it or disabled somewhere in it; each strong
+    action taken in it or disabled all along it), or, with ``l = k``, a last state where
+    no weakly or strongly fair action is enabled (the run stays there).  By default
+    internal actions are weak and the others finite, so the environment takes no step in
+    the loop: it eventually stops acting, as the explicit engine assumes."""
 
     def __init__(self, enc: Encoding, prop: Property):
         self.enc, self.prop, z3 = enc, prop, enc.z3
-        internal = {a: rs for a, rs in enc.groups.items()
-                    if enc.spec.triggers[a[1]].kind == "internal"}
-        self.internal = {a: rs for a, rs in internal.items() if any(enc.effects[i] for i in rs)}
-        self.internal_rules = [i for rs in self.internal.values() for i in rs
-                               if enc.effects[i]]
+        fairness = {a: enc.spec.triggers[a[1]].fairness for a in enc.groups}
+        live = {a: [i for i in rs if enc.effects[i]] for a, rs in enc.groups.items()}
+        self.weak = {a: rs for a, rs in live.items() if rs and fairness[a] == "weak"}
+        self.strong = {a: rs for a, rs in live.items() if rs and fairness[a] == "strong"}
+        self.loop_rules = [i for a, rs in live.items() if fairness[a] != "finite" for i in rs]
         self.z3 = z3
         self._enabled: dict = {}
+
+    @property
+    def demanding(self) -> dict:
+        """The weakly and strongly fair actions (a run may not stop where one is enabled)."""
+        return {**self.weak, **self.strong}
 
     def enabled(self, s: list, k: int, action) -> object:
         """The action fires a row with a kept effect in state ``s`` (first match)."""
@@ -62,7 +69,8 @@ class Lasso:
         for lo in range(k):
             out.append(z3.Implies(loop[lo], self._fair_loop(states, sels, lo, k)))
         out.append(z3.Implies(loop[k], z3.And([z3.Not(self.enabled(states[k], k, a))
-                                              for a in self.internal] or [z3.BoolVal(True)])))
+                                              for a in self.demanding]
+                                             or [z3.BoolVal(True)])))
         return out, loop
 
     def _pq(self, states: list, i: int) -> tuple:
@@ -72,23 +80,27 @@ class Lasso:
         return self._enabled["pq", i]
 
     def _step(self, states: list, sels: list, i: int) -> tuple:
-        """Step ``i`` is internal; and, per internal action, it takes the action or the
-        action is disabled before it (the two ways a loop step serves weak fairness)."""
+        """Step ``i`` may be in a loop (no finite action); per fair action, whether it
+        takes the action, and whether the action is enabled before it."""
         if ("step", i) not in self._enabled:
             z3 = self.z3
-            internal = disjunction(z3, [sels[i] == r for r in self.internal_rules])
-            serves = {a: z3.Or(*[sels[i] == r for r in rs],
-                               z3.Not(self.enabled(states[i], i, a)))
-                      for a, rs in self.internal.items()}
-            self._enabled["step", i] = (internal, serves)
+            movable = disjunction(z3, [sels[i] == r for r in self.loop_rules])
+            takes = {a: z3.Or(*[sels[i] == r for r in rs])
+                     for a, rs in self.demanding.items()}
+            on = {a: self.enabled(states[i], i, a) for a in self.demanding}
+            self._enabled["step", i] = (movable, takes, on)
         return self._enabled["step", i]
 
     def _fair_loop(self, states: list, sels: list, lo: int, k: int):
         z3, enc = self.z3, self.enc
         same = z3.And([states[k][i] == states[lo][i] for i in enc.keep] or [z3.BoolVal(True)])
         steps = [self._step(states, sels, i) for i in range(lo, k)]
-        fair = [z3.Or([serves[a] for _, serves in steps]) for a in self.internal]
-        return z3.And(same, *[internal for internal, _ in steps], *fair)
+        weak = [z3.Or([z3.Or(takes[a], z3.Not(on[a])) for _, takes, on in steps])
+                for a in self.weak]
+        strong = [z3.Or(z3.Or([takes[a] for _, takes, _ in steps]),
+                        z3.And([z3.Not(on[a]) for _, _, on in steps]))
+                  for a in self.strong]
+        return z3.And(same, *[movable for movable, _, _ in steps], *weak, *strong)
 
 
 def lasso_bmc(spec: Spec, prop: Property, depth: int, *, assume=None, keep=None,
@@ -127,50 +139,63 @@ def lasso_bmc(spec: Spec, prop: Property, depth: int, *, assume=None, keep=None,
 def _fair_lasso_spacer(enc: Encoding, prop: Property) -> str:
     """Liveness to safety (Biere, Artho, Schuppan 2002), decided by Spacer: a leads-to
     property fails exactly when some state of ``region`` (reachable, then from a P-state
-    through non-Q states) has no internal step, or when a copy of a region state ``s0``
-    saved on the way comes back to ``s0`` by internal steps through non-Q states that
-    serve every internal action (took it, or passed a state where it is disabled).
-    "proved" (no such run: the property holds on every reachable state), "violated", or
-    "unknown" (Spacer gave up within its resource budget, ``SPACER_RLIMIT``)."""
+    through non-Q states) enables no weakly or strongly fair action, or when a copy of a
+    region state ``s0`` saved on the way comes back to ``s0`` through non-Q states by
+    steps of no ``finite`` action, having served each weak action (took it, or passed a
+    state where it is disabled) and each strong one (took it, or never passed a state
+    where it is enabled).  "proved" (no such run: the property holds on every reachable
+    state), "violated", or "unknown" (Spacer gave up within its resource budget,
+    ``SPACER_RLIMIT``)."""
     z3, lasso = enc.z3, Lasso(enc, prop)
-    keep, actions = list(enc.keep), list(lasso.internal)
+    keep, weak, strong = list(enc.keep), list(lasso.weak), list(lasso.strong)
     s, t, s0, sel = enc.state("a"), enc.state("b"), enc.state("o"), enc.selector("a")
-    f = [z3.Bool(f"f{j}") for j in range(len(actions))]
+    f = [z3.Bool(f"f{j}") for j in range(len(weak))]  # served
+    g = [z3.Bool(f"g{j}") for j in range(len(strong))]  # taken
+    h = [z3.Bool(f"h{j}") for j in range(len(strong))]  # enabled somewhere
+    flags = f + g + h
     moved = z3.Bool("moved")
     sorts = [enc.sort] * len(keep)
     reach = z3.Function("reach", *sorts, z3.BoolSort())
     region = z3.Function("region", *sorts, z3.BoolSort())
-    loop = z3.Function("loop", *sorts, *sorts, *[z3.BoolSort()] * (len(f) + 1), z3.BoolSort())
+    loop = z3.Function("loop", *sorts, *sorts, *[z3.BoolSort()] * (len(flags) + 1),
+                       z3.BoolSort())
     bad = z3.Function("bad", z3.BoolSort())
     fp = _fixedpoint(z3)
     for rel in (reach, region, loop, bad):
         fp.register_relation(rel)
-    fp.declare_var(*[x[i] for x in (s, t, s0) for i in keep], sel, *f, moved)
+    fp.declare_var(*[x[i] for x in (s, t, s0) for i in keep], sel, *flags, moved)
 
     def at(rel, x: list):
         return rel(*[x[i] for i in keep])
 
-    def disabled(x: list, j: int):
-        return z3.Not(lasso.enabled(x, id(x), actions[j]))
+    def on(x: list, action):
+        return lasso.enabled(x, id(x), action)
+
+    def takes(action):
+        return z3.Or(*[sel == r for r in lasso.demanding[action]])
 
     p, q = (Translator(s, enc.num).formula(e) for e in (prop.p, prop.q))
     q_next = Translator(t, enc.num).formula(prop.q)
-    step, internal = enc.step(s, sel, t), disjunction(z3, [sel == r for r in lasso.internal_rules])
+    step = enc.step(s, sel, t)
+    movable = disjunction(z3, [sel == r for r in lasso.loop_rules])
     fp.rule(at(reach, [enc.num(enc.spec.initial[i]) for i in range(enc.width)]))
     fp.rule(at(reach, t), [at(reach, s), enc.domain(s), step])
     fp.rule(at(region, s), [at(reach, s), p, z3.Not(q)])
     fp.rule(at(region, t), [at(region, s), step, z3.Not(q_next)])
-    fp.rule(bad(), [at(region, s), *[disabled(s, j) for j in range(len(actions))]])
+    fp.rule(bad(), [at(region, s), *[z3.Not(on(s, a)) for a in lasso.demanding]])
     fp.rule(loop(*[s[i] for i in keep], *[s[i] for i in keep],
-                 *[disabled(s, j) for j in range(len(actions))], z3.BoolVal(False)),
+                 *[z3.Not(on(s, a)) for a in weak], *[z3.BoolVal(False)] * len(strong),
+                 *[on(s, a) for a in strong], z3.BoolVal(False)),
             [at(region, s)])
-    served = [z3.Or(f[j], *[sel == r for r in lasso.internal[a] if enc.effects[r]],
-                    disabled(t, j)) for j, a in enumerate(actions)]
+    served = ([z3.Or(f[j], takes(a), z3.Not(on(t, a))) for j, a in enumerate(weak)]
+              + [z3.Or(g[j], takes(a)) for j, a in enumerate(strong)]
+              + [z3.Or(h[j], on(t, a)) for j, a in enumerate(strong)])
     fp.rule(loop(*[s0[i] for i in keep], *[t[i] for i in keep], *served, z3.BoolVal(True)),
-            [loop(*[s0[i] for i in keep], *[s[i] for i in keep], *f, moved), step, internal,
-             z3.Not(q_next)])
-    fp.rule(bad(), [loop(*[s0[i] for i in keep], *[s[i] for i in keep], *f, moved), moved,
-                    *[s[i] == s0[i] for i in keep], *f])
+            [loop(*[s0[i] for i in keep], *[s[i] for i in keep], *flags, moved), step,
+             movable, z3.Not(q_next)])
+    fp.rule(bad(), [loop(*[s0[i] for i in keep], *[s[i] for i in keep], *flags, moved), moved,
+                    *[s[i] == s0[i] for i in keep], *f,
+                    *[z3.Or(g[j], z3.Not(h[j])) for j in range(len(strong))]])
     return {"unsat": "proved", "sat": "violated"}.get(_ask(fp, bad()), "unknown")
 
 

@@ -1,11 +1,15 @@
 """``leads_to`` P ~> Q: from every reachable P-state, every fair run reaches Q.
 
-A fair run is one where the environment eventually stops acting (faults, power, link and
-operator commands happen any finite number of times) and each node's internal actions
-are weakly fair.  So it fails when, from a P-state, a path through non-Q states reaches
-a state where no internal action fires, or a cycle of internal steps through non-Q
-states on which every internal action enabled in all of its states is taken.  It is
-``vacuous`` when no reachable state satisfies P."""
+A run is fair by its triggers' declared ``fairness`` (each node's action separately):
+a ``weak`` action enabled from some point on is taken again and again, a ``strong`` one
+enabled again and again is taken again and again, a ``finite`` one is taken only
+finitely often (it eventually stops), a ``none`` one is free.  The defaults keep the
+original meaning: internal actions are weakly fair, every other one eventually stops.
+So the property fails when, from a P-state, a path through non-Q states reaches a state
+where no weakly or strongly fair action is enabled (the run may stay there), or a cycle
+through non-Q states that takes no ``finite`` action and is fair: every weak action
+enabled in all of its states is taken on it, and every strong action enabled in one of
+its states is taken on it.  It is ``vacuous`` when no reachable state satisfies P."""
 
 from hapair.spec.kinds import Kind
 
@@ -26,7 +30,8 @@ class LeadsTo(Kind):
         q = [ref.eval(decl["q"], s) for s in graph.states]
         if not any(p):
             return "vacuous"
-        internal = {t for t, d in ref.triggers.items() if d["kind"] == "internal"}
+        fairness = {t: d.get("fairness", "weak" if d["kind"] == "internal" else "finite")
+                    for t, d in ref.triggers.items()}
         out: dict = {i: [] for i in range(len(graph.states))}
         for src, action, _, dst in graph.edges:
             out[src].append((action, dst))
@@ -37,21 +42,34 @@ class LeadsTo(Kind):
                 if not q[j] and j not in region:
                     region.add(j)
                     todo.append(j)
-        enabled = {i: {a for a, _ in out[i] if a[1] in internal} for i in region}
-        if any(not enabled[i] for i in region):
-            return "violated"  # no internal step: the run may stay here forever
+        enabled = {i: {a for a, _ in out[i]} for i in region}
+        if any(not {a for a in enabled[i] if fairness[a[1]] in ("weak", "strong")}
+               for i in region):
+            return "violated"  # no fair action is enabled: the run may stay here forever
         inner = nx.MultiDiGraph()
         inner.add_nodes_from(region)
         inner.add_edges_from((i, j, a) for i in region for a, j in out[i]
-                             if a[1] in internal and j in region)
-        for comp in nx.strongly_connected_components(inner):
-            sub = inner.subgraph(comp)
-            if sub.number_of_edges() == 0:
-                continue
-            taken = {a for _, _, a in sub.edges(keys=True)}
-            if set.intersection(*(enabled[i] for i in comp)) <= taken:
-                return "violated"  # a weakly fair cycle that never reaches Q
-        return "proved"
+                             if fairness[a[1]] != "finite" and j in region)
+
+        def fair_cycle_within(states) -> bool:
+            sub = inner.subgraph(states)
+            for comp in nx.strongly_connected_components(sub):
+                edges = sub.subgraph(comp).edges(keys=True)
+                if not edges:
+                    continue
+                taken = {a for _, _, a in edges}
+                always = set.intersection(*(enabled[i] for i in comp))
+                if any(fairness[a[1]] == "weak" and a not in taken for a in always):
+                    continue  # a weak action always enabled, never taken: nor in a part
+                starved = {a for i in comp for a in enabled[i]
+                           if fairness[a[1]] == "strong" and a not in taken}
+                if not starved:
+                    return True
+                if fair_cycle_within({i for i in comp if not enabled[i] & starved}):
+                    return True  # a part of it that never enables the starved ones
+            return False
+
+        return "violated" if fair_cycle_within(region) else "proved"
 
 
 KIND = LeadsTo
