@@ -32,7 +32,8 @@ def main(lo: int, hi: int, engines: tuple) -> int:
         data = specgen.spec_from_seed(seed)
         if not any("fairness" in t for t in data.get("triggers", {}).values()):
             continue
-        names = tuple(p["name"] for p in data.get("properties", []) if p["kind"] == "leads_to")
+        names = tuple(p["name"] for p in data.get("properties", [])
+                      if p["kind"] in ("leads_to", "infinitely_often"))
         if not names:
             continue
         subject = Subject(data)

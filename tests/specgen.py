@@ -730,7 +730,8 @@ class Properties:
         self.taken = {BUILTIN_PROPERTY}
 
     def all(self) -> list[dict]:
-        kinds = ("always", "reachable", "action", "leads_to", "enabled", "scenario")
+        kinds = ("always", "reachable", "action", "leads_to", "enabled", "scenario",
+                 "infinitely_often")
         return [self.one(self.ch.pick(kinds)) for _ in range(self.ch.integer(0, 5))]
 
     def expr(self, self_ok: bool = False, prefix: bool = False) -> str:
@@ -758,7 +759,7 @@ class Properties:
     def k_always(self, excluded: set[str]) -> dict:
         return {"expr": self.expr()}
 
-    k_reachable = k_always
+    k_reachable = k_infinitely_often = k_always
 
     def k_leads_to(self, excluded: set[str]) -> dict:
         return {"p": self.expr(), "q": self.expr()}
@@ -845,7 +846,8 @@ FEATURES = (
     "over_nodes", "over_others", "quant_if", "macro_in_guard", "macro_in_property",
     "initial_global", "initial_node", *(f"kind_{k}" for k in KINDS), "tags",
     "refused_when", "assumptions", "assume", *(f"prop_{k}" for k in (
-        "always", "reachable", "action", "leads_to", "enabled", "scenario")),
+        "always", "reachable", "action", "leads_to", "enabled", "scenario",
+        "infinitely_often")), *(f"fairness_{f}" for f in FAIRNESS),
     "on_triggers", "on_tags", "on_star", "on_star_list", "on_one_name", "require_pre",
     "require_post", "step_node", "step_global", "step_until", "avoids", "expect_holds",
     "expect_violated", "meaning", "guide", "doc", "name_collide", "prop_named_var",
@@ -990,6 +992,8 @@ class _Features:
         if any(len(u) > 1 for u in users.values()):
             self.add("trigger_machines")
         for entry in entries.values():
+            if "fairness" in entry:
+                self.add(f"fairness_{entry['fairness']}")
             self.add(f"kind_{entry['kind']}", *(k for k in ("tags", "refused_when", "doc")
                                                  if k in entry))
             if "refused_when" in entry:

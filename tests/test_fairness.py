@@ -90,3 +90,16 @@ def test_reports_say_the_fairness_every_leads_to_verdict_assumes():
     assert declared_fairness(specs.load("vrrp")) == ""  # the defaults: nothing to say
     result = check(spec, engines=("explicit",))
     assert to_json(result, spec)["fairness"] == {"blink": "none", "grant": "strong"}
+
+
+@pytest.mark.parametrize("blink, expected", [
+    ("weak", "proved"), ("strong", "proved"), ("none", "violated"), ("finite", "violated")])
+def test_the_lamp_is_on_again_and_again_while_blinking_is_owed(blink, expected):
+    """``infinitely_often`` (LTL's []<>): the reference and each engine alone."""
+    data = lamp("strong", blink)
+    spec = specs.load(data)
+    got = {"reference": Reference(data).verdicts()["LampOnAgainAndAgain"]}
+    for engine in ("explicit", "z3"):
+        result = check(spec, engines=(engine,), only=("LampOnAgainAndAgain",))
+        got[engine] = result.results[0].verdict
+    assert got == dict.fromkeys(("reference", "explicit", "z3"), expected)

@@ -13,7 +13,7 @@ every engine, report and the conformance suite take it as it is.  A kind that ne
 new form (``eventually always``) needs that form in each engine too.
 
 >>> sorted(KINDS)
-['action', 'always', 'enabled', 'leads_to', 'reachable', 'scenario']
+['action', 'always', 'enabled', 'infinitely_often', 'leads_to', 'reachable', 'scenario']
 >>> KINDS["enabled"].form, KINDS["leads_to"].form
 ('invariant', 'response')
 """
@@ -56,7 +56,8 @@ class Kind(ABC):
         declaration as written."""
 
 
-_REGISTERED = ("always", "action", "leads_to", "reachable", "enabled", "scenario")
+_REGISTERED = ("always", "action", "leads_to", "infinitely_often", "reachable", "enabled",
+               "scenario")
 KINDS: dict[str, Kind] = {}
 
 
