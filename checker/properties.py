@@ -8,8 +8,10 @@ vacuous when no watched step fires.  ``response`` P ~> Q: from every P-state, ev
 run reaches Q.  Fairness is each trigger's declared ``fairness`` (by default weak for
 internal steps, and every other action eventually stops: ``hapair.spec.kinds.leads_to``
 says it exactly): a violation is a P-state from which the run can reach, without Q, a
-fair cycle, or a state where no weakly or strongly fair action is enabled.  ``witness``: the model admits the listed steps in order, with
-internal steps in between, ending in a state that satisfies the condition (the witness
+fair cycle, or a state where no weakly or strongly fair action is enabled.
+``persistence`` <>[] Q: no fair run meets a non-Q state again and again (a fair cycle
+through one, or a stop at one).  ``witness``: the model admits the listed steps in
+order, with internal steps in between, ending in a state that satisfies the condition (the witness
 is a shortest such run; with no steps, a shortest run to such a state).  A witness
 property that fails has no trace: the whole explored graph is the evidence.
 """
@@ -376,13 +378,14 @@ def _fairness(model) -> np.ndarray:
 _WEAK, _STRONG, _FREE, _FINITE = range(4)  # FAIRNESS's order
 
 
-def _fair_trap(g: StateGraph, inside):
+def _fair_trap(g: StateGraph, inside, accept=None):
     """Where a fair run may stay inside the region (``inside``: a bool per state): a
     state where no weakly or strongly fair action is enabled, or a fair cycle (no
     ``finite`` action; every weak action enabled all along taken; every strong action
     enabled somewhere taken: a component is cut down, Streett-style, to the states that
-    do not enable a strong action it never takes).  Returns (entry state, cycle state
-    ids, cycle rules, note) or None."""
+    do not enable a strong action it never takes).  With ``accept`` (a bool per state),
+    only a stop at an accepting state, or a cycle through one, counts.  Returns (entry
+    state, cycle state ids, cycle rules, note) or None."""
     import networkx as nx
 
     model = g.model
@@ -393,6 +396,8 @@ def _fair_trap(g: StateGraph, inside):
     region = np.flatnonzero(inside)
     before = np.concatenate(([0], np.cumsum(demanding[edge_rule])))  # demanding edges
     stuck = region[before[ptr[region + 1]] == before[ptr[region]]]
+    if accept is not None:
+        stuck = stuck[accept[stuck]]
     if len(stuck):
         a = int(stuck[0])
         free = sorted({_named(rules[r].action) for r, _ in _out(g, a)})
@@ -407,16 +412,17 @@ def _fair_trap(g: StateGraph, inside):
         sub.add_node(a)
         sub.add_edges_from((a, b, {"rule": r}) for r, b in out if inside[b])
     strong = {rules[r].action for r in np.flatnonzero(fair == _STRONG).tolist()}
-    return _fair_component(sub, sorted(sub.nodes), enabled, strong, model)
+    accepting = set(region.tolist() if accept is None else np.flatnonzero(accept).tolist())
+    return _fair_component(sub, sorted(sub.nodes), enabled, strong, model, accepting)
 
 
-def _fair_component(sub, states: list, enabled: dict, strong: set, model):
+def _fair_component(sub, states: list, enabled: dict, strong: set, model, accepting: set):
     import networkx as nx
 
     rules = model.spec.rules
     for comp in sorted(nx.strongly_connected_components(sub.subgraph(states)), key=min):
         inner = sub.subgraph(comp)
-        if inner.number_of_edges() == 0:
+        if inner.number_of_edges() == 0 or not comp & accepting:
             continue
         taken = {rules[d["rule"]].action for _, _, d in inner.edges(data=True)}
         always = set.intersection(*(enabled[s] for s in comp))
@@ -426,11 +432,12 @@ def _fair_component(sub, states: list, enabled: dict, strong: set, model):
         starved = (somewhere & strong) - taken
         if starved:
             found = _fair_component(sub, sorted(s for s in comp if not enabled[s] & starved),
-                                    enabled, strong, model)
+                                    enabled, strong, model, accepting)
             if found is not None:
                 return found
             continue
-        entry, ids, cycle_rules = _fair_cycle(inner, always | (somewhere & strong), model)
+        entry, ids, cycle_rules = _fair_cycle(inner, always | (somewhere & strong), model,
+                                              min(comp & accepting))
         left = sorted(_named(action) for action in somewhere - taken)
         return entry, ids, cycle_rules, (
             "a fair cycle: it takes every fair action enabled all along it"
@@ -444,11 +451,11 @@ def _named(action: tuple) -> str:
     return trigger if node is None else f"{trigger} on node {node}"
 
 
-def _fair_cycle(inner, need: set, model):
-    """A cycle through the SCC that takes one edge of each action in ``need``."""
+def _fair_cycle(inner, need: set, model, start: int):
+    """A cycle through the SCC from ``start`` that takes one edge of each action in
+    ``need``."""
     import networkx as nx
 
-    start = min(inner.nodes)
     ids, rules, here = [start], [], start
     edges = sorted((a, b, d["rule"]) for a, b, d in inner.edges(data=True))
     targets = []
@@ -481,12 +488,12 @@ def _lasso(g: StateGraph, backs: tuple, entry: int, cycle_ids: list, cycle_rules
         mid_rules.append(int(back_rule[cur]))
         cur = int(back[cur])
     ids, rules = g.path_to(cur)
-    ids += mid_ids[::-1]
-    rules += mid_rules[::-1]
-    loop = len(ids) - 1
-    ids += cycle_ids[1:]
-    rules += cycle_rules
-    return g.trace_of(ids, rules, loop)
+    return _closed(g, ids + mid_ids[::-1], rules + mid_rules[::-1], cycle_ids, cycle_rules)
+
+
+def _closed(g: StateGraph, ids: list, rules: list, cycle_ids: list, cycle_rules: list):
+    """A run to the cycle's first state (``ids``, ``rules``), then round the cycle."""
+    return g.trace_of(ids + cycle_ids[1:], rules + cycle_rules, len(ids) - 1)
 
 
 def deadlocks(g: StateGraph) -> list:
@@ -526,5 +533,16 @@ def _dropped_guards(model) -> list | None:
     return out
 
 
+def _persistence(g: StateGraph, ev: Evaluator) -> Finding:
+    """<>[] Q: no fair run meets a non-Q state again and again."""
+    bad = _fair_trap(g, np.ones(len(g), bool), ~on_states(g, ev.prop.q))
+    if bad is None:
+        return Finding("proved", witnesses=len(g))
+    entry, cycle_ids, cycle_rules, note = bad
+    ids, rules = g.path_to(entry)
+    return Finding("violated", _closed(g, ids, rules, cycle_ids, cycle_rules), len(g),
+                   note=note)
+
+
 FORMS = {"invariant": _invariant, "step": _action, "witness": _witness,
-         "response": _leads_to}  # the explicit engine's decision of each form
+         "response": _leads_to, "persistence": _persistence}  # each form's decision

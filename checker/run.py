@@ -462,7 +462,8 @@ def z3_result(spec: Spec, prop: Property, assume: tuple, keep: frozenset, depth:
 
     if prop.form == "witness":  # BMC: the shortest witness
         return symbolic.witness(spec, prop, depth, assume=assume, keep=keep)
-    if prop.form == "response":  # a short fair lasso, else liveness to safety (Spacer)
+    if prop.form in ("response", "persistence"):  # a short fair lasso, else liveness
+        # to safety (Spacer)
         return symbolic.decide_leads_to(spec, prop, liveness_depth, assume=assume, keep=keep,
                                         trace_depth=depth)
     if prop.expect == "violated" or refuted:  # BMC finds the shortest run directly
@@ -536,7 +537,7 @@ class _Z3Work:
         if not self.active:
             return
         # Invariants (Spacer) and leads-to (lasso search) take longest: queue them first.
-        cost = {"invariant": 0, "response": 1}
+        cost = {"invariant": 0, "response": 1, "persistence": 1}
         tasks = sorted(((sl, p) for sl, ps in groups.items() for p in ps),
                        key=lambda t: cost.get(t[1].form, 2))
         self.depths = (depth, liveness_depth)

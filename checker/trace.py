@@ -221,6 +221,8 @@ class Replay:
         tracked = [v.index for v in self.spec.variables if v.name in self.data["tracked"]]
         if [self.states[-1][i] for i in tracked] != [self.states[loop][i] for i in tracked]:
             return False  # the cycle does not close
+        if prop.form == "persistence":  # the cycle passes a state that breaks Q
+            return any(not ev.q(s) for s in self.states[loop:])
         # Some P-state at or before the loop, and no Q from there on, cycle included.
         last_q = max((i for i, s in enumerate(self.states) if ev.q(s)), default=-1)
         return any(ev.p(s) for s in self.states[last_q + 1:loop + 1])

@@ -27,7 +27,8 @@ say what each node last saw.  The picture is each node's last own machine state 
 the environment's variables (shared, written by physical rows only: the link) as
 the nodes last saw them (they must agree); some state the pair can be in
 must show it, and in it no weakly or strongly fair step (by default a trigger of kind
-``internal``: its declared ``fairness``, as in the checker) may be enabled: a pair that stops there has stopped where the spec
+``internal``: its declared ``fairness``, as in the checker) may be enabled: a pair
+that stops there has stopped where the spec
 says it moves on (two actives that hear each other and stay so).  Bound:
 ``hidden_depth`` hidden steps between two logged steps, and at
 most ``MAX_STATES`` candidate states at once (more is reported as bad input).

@@ -1,6 +1,7 @@
 """The figures of declared fairness's agreement (issue 25): for the generated specs of
 seeds LO..HI that declare some trigger's ``fairness`` and have a ``leads_to`` property,
-each engine alone against the reference, on every ``leads_to`` verdict.
+each engine alone against the reference, on every ``leads_to``, ``infinitely_often``
+and ``eventually_always`` verdict.
 
     .venv/bin/python tests/fairness_agreement.py 0 1500 explicit
     .venv/bin/python tests/fairness_agreement.py 0 300 z3
@@ -33,7 +34,7 @@ def main(lo: int, hi: int, engines: tuple) -> int:
         if not any("fairness" in t for t in data.get("triggers", {}).values()):
             continue
         names = tuple(p["name"] for p in data.get("properties", [])
-                      if p["kind"] in ("leads_to", "infinitely_often"))
+                      if p["kind"] in ("leads_to", "infinitely_often", "eventually_always"))
         if not names:
             continue
         subject = Subject(data)

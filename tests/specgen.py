@@ -731,7 +731,7 @@ class Properties:
 
     def all(self) -> list[dict]:
         kinds = ("always", "reachable", "action", "leads_to", "enabled", "scenario",
-                 "infinitely_often")
+                 "infinitely_often", "eventually_always")
         return [self.one(self.ch.pick(kinds)) for _ in range(self.ch.integer(0, 5))]
 
     def expr(self, self_ok: bool = False, prefix: bool = False) -> str:
@@ -759,7 +759,7 @@ class Properties:
     def k_always(self, excluded: set[str]) -> dict:
         return {"expr": self.expr()}
 
-    k_reachable = k_infinitely_often = k_always
+    k_reachable = k_infinitely_often = k_eventually_always = k_always
 
     def k_leads_to(self, excluded: set[str]) -> dict:
         return {"p": self.expr(), "q": self.expr()}
@@ -847,7 +847,7 @@ FEATURES = (
     "initial_global", "initial_node", *(f"kind_{k}" for k in KINDS), "tags",
     "refused_when", "assumptions", "assume", *(f"prop_{k}" for k in (
         "always", "reachable", "action", "leads_to", "enabled", "scenario",
-        "infinitely_often")), *(f"fairness_{f}" for f in FAIRNESS),
+        "infinitely_often", "eventually_always")), *(f"fairness_{f}" for f in FAIRNESS),
     "on_triggers", "on_tags", "on_star", "on_star_list", "on_one_name", "require_pre",
     "require_post", "step_node", "step_global", "step_until", "avoids", "expect_holds",
     "expect_violated", "meaning", "guide", "doc", "name_collide", "prop_named_var",

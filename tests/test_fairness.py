@@ -103,3 +103,46 @@ def test_the_lamp_is_on_again_and_again_while_blinking_is_owed(blink, expected):
         result = check(spec, engines=(engine,), only=("LampOnAgainAndAgain",))
         got[engine] = result.results[0].verdict
     assert got == dict.fromkeys(("reference", "explicit", "z3"), expected)
+
+
+@pytest.mark.parametrize("blink, expected", [
+    ("weak", "violated"),  # it blinks for ever: off again and again
+    ("none", "violated"),  # it may stop while off
+    ("finite", "violated"),  # it may stop blinking while off
+])
+def test_the_lamp_never_settles_on(blink, expected):
+    """``eventually_always`` (LTL's <>[]): the reference and each engine alone."""
+    data = lamp("strong", blink)
+    spec = specs.load(data)
+    got = {"reference": Reference(data).verdicts()["LampSettles"]}
+    for engine in ("explicit", "z3"):
+        result = check(spec, engines=(engine,), only=("LampSettles",))
+        got[engine] = result.results[0].verdict
+        assert result.results[0].ok  # it is declared expected violated
+    assert got == dict.fromkeys(("reference", "explicit", "z3"), expected)
+
+
+@pytest.mark.parametrize("repair, expected", [
+    ("strong", "proved"), ("weak", "proved"), ("none", "violated"), ("finite", "violated")])
+def test_a_light_that_flickers_until_repaired_settles_on_once_repair_is_owed(repair, expected):
+    data = yaml.safe_load(textwrap.dedent(f"""
+        name: settle
+        nodes: 1
+        machines:
+          - {{name: light, scope: node, variable: light, initial: "off", states: ["off", "on"],
+             transitions: [{{trigger: flick, source: "off", dest: "on"}},
+                           {{trigger: flick, source: "on", dest: "off",
+                             conditions: "self.fixed == 'no'"}}]}}
+          - {{name: fix, scope: node, variable: fixed, initial: "no", states: ["no", "yes"],
+             transitions: [{{trigger: repair, source: "no", dest: "yes"}}]}}
+        triggers:
+          flick: {{kind: internal}}
+          repair: {{kind: internal, fairness: {repair}}}
+        properties:
+          - {{name: SettlesOn, kind: eventually_always, expr: "n1.light == 'on'"}}
+        """))
+    spec = specs.load(data)
+    got = {"reference": Reference(data).verdicts()["SettlesOn"]}
+    for engine in ("explicit", "z3"):
+        got[engine] = check(spec, engines=(engine,)).results[0].verdict
+    assert got == dict.fromkeys(("reference", "explicit", "z3"), expected)

@@ -44,7 +44,7 @@ budget), ``certificate`` (the explicit engine's certificate), ``liveness`` (``le
 """
 
 from hapair.checker.symbolic.certificate import certify, certify_and_prove
-from hapair.checker.symbolic.liveness import Lasso, decide_leads_to, lasso_bmc
+from hapair.checker.symbolic.liveness import Lasso, PersistenceLasso, decide_leads_to, lasso_bmc
 from hapair.checker.symbolic.relation import (
     Encoding,
     Translator,
@@ -58,6 +58,7 @@ from hapair.checker.symbolic.relation import (
 )
 from hapair.checker.symbolic.safety import bmc, prove, witness
 
-__all__ = ["Encoding", "Lasso", "Translator", "Undecided", "Unrolling", "bmc", "certify",
+__all__ = ["Encoding", "Lasso", "PersistenceLasso", "Translator", "Undecided", "Unrolling",
+           "bmc", "certify",
            "certify_and_prove", "conjunction", "decide_leads_to", "disjunction", "encoding",
            "is_state_property", "lasso_bmc", "prove", "witness", "z3_true"]

@@ -103,6 +103,34 @@ class Lasso:
         return z3.And(same, *[movable for movable, _, _ in steps], *weak, *strong)
 
 
+class PersistenceLasso(Lasso):
+    """A counterexample to ``<>[] Q`` of exactly ``k`` steps: a loop back to state
+    ``l <= k - 1``, fair as for ``Lasso``, that passes a state breaking Q; or, with
+    ``l = k``, a last state that breaks Q where no weakly or strongly fair action is
+    enabled (the run stays there)."""
+
+    def constraints(self, states: list, sels: list, tag: str) -> tuple[list, list]:
+        z3, k = self.z3, len(states) - 1
+        loop = [z3.Bool(f"{tag}loop{i}") for i in range(k + 1)]
+        breaks = [z3.Not(self._q(states, j)) for j in range(k + 1)]
+        out = [z3.PbEq([(b, 1) for b in loop], 1)]
+        for lo in range(k):
+            out.append(z3.Implies(loop[lo], z3.And(self._fair_loop(states, sels, lo, k),
+                                                   z3.Or(breaks[lo:k]))))
+        out.append(z3.Implies(loop[k], z3.And(breaks[k], *[
+            z3.Not(self.enabled(states[k], k, a)) for a in self.demanding])))
+        return out, loop
+
+    def _q(self, states: list, i: int):
+        if ("q", i) not in self._enabled:
+            self._enabled["q", i] = Translator(states[i], self.enc.num).formula(self.prop.q)
+        return self._enabled["q", i]
+
+
+def _lasso_of(enc: Encoding, prop: Property) -> Lasso:
+    return (PersistenceLasso if prop.form == "persistence" else Lasso)(enc, prop)
+
+
 def lasso_bmc(spec: Spec, prop: Property, depth: int, *, assume=None, keep=None,
               bits: bool = True) -> PropertyResult:
     """Bounded search for a counterexample to a leads-to property: the shortest lasso of
@@ -116,7 +144,7 @@ def lasso_bmc(spec: Spec, prop: Property, depth: int, *, assume=None, keep=None,
     """
     start = time.perf_counter()
     enc = _setup(spec, prop, assume, keep, bits)
-    path, lasso = Unrolling(enc, prop, "l", initial=True), Lasso(enc, prop)
+    path, lasso = Unrolling(enc, prop, "l", initial=True), _lasso_of(enc, prop)
     for k in range(depth + 1):
         while len(path.states) <= k:
             path.extend()
@@ -148,11 +176,13 @@ def _fair_lasso_spacer(enc: Encoding, prop: Property) -> str:
     ``SPACER_RLIMIT``)."""
     z3, lasso = enc.z3, Lasso(enc, prop)
     keep, weak, strong = list(enc.keep), list(lasso.weak), list(lasso.strong)
+    persistence = prop.form == "persistence"  # <>[] Q: the loop must pass a non-Q state
     s, t, s0, sel = enc.state("a"), enc.state("b"), enc.state("o"), enc.selector("a")
     f = [z3.Bool(f"f{j}") for j in range(len(weak))]  # served
     g = [z3.Bool(f"g{j}") for j in range(len(strong))]  # taken
     h = [z3.Bool(f"h{j}") for j in range(len(strong))]  # enabled somewhere
-    flags = f + g + h
+    seen = [z3.Bool("seen")] if persistence else []  # passed a non-Q state
+    flags = f + g + h + seen
     moved = z3.Bool("moved")
     sorts = [enc.sort] * len(keep)
     reach = z3.Function("reach", *sorts, z3.BoolSort())
@@ -174,27 +204,32 @@ def _fair_lasso_spacer(enc: Encoding, prop: Property) -> str:
     def takes(action):
         return z3.Or(*[sel == r for r in lasso.demanding[action]])
 
-    p, q = (Translator(s, enc.num).formula(e) for e in (prop.p, prop.q))
+    p = z3.BoolVal(True) if persistence else Translator(s, enc.num).formula(prop.p)
+    q = Translator(s, enc.num).formula(prop.q)
     q_next = Translator(t, enc.num).formula(prop.q)
+    stays = [] if persistence else [z3.Not(q)]  # what every region state satisfies
+    stays_next = [] if persistence else [z3.Not(q_next)]
     step = enc.step(s, sel, t)
     movable = disjunction(z3, [sel == r for r in lasso.loop_rules])
     fp.rule(at(reach, [enc.num(enc.spec.initial[i]) for i in range(enc.width)]))
     fp.rule(at(reach, t), [at(reach, s), enc.domain(s), step])
-    fp.rule(at(region, s), [at(reach, s), p, z3.Not(q)])
-    fp.rule(at(region, t), [at(region, s), step, z3.Not(q_next)])
-    fp.rule(bad(), [at(region, s), *[z3.Not(on(s, a)) for a in lasso.demanding]])
+    fp.rule(at(region, s), [at(reach, s), p, *stays])
+    fp.rule(at(region, t), [at(region, s), step, *stays_next])
+    fp.rule(bad(), [at(region, s), *([z3.Not(q)] if persistence else []),
+                    *[z3.Not(on(s, a)) for a in lasso.demanding]])
     fp.rule(loop(*[s[i] for i in keep], *[s[i] for i in keep],
                  *[z3.Not(on(s, a)) for a in weak], *[z3.BoolVal(False)] * len(strong),
-                 *[on(s, a) for a in strong], z3.BoolVal(False)),
+                 *[on(s, a) for a in strong], *[z3.Not(q)] * len(seen), z3.BoolVal(False)),
             [at(region, s)])
     served = ([z3.Or(f[j], takes(a), z3.Not(on(t, a))) for j, a in enumerate(weak)]
               + [z3.Or(g[j], takes(a)) for j, a in enumerate(strong)]
-              + [z3.Or(h[j], on(t, a)) for j, a in enumerate(strong)])
+              + [z3.Or(h[j], on(t, a)) for j, a in enumerate(strong)]
+              + [z3.Or(x, z3.Not(q_next)) for x in seen])
     fp.rule(loop(*[s0[i] for i in keep], *[t[i] for i in keep], *served, z3.BoolVal(True)),
             [loop(*[s0[i] for i in keep], *[s[i] for i in keep], *flags, moved), step,
-             movable, z3.Not(q_next)])
+             movable, *stays_next])
     fp.rule(bad(), [loop(*[s0[i] for i in keep], *[s[i] for i in keep], *flags, moved), moved,
-                    *[s[i] == s0[i] for i in keep], *f,
+                    *[s[i] == s0[i] for i in keep], *f, *seen,
                     *[z3.Or(g[j], z3.Not(h[j])) for j in range(len(strong))]])
     return {"unsat": "proved", "sat": "violated"}.get(_ask(fp, bad()), "unknown")
 
@@ -213,7 +248,9 @@ def decide_leads_to(spec: Spec, prop: Property, depth: int, *, assume=None, keep
     verdict = _fair_lasso_spacer(enc, prop)
     if verdict == "proved":
         return _result(prop, enc, "proved", start, note="liveness to safety: Spacer proved "
-                       "that no fair run from a P-state avoids Q")
+                       "that no fair run " + ("meets a non-Q state again and again"
+                                              if prop.form == "persistence"
+                                              else "from a P-state avoids Q"))
     if verdict == "violated":
         long = lasso_bmc(spec, prop, trace_depth, assume=assume, keep=keep)
         if long.verdict == "violated":

@@ -9,11 +9,12 @@ implements once.  An engine never switches on a kind's name, only on its form.
 
 So a new kind that one of the forms decides (``never``: an invariant of ``not expr``;
 ``possible``: a witness) is one new module here and one line in ``_REGISTERED``, and
-every engine, report and the conformance suite take it as it is.  A kind that needs a
-new form (``eventually always``) needs that form in each engine too.
+every engine, report and the conformance suite take it as it is (``infinitely_often``
+is the response ``True ~> expr``).  A kind that needs a new form (``eventually_always``:
+``persistence``) needs that form in each engine too.
 
->>> sorted(KINDS)
-['action', 'always', 'enabled', 'infinitely_often', 'leads_to', 'reachable', 'scenario']
+>>> sorted(KINDS)[:5]
+['action', 'always', 'enabled', 'eventually_always', 'infinitely_often']
 >>> KINDS["enabled"].form, KINDS["leads_to"].form
 ('invariant', 'response')
 """
@@ -32,6 +33,7 @@ FORMS = {
                "in expr; with avoids, no run that follows them meets avoids",
     "response": "from every reachable p-state every fair run reaches q; vacuous when no "
                 "reachable state satisfies p",
+    "persistence": "on every fair run, from some point on every state satisfies q",
 }
 
 
@@ -56,8 +58,8 @@ class Kind(ABC):
         declaration as written."""
 
 
-_REGISTERED = ("always", "action", "leads_to", "infinitely_often", "reachable", "enabled",
-               "scenario")
+_REGISTERED = ("always", "action", "leads_to", "infinitely_often", "eventually_always",
+               "reachable", "enabled", "scenario")
 KINDS: dict[str, Kind] = {}
 
 

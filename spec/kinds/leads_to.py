@@ -24,17 +24,11 @@ class LeadsTo(Kind):
                         **common)
 
     def reference(self, ref, graph, decl):
-        import networkx as nx
-
         p = [ref.eval(decl["p"], s) for s in graph.states]
         q = [ref.eval(decl["q"], s) for s in graph.states]
         if not any(p):
             return "vacuous"
-        fairness = {t: d.get("fairness", "weak" if d["kind"] == "internal" else "finite")
-                    for t, d in ref.triggers.items()}
-        out: dict = {i: [] for i in range(len(graph.states))}
-        for src, action, _, dst in graph.edges:
-            out[src].append((action, dst))
+        out = successors(graph)
         region = {i for i in range(len(graph.states)) if p[i] and not q[i]}
         todo = list(region)
         while todo:  # every non-Q state reachable from a P-state through non-Q states
@@ -42,34 +36,53 @@ class LeadsTo(Kind):
                 if not q[j] and j not in region:
                     region.add(j)
                     todo.append(j)
-        enabled = {i: {a for a, _ in out[i]} for i in region}
-        if any(not {a for a in enabled[i] if fairness[a[1]] in ("weak", "strong")}
-               for i in region):
-            return "violated"  # no fair action is enabled: the run may stay here forever
-        inner = nx.MultiDiGraph()
-        inner.add_nodes_from(region)
-        inner.add_edges_from((i, j, a) for i in region for a, j in out[i]
-                             if fairness[a[1]] != "finite" and j in region)
+        return "violated" if fair_run_stays(ref, out, region, region) else "proved"
 
-        def fair_cycle_within(states) -> bool:
-            sub = inner.subgraph(states)
-            for comp in nx.strongly_connected_components(sub):
-                edges = sub.subgraph(comp).edges(keys=True)
-                if not edges:
-                    continue
-                taken = {a for _, _, a in edges}
-                always = set.intersection(*(enabled[i] for i in comp))
-                if any(fairness[a[1]] == "weak" and a not in taken for a in always):
-                    continue  # a weak action always enabled, never taken: nor in a part
-                starved = {a for i in comp for a in enabled[i]
-                           if fairness[a[1]] == "strong" and a not in taken}
-                if not starved:
-                    return True
-                if fair_cycle_within({i for i in comp if not enabled[i] & starved}):
-                    return True  # a part of it that never enables the starved ones
-            return False
 
-        return "violated" if fair_cycle_within(region) else "proved"
+def successors(graph) -> dict:
+    """Each state's ``(action, successor)`` pairs."""
+    out: dict = {i: [] for i in range(len(graph.states))}
+    for src, action, _, dst in graph.edges:
+        out[src].append((action, dst))
+    return out
+
+
+def fair_run_stays(ref, out: dict, region: set, accept: set) -> bool:
+    """Whether a fair run can stay inside ``region`` for ever, meeting ``accept`` again
+    and again: by stopping at an ``accept`` state where no weakly or strongly fair
+    action is enabled, or by a fair cycle of ``region`` through an ``accept`` state."""
+    import networkx as nx
+
+    fairness = {t: d.get("fairness", "weak" if d["kind"] == "internal" else "finite")
+                for t, d in ref.triggers.items()}
+    enabled = {i: {a for a, _ in out[i]} for i in region}
+    if any(not {a for a in enabled[i] if fairness[a[1]] in ("weak", "strong")}
+           for i in region & accept):
+        return True  # no fair action is enabled: the run may stay here forever
+    inner = nx.MultiDiGraph()
+    inner.add_nodes_from(region)
+    inner.add_edges_from((i, j, a) for i in region for a, j in out[i]
+                         if fairness[a[1]] != "finite" and j in region)
+
+    def fair_cycle_within(states) -> bool:
+        sub = inner.subgraph(states)
+        for comp in nx.strongly_connected_components(sub):
+            edges = sub.subgraph(comp).edges(keys=True)
+            if not edges or not comp & accept:
+                continue
+            taken = {a for _, _, a in edges}
+            always = set.intersection(*(enabled[i] for i in comp))
+            if any(fairness[a[1]] == "weak" and a not in taken for a in always):
+                continue  # a weak action always enabled, never taken: nor in a part
+            starved = {a for i in comp for a in enabled[i]
+                       if fairness[a[1]] == "strong" and a not in taken}
+            if not starved:
+                return True
+            if fair_cycle_within({i for i in comp if not enabled[i] & starved}):
+                return True  # a part of it that never enables the starved ones
+        return False
+
+    return fair_cycle_within(region)
 
 
 KIND = LeadsTo
