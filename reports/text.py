@@ -17,8 +17,8 @@ JSON schema ``hapair-check/1``::
 
 ``fairness`` is each trigger's declared fairness (the spec's ``fairness`` key, or its
 default: ``weak`` for internal triggers, ``finite`` for the others), which every
-``leads_to`` verdict assumes; ``guide`` quotes the guide's sentence the property states; ``witness`` is the shortest
-run that shows a ``reachable`` or ``scenario`` property.
+liveness verdict assumes; ``guide`` quotes the guide's sentence the property states;
+``witness`` is the shortest run that shows a ``reachable`` or ``scenario`` property.
 """
 
 from __future__ import annotations
