@@ -654,6 +654,13 @@ class NodeProcess:
         finally:
             self.tasks.discard(asyncio.current_task())
 
+    def _logged_since(self, logged: int, text: str) -> tuple[int, str]:
+        """``logging console``: what this VSG logged since entry ``logged``, before the
+        answer ``text`` (a standby that became active shows the switchover's messages,
+        as the guide's L338 example)."""
+        own = self.node.syslog[self.node.module]
+        return len(own), "".join(x + "\n" for x in own[logged:]) + text
+
     def _prompt_line(self, console) -> bytes:
         """The line that ends an answer: the prompt, this VSG's redundancy state, and the
         module the session moves to (after ``system switchover``; empty otherwise)."""
@@ -703,11 +710,7 @@ class NodeProcess:
                     return
                 text, _ = out.getvalue(), out.truncate(0)
                 out.seek(0)
-                # logging console: what this VSG logged meanwhile (a standby that became
-                # active shows the switchover's messages, as the guide's L338 example)
-                own = self.node.syslog[self.node.module]
-                text = "".join(x + "\n" for x in own[logged:] if logged < len(own)) + text
-                logged = len(own)
+                logged, text = self._logged_since(logged, text)
                 text = text.replace(PROMPT_MARK, "^@")  # a prompt only where it is one
                 writer.write(text.encode() + self._prompt_line(console))
                 await writer.drain()
