@@ -78,8 +78,9 @@ def test_a_kind_field_of_another_kind_is_refused(never):
 
 def test_a_kind_must_name_a_form_every_engine_decides():
     class Odd(Kind):
-        name, fields, form = "odd", frozenset(), "eventually_always"
+        name, fields, form = "odd", frozenset(), "until"
 
     with pytest.raises(ValueError, match="form must be one of invariant, step"):
         register(Odd)
-    assert "odd" not in KINDS and set(FORMS) == {"invariant", "step", "witness", "response"}
+    assert "odd" not in KINDS and set(FORMS) == {"invariant", "step", "witness", "response",
+                                                 "persistence"}
