@@ -29,13 +29,12 @@ def lamp(grant: str, blink: str = "weak") -> dict:
     return data
 
 
-def verdicts(data: dict) -> dict:
-    """The verdict of ``Granted`` by the reference and by each engine alone."""
+def verdicts(data: dict, name: str = "Granted") -> dict:
+    """The verdict of property ``name`` by the reference and by each engine alone."""
     spec = specs.load(data)
-    out = {"reference": Reference(data).verdicts()["Granted"]}
+    out = {"reference": Reference(data).verdicts()[name]}
     for engine in ("explicit", "z3"):
-        result = check(spec, engines=(engine,))
-        out[engine] = next(r.verdict for r in result.results if r.name == "Granted")
+        out[engine] = check(spec, engines=(engine,), only=(name,)).results[0].verdict
     return out
 
 
@@ -96,13 +95,8 @@ def test_reports_say_the_fairness_every_leads_to_verdict_assumes():
     ("weak", "proved"), ("strong", "proved"), ("none", "violated"), ("finite", "violated")])
 def test_the_lamp_is_on_again_and_again_while_blinking_is_owed(blink, expected):
     """``infinitely_often`` (LTL's []<>): the reference and each engine alone."""
-    data = lamp("strong", blink)
-    spec = specs.load(data)
-    got = {"reference": Reference(data).verdicts()["LampOnAgainAndAgain"]}
-    for engine in ("explicit", "z3"):
-        result = check(spec, engines=(engine,), only=("LampOnAgainAndAgain",))
-        got[engine] = result.results[0].verdict
-    assert got == dict.fromkeys(("reference", "explicit", "z3"), expected)
+    assert verdicts(lamp("strong", blink), "LampOnAgainAndAgain") == dict.fromkeys(
+        ("reference", "explicit", "z3"), expected)
 
 
 @pytest.mark.parametrize("blink, expected", [
@@ -111,15 +105,10 @@ def test_the_lamp_is_on_again_and_again_while_blinking_is_owed(blink, expected):
     ("finite", "violated"),  # it may stop blinking while off
 ])
 def test_the_lamp_never_settles_on(blink, expected):
-    """``eventually_always`` (LTL's <>[]): the reference and each engine alone."""
-    data = lamp("strong", blink)
-    spec = specs.load(data)
-    got = {"reference": Reference(data).verdicts()["LampSettles"]}
-    for engine in ("explicit", "z3"):
-        result = check(spec, engines=(engine,), only=("LampSettles",))
-        got[engine] = result.results[0].verdict
-        assert result.results[0].ok  # it is declared expected violated
-    assert got == dict.fromkeys(("reference", "explicit", "z3"), expected)
+    """``eventually_always`` (LTL's <>[]), declared expected violated: the reference and
+    each engine alone."""
+    assert verdicts(lamp("strong", blink), "LampSettles") == dict.fromkeys(
+        ("reference", "explicit", "z3"), expected)
 
 
 @pytest.mark.parametrize("repair, expected", [
@@ -141,8 +130,5 @@ def test_a_light_that_flickers_until_repaired_settles_on_once_repair_is_owed(rep
         properties:
           - {{name: SettlesOn, kind: eventually_always, expr: "n1.light == 'on'"}}
         """))
-    spec = specs.load(data)
-    got = {"reference": Reference(data).verdicts()["SettlesOn"]}
-    for engine in ("explicit", "z3"):
-        got[engine] = check(spec, engines=(engine,)).results[0].verdict
-    assert got == dict.fromkeys(("reference", "explicit", "z3"), expected)
+    assert verdicts(data, "SettlesOn") == dict.fromkeys(("reference", "explicit", "z3"),
+                                                        expected)
