@@ -870,12 +870,15 @@ class _Session:
 
     @property
     def active(self) -> bool:
-        return self.prompt is not None and self.state.startswith("active")
+        from hapair.specs.vsg.console import ACTIVE_STATES
+
+        return self.prompt is not None and self.state in ACTIVE_STATES
 
     def close(self) -> None:
         for part in (getattr(self, "file", None), self.sock):
             try:
-                part.close()
+                if part is not None:
+                    part.close()
             except OSError:
                 pass
 
